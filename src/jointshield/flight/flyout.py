@@ -1,0 +1,909 @@
+"""Batch flyouts of ballistic missiles: 3-DOF point mass on a rotating Earth.
+
+The model (every part can be checked against a closed form or a peer
+integrator; see ``tests/test_flyout.py``):
+
+* State: position and velocity in an Earth-centred inertial frame that
+  coincides with the Earth-fixed frame at launch; the Earth turns beneath at
+  ``earth.omega_rad_s`` and the atmosphere turns with it.
+* Gravity: point mass ``-μ r/|r|³``, with the J2 term on request.
+* Atmosphere: U.S. Standard Atmosphere 1976 (:mod:`jointshield.atmosphere`),
+  no density above :data:`~jointshield.atmosphere.ATMOSPHERE_TOP_M`; drag
+  ``-½ ρ |v_rel| v_rel Cd A / m`` on the velocity relative to the air.
+* Powered flight (:mod:`jointshield.flight.missile`): constant-thrust
+  stages, vertical rise, then a constant-rate pitch-over in the plane of
+  flight; thrust may be cut before the nominal burn ends.
+* Free flight: the re-entry vehicle separates at burnout. Below the
+  atmosphere's top it is integrated numerically; above it, with point-mass
+  gravity, the arc is a Kepler ellipse and is solved in closed form (this is
+  exact, and is where a flyout spends most of its time).
+
+Phases: boost (numerical, steps land on every stage event), post-boost
+atmospheric flight (numerical, until the vehicle leaves the atmosphere or
+hits the ground), exo-atmospheric coast (closed form, or numerical with J2),
+re-entry (numerical, to impact). The integrator is the batch Dormand–Prince
+of :mod:`jointshield.flight.integrate`; a batch is cut into chunks that fit in
+the processor's cache.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, field, replace
+from typing import Any
+
+import numpy as np
+from numpy.typing import ArrayLike, NDArray
+
+from jointshield.atmosphere import ATMOSPHERE_TOP_M, AtmosphereTable
+from jointshield.ballistics import kepler_propagate
+from jointshield.errors import JointshieldError
+from jointshield.flight.earth import ROTATING_WGS84, Earth
+from jointshield.flight.integrate import Dense, FloatArray, IntArray, Params, propagate
+from jointshield.flight.missile import MissileModel
+from jointshield.geo import (
+    ecef_to_geodetic,
+    eci_to_ecef,
+    geodesic_inverse,
+    geodetic_altitude_m,
+    enu_basis,
+    geodetic_to_ecef,
+    radial_height_m,
+    velocity_eci_to_ecef,
+)
+
+#: Status codes of a flyout.
+STATUS_IMPACT = 0
+STATUS_ORBIT = 1
+STATUS_ESCAPE = 2
+STATUS_CRASH = 3
+STATUS_NAMES = {STATUS_IMPACT: "impact", STATUS_ORBIT: "orbit", STATUS_ESCAPE: "escape", STATUS_CRASH: "crash"}
+
+#: Phase codes of trajectory samples.
+PHASE_NONE = -1
+PHASE_BOOST = 0
+PHASE_COAST = 1
+PHASE_REENTRY = 2
+PHASE_NAMES = {PHASE_BOOST: "boost", PHASE_COAST: "coast", PHASE_REENTRY: "reentry"}
+
+_FOREVER_S = 1.0e5
+_DEFAULT_CHUNK = 8192
+
+
+@dataclass(frozen=True)
+class Accuracy:
+    """Error tolerances of the flight integrator, per phase.
+
+    A velocity error made during the boost is carried through the whole free
+    flight (at 2,000 km, 1 mm/s at burnout moves the impact by about 1 m),
+    whereas one made during re-entry acts only for the last minute of
+    flight: so the boost gets the tighter velocity tolerance.
+
+    Parameters
+    ----------
+    position_m : float
+        Local error allowed per step in each position component, m.
+    boost_velocity_mps : float
+        Local error allowed per step in each velocity component in the boost, m/s.
+    free_velocity_mps : float
+        The same in free flight inside the atmosphere, m/s.
+    """
+
+    position_m: float = 1.0
+    boost_velocity_mps: float = 1e-3
+    free_velocity_mps: float = 2e-2
+
+    @classmethod
+    def scaled(cls, factor: float) -> Accuracy:
+        """All tolerances multiplied by ``factor`` (< 1 is tighter)."""
+        d = cls()
+        return cls(d.position_m * factor, d.boost_velocity_mps * factor, d.free_velocity_mps * factor)
+
+    def atol(self, phase: str) -> FloatArray:
+        """Tolerance column of a phase (``boost`` or ``free``), shape (6, 1)."""
+        p = self.position_m
+        v = self.boost_velocity_mps if phase == "boost" else self.free_velocity_mps
+        return np.array([p, p, p, v, v, v])[:, None]
+
+
+@dataclass
+class Flyouts:
+    """Results of a batch of flyouts; every array has the batch as first axis.
+
+    Times are seconds after launch. Positions and velocities are Earth-fixed
+    (ECEF, m and m/s, velocity relative to the rotating Earth). Angles are
+    radians; the flight-path angle is measured from the local (geodetic)
+    horizontal. Events that did not happen are NaN.
+    """
+
+    earth: Earth
+    launch_lat_rad: FloatArray
+    launch_lon_rad: FloatArray
+    launch_alt_m: FloatArray
+    status: NDArray[np.int8]
+    t_burnout_s: FloatArray
+    burnout_r_m: FloatArray
+    burnout_v_mps: FloatArray
+    t_apogee_s: FloatArray
+    apogee_alt_m: FloatArray
+    t_reentry_s: FloatArray
+    t_impact_s: FloatArray
+    impact_r_m: FloatArray
+    impact_v_mps: FloatArray
+    sample_dt_s: float | None = None
+    samples: FloatArray | None = None
+    sample_phase: NDArray[np.int8] | None = None
+    stats: dict[str, int] = field(default_factory=dict)
+    _derived: dict[str, Any] = field(default_factory=dict, repr=False)
+
+    def __len__(self) -> int:
+        return int(self.status.shape[0])
+
+    def _cached(self, key: str) -> Any:
+        if key not in self._derived:
+            ell = self.earth.ellipsoid
+            if key in ("burnout", "impact"):
+                r = self.burnout_r_m if key == "burnout" else self.impact_r_m
+                v = self.burnout_v_mps if key == "burnout" else self.impact_v_mps
+                lat, lon, alt = ecef_to_geodetic(r, ell)
+                up = np.stack([np.cos(lat) * np.cos(lon), np.cos(lat) * np.sin(lon), np.sin(lat)], -1)
+                speed = np.linalg.norm(v, axis=-1)
+                with np.errstate(invalid="ignore", divide="ignore"):
+                    gamma = np.arcsin(np.clip(np.sum(v * up, -1) / speed, -1.0, 1.0))
+                self._derived[key] = (lat, lon, alt, speed, gamma)
+            elif key == "range":
+                lat, lon = self._cached("impact")[:2]
+                dist, az, _ = geodesic_inverse(self.launch_lat_rad, self.launch_lon_rad, lat, lon, ell)
+                self._derived[key] = (dist, az)
+        return self._derived[key]
+
+    @property
+    def burnout_speed_mps(self) -> FloatArray:
+        """Speed at burnout relative to the Earth, m/s."""
+        out: FloatArray = self._cached("burnout")[3]
+        return out
+
+    @property
+    def burnout_gamma_rad(self) -> FloatArray:
+        """Flight-path angle at burnout above the local horizontal, rad."""
+        out: FloatArray = self._cached("burnout")[4]
+        return out
+
+    @property
+    def burnout_alt_m(self) -> FloatArray:
+        """Altitude at burnout, m."""
+        out: FloatArray = self._cached("burnout")[2]
+        return out
+
+    @property
+    def impact_lat_rad(self) -> FloatArray:
+        """Geodetic latitude of the impact point, rad."""
+        out: FloatArray = self._cached("impact")[0]
+        return out
+
+    @property
+    def impact_lon_rad(self) -> FloatArray:
+        """Longitude of the impact point, rad."""
+        out: FloatArray = self._cached("impact")[1]
+        return out
+
+    @property
+    def impact_speed_mps(self) -> FloatArray:
+        """Speed at impact relative to the Earth, m/s."""
+        out: FloatArray = self._cached("impact")[3]
+        return out
+
+    @property
+    def impact_gamma_rad(self) -> FloatArray:
+        """Flight-path angle at impact (negative: descending), rad."""
+        out: FloatArray = self._cached("impact")[4]
+        return out
+
+    @property
+    def ground_range_m(self) -> FloatArray:
+        """Geodesic distance from the launch point to the impact point, m."""
+        out: FloatArray = self._cached("range")[0]
+        return out
+
+    @property
+    def flight_time_s(self) -> FloatArray:
+        """Time from launch (or from the start of free flight) to impact, s."""
+        return self.t_impact_s
+
+    @property
+    def sample_times_s(self) -> FloatArray | None:
+        """Times of the trajectory samples, s (shared by the whole batch)."""
+        if self.samples is None or self.sample_dt_s is None:
+            return None
+        return np.arange(self.samples.shape[1]) * self.sample_dt_s
+
+    def summary(self, i: int = 0) -> dict[str, float | str]:
+        """Return the headline figures of flyout ``i`` in reporting units (km, s, deg)."""
+        return {
+            "status": STATUS_NAMES[int(self.status[i])],
+            "range_km": float(self.ground_range_m[i] / 1e3),
+            "flight_time_s": float(self.t_impact_s[i]),
+            "apogee_km": float(self.apogee_alt_m[i] / 1e3),
+            "apogee_time_s": float(self.t_apogee_s[i]),
+            "burnout_time_s": float(self.t_burnout_s[i]),
+            "burnout_speed_kms": float(self.burnout_speed_mps[i] / 1e3),
+            "burnout_angle_deg": float(np.degrees(self.burnout_gamma_rad[i])),
+            "burnout_altitude_km": float(self.burnout_alt_m[i] / 1e3),
+            "reentry_time_s": float(self.t_reentry_s[i]),
+            "impact_lat": float(np.degrees(self.impact_lat_rad[i])),
+            "impact_lon": float(np.degrees(self.impact_lon_rad[i])),
+            "impact_speed_kms": float(self.impact_speed_mps[i] / 1e3),
+            "impact_angle_deg": float(-np.degrees(self.impact_gamma_rad[i])),
+        }
+
+
+# --------------------------------------------------------------------------- physics
+
+
+def _gravity(
+    x: FloatArray, y: FloatArray, z: FloatArray, r2: FloatArray, r: FloatArray, earth: Earth
+) -> tuple[FloatArray, FloatArray, FloatArray]:
+    """Gravitational acceleration at ECI position (x, y, z) with |r|² = r2, m/s²."""
+    k = -earth.mu_m3_s2 / (r2 * r)
+    if earth.j2 == 0.0:
+        return k * x, k * y, k * z
+    # J2 zonal term (e.g. Vallado, Fundamentals of Astrodynamics, 4th ed., eq. 8-30).
+    a2 = earth.ellipsoid.a_m**2
+    s = 1.5 * earth.j2 * a2 / r2
+    z2r2 = 5.0 * z * z / r2
+    kxy = k * (1.0 + s * (1.0 - z2r2))
+    kz = k * (1.0 + s * (3.0 - z2r2))
+    return kxy * x, kxy * y, kz * z
+
+
+class _Physics:
+    """Right-hand sides of the equations of motion, bound to one Earth.
+
+    Altitude inside the right-hand sides is the radial height of
+    :func:`jointshield.geo.radial_height_m` (within 6·10⁻⁶ of the geodetic
+    height and equal to it on the ground), which costs a fifth as much.
+    """
+
+    def __init__(self, earth: Earth) -> None:
+        self.earth = earth
+        self.atmosphere = AtmosphereTable.standard()
+        self.omega = earth.omega_rad_s
+
+    def _common(
+        self, y: FloatArray
+    ) -> tuple[FloatArray, FloatArray, FloatArray, FloatArray, FloatArray, FloatArray]:
+        """Gravity, radius and height of states ``y``."""
+        x, yy, z = y[0], y[1], y[2]
+        p2 = x * x + yy * yy
+        r2 = p2 + z * z
+        r = np.sqrt(r2)
+        gx, gy, gz = _gravity(x, yy, z, r2, r, self.earth)
+        return gx, gy, gz, r, p2, r2
+
+    def _drag(
+        self, y: FloatArray, p2: FloatArray, r2: FloatArray, k_over_m: FloatArray
+    ) -> tuple[FloatArray, FloatArray, FloatArray]:
+        """Drag acceleration, with ``k_over_m`` = Cd·A/m (1/β), m²/kg."""
+        rho = self.atmosphere.density_kgm3(radial_height_m(p2, r2, self.earth.ellipsoid))
+        # Velocity relative to the air, which turns with the Earth: v - ω × r.
+        vx = y[3] + self.omega * y[1]
+        vy = y[4] - self.omega * y[0]
+        vz = y[5]
+        c = -0.5 * rho * k_over_m * np.sqrt(vx * vx + vy * vy + vz * vz)
+        return c * vx, c * vy, c * vz
+
+    def free(self, t: FloatArray, y: FloatArray, p: Params) -> FloatArray:
+        """Free flight: gravity and the re-entry vehicle's drag."""
+        gx, gy, gz, _, p2, r2 = self._common(y)
+        out = np.empty_like(y)
+        out[:3] = y[3:]
+        if "inv_beta" in p:
+            dx, dy, dz = self._drag(y, p2, r2, p["inv_beta"])
+            out[3], out[4], out[5] = gx + dx, gy + dy, gz + dz
+        else:
+            out[3], out[4], out[5] = gx, gy, gz
+        return out
+
+    def boost(self, t: FloatArray, y: FloatArray, p: Params) -> FloatArray:
+        """Powered flight: gravity, thrust along the pitch programme, body drag."""
+        gx, gy, gz, r, p2, r2 = self._common(y)
+        mass = p["m0"] - p["mdot"] * (t - p["t0"])
+        dx, dy, dz = self._drag(y, p2, r2, p["cda"] / mass)
+        # Pitch angle above the local horizontal: 90° during the vertical rise, then
+        # turning at a constant rate to pitch_end at the end of the nominal burn.
+        frac = np.clip((t - p["t_rise"]) * p["inv_turn"], 0.0, 1.0)
+        theta = 0.5 * np.pi - frac * p["turn"]
+        inv_r = 1.0 / r
+        ux, uy, uz = y[0] * inv_r, y[1] * inv_r, y[2] * inv_r
+        nx, ny, nz = p["nx"], p["ny"], p["nz"]
+        # Downrange horizontal: plane normal × radial, renormalised.
+        hx = ny * uz - nz * uy
+        hy = nz * ux - nx * uz
+        hz = nx * uy - ny * ux
+        a_t = p["thrust"] / mass
+        ch = a_t * np.cos(theta) / np.sqrt(hx * hx + hy * hy + hz * hz)
+        sv = a_t * np.sin(theta)
+        out = np.empty_like(y)
+        out[:3] = y[3:]
+        out[3] = gx + dx + ch * hx + sv * ux
+        out[4] = gy + dy + ch * hy + sv * uy
+        out[5] = gz + dz + ch * hz + sv * uz
+        return out
+
+    def altitude(self, y: FloatArray) -> FloatArray:
+        """Height of states ``y`` (6, m) above the ellipsoid (radial), m."""
+        p2 = y[0] * y[0] + y[1] * y[1]
+        return radial_height_m(p2, p2 + y[2] * y[2], self.earth.ellipsoid)
+
+
+# --------------------------------------------------------------------------- observers
+
+
+class _Apogee:
+    """Records the highest point: where the radial velocity turns negative."""
+
+    def __init__(self, n: int, physics: _Physics) -> None:
+        self.t = np.full(n, np.nan)
+        self.alt = np.full(n, -np.inf)
+        self.physics = physics
+
+    def on_step(self, ids: IntArray, dense: Dense, y1: FloatArray, params: Params) -> None:
+        rdot1 = np.sum(y1[:3] * y1[3:], axis=0)
+        rdot0 = np.sum(dense.y0[:3] * (dense.y0[3:]), axis=0)
+        turned = (rdot0 > 0.0) & (rdot1 <= 0.0)
+        if not turned.any():
+            return
+        from jointshield.flight.integrate import locate_root
+
+        c = np.flatnonzero(turned)
+        dc = dense.take(c)
+
+        def g(theta: FloatArray) -> FloatArray:
+            s = dc(theta)
+            out: FloatArray = np.sum(s[:3] * s[3:], axis=0)
+            return out
+
+        theta = locate_root(g, rdot0[c], rdot1[c], 1e-9 / np.maximum(dc.h, 1e-9))
+        self.record(ids[c], dc.t0 + theta * dc.h, self.physics.altitude(dc(theta)))
+
+    def record(self, ids: IntArray, t: FloatArray, alt: FloatArray) -> None:
+        better = alt > self.alt[ids]
+        self.t[ids[better]] = t[better]
+        self.alt[ids[better]] = alt[better]
+
+
+class _Sampler:
+    """Writes the state at every multiple of ``dt`` into a shared table (ECI)."""
+
+    def __init__(self, n: int, dt: float, n_samples: int) -> None:
+        self.dt = dt
+        self.data = np.full((n, n_samples, 6), np.nan)
+        self.phase = np.full((n, n_samples), PHASE_NONE, dtype=np.int8)
+        self.current_phase = PHASE_BOOST
+
+    def on_step(self, ids: IntArray, dense: Dense, y1: FloatArray, params: Params) -> None:
+        t0, h = dense.t0, dense.h
+        first = np.floor(t0 / self.dt).astype(np.intp) + 1
+        last = np.minimum(np.floor((t0 + h) / self.dt).astype(np.intp), self.data.shape[1] - 1)
+        count = last - first + 1
+        for j in range(int(count.max(initial=0))):
+            sel = np.flatnonzero(count > j)
+            kk = first[sel] + j
+            theta = (kk * self.dt - t0[sel]) / h[sel]
+            self.put(ids[sel], kk, dense(theta, sel))
+
+    def put(self, ids: IntArray, kk: IntArray, states: FloatArray) -> None:
+        self.data[ids, kk] = states.T
+        self.phase[ids, kk] = self.current_phase
+
+
+# --------------------------------------------------------------------------- the pipeline
+
+
+def _as_batch(*arrays: ArrayLike) -> list[FloatArray]:
+    arrs = [np.atleast_1d(np.asarray(a, dtype=float)) for a in arrays]
+    shape = np.broadcast_shapes(*(a.shape for a in arrs))
+    if len(shape) != 1:
+        raise JointshieldError("flyout inputs must be scalars or one-dimensional arrays")
+    return [np.ascontiguousarray(np.broadcast_to(a, shape)) for a in arrs]
+
+
+def _launch_frame(lat: FloatArray, lon: FloatArray, alt: FloatArray, az: FloatArray, earth: Earth) -> tuple[FloatArray, FloatArray]:
+    """Launch position (ECI = ECEF at t=0) and the unit normal of the plane of flight."""
+    r0 = geodetic_to_ecef(lat, lon, alt, earth.ellipsoid)
+    u = r0 / np.linalg.norm(r0, axis=-1, keepdims=True)
+    # Geocentric local north and east, so the plane contains the radial direction.
+    east = np.stack([-np.sin(lon), np.cos(lon), np.zeros_like(lon)], -1)
+    north = np.cross(u, east)
+    d = np.cos(az)[:, None] * north + np.sin(az)[:, None] * east
+    return r0, np.cross(u, d)
+
+
+def _state_eci(r_ecef: FloatArray, v_ecef: FloatArray, omega: float) -> FloatArray:
+    """ECEF position/velocity at t=0 → inertial state (6, n)."""
+    v = v_ecef + np.cross(np.array([0.0, 0.0, omega]), r_ecef)
+    return np.concatenate([r_ecef.T, v.T], axis=0)
+
+
+class _Chunk:
+    """One cache-sized piece of a batch, flown phase by phase."""
+
+    def __init__(self, physics: _Physics, n: int, accuracy: Accuracy, sample_dt_s: float | None, n_samples: int, impact_alt_m: FloatArray, inv_beta: FloatArray | None) -> None:
+        self.physics = physics
+        self.earth = physics.earth
+        self.n = n
+        self.accuracy = accuracy
+        self.apogee = _Apogee(n, physics)
+        self.sampler = _Sampler(n, sample_dt_s, n_samples) if sample_dt_s else None
+        self.observers: tuple[Any, ...] = (self.apogee,) + ((self.sampler,) if self.sampler else ())
+        self.impact_alt_m = impact_alt_m
+        self.free_params: dict[str, FloatArray] = {"h_imp": impact_alt_m}
+        if inv_beta is not None:
+            self.free_params["inv_beta"] = inv_beta
+        self.status = np.full(n, STATUS_IMPACT, dtype=np.int8)
+        self.t_reentry = np.full(n, np.nan)
+        self.steps = 0
+        # The exo-atmospheric coast starts above this radius: any point with r ≥ a + top is
+        # above the atmosphere whatever its latitude.
+        self.r_switch = self.earth.ellipsoid.a_m + ATMOSPHERE_TOP_M
+
+    def boost(self, missile: MissileModel, t: FloatArray, y: FloatArray, normal: FloatArray, pitch_end: FloatArray, cutoff: FloatArray) -> tuple[FloatArray, FloatArray]:
+        m = missile
+        rise = m.vertical_rise_s
+        ends = np.cumsum(m.burn_time_s)
+        bounds = np.sort(np.concatenate([[rise], ends]))
+        turn = 0.5 * np.pi - pitch_end
+        params = {
+            "t_rise": np.full(self.n, rise),
+            "inv_turn": np.full(self.n, 1.0 / (m.total_burn_s - rise)),
+            "turn": turn,
+            "nx": normal[:, 0].copy(),
+            "ny": normal[:, 1].copy(),
+            "nz": normal[:, 2].copy(),
+            "cda": np.full(self.n, m.drag_coefficient * m.reference_area_m2),
+        }
+        starts, mdot, thrust, mass0 = m.stage_start_s, m.mass_flow_kgps, m.thrust_n, m.stage_start_mass_kg
+        h = np.full(self.n, 1.0)
+        seg_start = 0.0
+        for b in bounds:
+            mid = 0.5 * (seg_start + b)
+            stage = int(np.searchsorted(ends, mid, side="right"))
+            stage = min(stage, m.n_stages - 1)
+            params["t0"] = np.full(self.n, seg_start)
+            params["mdot"] = np.full(self.n, mdot[stage])
+            params["thrust"] = np.full(self.n, thrust[stage])
+            params["m0"] = np.full(self.n, mass0[stage] - mdot[stage] * (seg_start - starts[stage]))
+            stop = np.minimum(b, cutoff)
+            res = propagate(
+                self.physics.boost, t, y, stop, h, params, self.accuracy.atol("boost"), observers=self.observers
+            )
+            t, y, h = res.t, res.y, res.h
+            self.steps += res.n_steps
+            seg_start = b
+        crashed = self.physics.altitude(y) < self.impact_alt_m
+        self.status[crashed] = STATUS_CRASH
+        return t, y
+
+    def free_flight(self, t: FloatArray, y: FloatArray) -> tuple[FloatArray, FloatArray]:
+        """From burnout (or any free-flight state) to impact; returns impact time and state."""
+        if self.sampler is not None:
+            self.sampler.current_phase = PHASE_COAST
+        t_imp = np.full(self.n, np.nan)
+        y_imp = np.full((6, self.n), np.nan)
+        todo = self.status == STATUS_IMPACT
+        r = np.linalg.norm(y[:3], axis=0)
+        low = todo & (r < self.r_switch)
+        # 1. Inside the atmosphere after burnout: up and out, or down to the ground.
+        if low.any():
+            i = np.flatnonzero(low)
+            res = self._numeric(t[i], y[:, i], i, self._exit_or_impact)
+            t[i], y[:, i] = res.t, res.y
+            alt = self.physics.altitude(res.y)
+            landed = i[res.event & (alt <= self.impact_alt_m[i] + 1.0)]
+            t_imp[landed], y_imp[:, landed] = t[landed], y[:, landed]
+            todo[landed] = False
+        # 2. Above the atmosphere: Kepler arc (or numerical with J2) down to its top.
+        if todo.any():
+            i = np.flatnonzero(todo)
+            t[i], y[:, i] = self._coast(t[i], y[:, i], i)
+            todo &= self.status == STATUS_IMPACT
+            self.t_reentry[todo] = t[todo]
+        # 3. Re-entry to impact.
+        if self.sampler is not None:
+            self.sampler.current_phase = PHASE_REENTRY
+        if todo.any():
+            i = np.flatnonzero(todo)
+            res = self._numeric(t[i], y[:, i], i, self._impact)
+            t_imp[i], y_imp[:, i] = res.t, res.y
+        return t_imp, y_imp
+
+    def _exit_or_impact(self, t: FloatArray, y: FloatArray, p: Params) -> FloatArray:
+        r = np.sqrt(y[0] ** 2 + y[1] ** 2 + y[2] ** 2)
+        out: FloatArray = np.minimum(self.r_switch - r, self.physics.altitude(y) - p["h_imp"])
+        return out
+
+    def _impact(self, t: FloatArray, y: FloatArray, p: Params) -> FloatArray:
+        return self.physics.altitude(y) - p["h_imp"]
+
+    def _descend(self, t: FloatArray, y: FloatArray, p: Params) -> FloatArray:
+        out: FloatArray = np.sqrt(y[0] ** 2 + y[1] ** 2 + y[2] ** 2) - self.r_switch
+        return out
+
+    def _numeric(self, t: FloatArray, y: FloatArray, i: IntArray, event: Any, drag: bool = True) -> Any:
+        params = {k: v[i] for k, v in self.free_params.items() if drag or k != "inv_beta"}
+        h = np.full(i.size, 1.0)
+        observers = tuple(_Subset(o, i) for o in self.observers)
+        res = propagate(
+            self.physics.free,
+            t,
+            y,
+            t + _FOREVER_S,
+            h,
+            params,
+            self.accuracy.atol("free"),
+            event=event,
+            observers=observers,
+        )
+        self.steps += res.n_steps
+        return res
+
+    def _coast(self, t: FloatArray, y: FloatArray, i: IntArray) -> tuple[FloatArray, FloatArray]:
+        mu = self.earth.mu_m3_s2
+        r_vec, v_vec = y[:3].T, y[3:].T
+        r = np.linalg.norm(r_vec, axis=-1)
+        v2 = np.sum(v_vec * v_vec, axis=-1)
+        energy = 0.5 * v2 - mu / r
+        escape = energy >= 0.0
+        a = np.where(escape, np.nan, -mu / (2.0 * np.where(escape, -1.0, energy)))
+        rv = np.sum(r_vec * v_vec, axis=-1)
+        ecos = 1.0 - r / a
+        esin = rv / np.sqrt(mu * a)
+        e = np.hypot(ecos, esin)
+        orbit = ~escape & (a * (1.0 - e) > self.r_switch)
+        self.status[i[escape]] = STATUS_ESCAPE
+        self.status[i[orbit]] = STATUS_ORBIT
+        ok = ~escape & ~orbit
+        if self.earth.j2 != 0.0:
+            ok_i = np.flatnonzero(ok)
+            res = self._numeric(t[ok_i], y[:, ok_i], i[ok_i], self._descend, drag=False)
+            t[ok_i], y[:, ok_i] = res.t, res.y
+            return t, y
+        # Eccentric anomaly now (E0) and at the descending crossing of r_switch (E1).
+        e0 = np.arctan2(esin, ecos)
+        e0 = np.where(e0 < 0.0, e0 + 2.0 * np.pi, e0)
+        with np.errstate(invalid="ignore"):
+            cos_e1 = np.clip((1.0 - self.r_switch / a) / e, -1.0, 1.0)
+        e1 = 2.0 * np.pi - np.arccos(cos_e1)
+        n_mean = np.sqrt(mu / np.abs(a) ** 3)
+        t_coast = ((e1 - e * np.sin(e1)) - (e0 - e * np.sin(e0))) / n_mean
+        t_coast = np.where(ok, np.maximum(t_coast, 0.0), 0.0)
+        # Apogee (E = π) if still ahead.
+        ahead = ok & (e0 < np.pi)
+        if ahead.any():
+            j = np.flatnonzero(ahead)
+            dt_apo = ((np.pi) - (e0[j] - e[j] * np.sin(e0[j]))) / n_mean[j]
+            ra, _ = kepler_propagate(r_vec[j], v_vec[j], dt_apo, mu)
+            alt = geodetic_altitude_m(np.hypot(ra[:, 0], ra[:, 1]), ra[:, 2], self.earth.ellipsoid)
+            self.apogee.record(i[j], t[j] + dt_apo, alt)
+        if self.sampler is not None:
+            self._sample_coast(t, r_vec, v_vec, t_coast, i, ok)
+        j = np.flatnonzero(ok)
+        r1, v1 = kepler_propagate(r_vec[j], v_vec[j], t_coast[j], mu)
+        t = t.copy()
+        y = y.copy()
+        t[j] = t[j] + t_coast[j]
+        y[:3, j] = r1.T
+        y[3:, j] = v1.T
+        return t, y
+
+    def _sample_coast(self, t: FloatArray, r_vec: FloatArray, v_vec: FloatArray, t_coast: FloatArray, i: IntArray, ok: NDArray[np.bool_]) -> None:
+        assert self.sampler is not None
+        dt = self.sampler.dt
+        first = np.floor(t / dt).astype(np.intp) + 1
+        last = np.minimum(np.floor((t + t_coast) / dt).astype(np.intp), self.sampler.data.shape[1] - 1)
+        count = np.where(ok, last - first + 1, 0)
+        for j in range(int(count.max(initial=0))):
+            sel = np.flatnonzero(count > j)
+            kk = first[sel] + j
+            rs, vs = kepler_propagate(r_vec[sel], v_vec[sel], kk * dt - t[sel], self.earth.mu_m3_s2)
+            self.sampler.put(i[sel], kk, np.concatenate([rs, vs], axis=-1).T)
+
+
+class _Subset:
+    """An observer seen through a subset of the chunk's trajectories."""
+
+    def __init__(self, inner: Any, index: IntArray) -> None:
+        self.inner = inner
+        self.index = index
+
+    def on_step(self, ids: IntArray, dense: Dense, y1: FloatArray, params: Params) -> None:
+        self.inner.on_step(self.index[ids], dense, y1, params)
+
+
+# --------------------------------------------------------------------------- public API
+
+
+@dataclass(frozen=True)
+class _Job:
+    """Everything one chunk needs, picklable so that worker processes can fly it."""
+
+    earth: Earth
+    accuracy: Accuracy
+    sample_dt_s: float | None
+    n_samples: int
+    y0: FloatArray  # (6, m) inertial state at t0
+    impact_alt_m: FloatArray
+    inv_beta: FloatArray | None
+    missile: MissileModel | None = None  # None: free flight from y0
+    normal: FloatArray | None = None
+    pitch_end_rad: FloatArray | None = None
+    cutoff_s: FloatArray | None = None
+
+
+def _fly_job(job: _Job) -> dict[str, Any]:
+    """Fly one chunk from launch (or burnout) to impact; module-level for pickling."""
+    physics = _Physics(job.earth)
+    m = job.y0.shape[1]
+    ch = _Chunk(physics, m, job.accuracy, job.sample_dt_s, job.n_samples, job.impact_alt_m, job.inv_beta)
+    t = np.zeros(m)
+    y = job.y0.copy()
+    if ch.sampler is not None:
+        ch.sampler.current_phase = PHASE_BOOST if job.missile is not None else PHASE_COAST
+        ch.sampler.put(np.arange(m), np.zeros(m, dtype=np.intp), y)
+    if job.missile is not None:
+        assert job.normal is not None and job.pitch_end_rad is not None and job.cutoff_s is not None
+        t, y = ch.boost(job.missile, t, y, job.normal, job.pitch_end_rad, job.cutoff_s)
+    t_bo, y_bo = t.copy(), y.copy()
+    t_imp, y_imp = ch.free_flight(t, y)
+    out: dict[str, Any] = {
+        "status": ch.status,
+        "t_bo": t_bo,
+        "y_bo": y_bo,
+        "t_imp": np.where(ch.status == STATUS_IMPACT, t_imp, np.nan),
+        "y_imp": np.where(ch.status == STATUS_IMPACT, y_imp, np.nan),
+        "t_apo": ch.apogee.t,
+        "alt_apo": np.where(np.isfinite(ch.apogee.alt), ch.apogee.alt, np.nan),
+        "t_re": ch.t_reentry,
+        "steps": ch.steps,
+    }
+    if ch.sampler is not None:
+        out["samples"] = ch.sampler.data
+        out["phase"] = ch.sampler.phase
+    return out
+
+
+def _run(jobs: list[_Job], workers: int) -> list[dict[str, Any]]:
+    """Fly the chunks, in this process or in ``workers`` processes (same results)."""
+    if workers <= 1 or len(jobs) <= 1:
+        return [_fly_job(j) for j in jobs]
+    from concurrent.futures import ProcessPoolExecutor
+
+    from threadpoolctl import threadpool_limits
+
+    # Each worker's BLAS on one thread: the workers already fill the cores.
+    with threadpool_limits(1), ProcessPoolExecutor(max_workers=min(workers, len(jobs))) as pool:
+        return list(pool.map(_fly_job, jobs))
+
+
+def _split(n: int, chunk_size: int, workers: int) -> list[slice]:
+    # At least one chunk per worker, and none larger than chunk_size.
+    n_chunks = max(-(-n // max(chunk_size, 1)), min(workers, n), 1)
+    bounds = np.linspace(0, n, n_chunks + 1).round().astype(int)
+    return [slice(int(a), int(b)) for a, b in zip(bounds[:-1], bounds[1:], strict=True) if b > a]
+
+
+def _assemble(
+    earth: Earth,
+    lat: FloatArray,
+    lon: FloatArray,
+    alt: FloatArray,
+    parts: Sequence[dict[str, Any]],
+    sample_dt_s: float | None,
+) -> Flyouts:
+    def cat(key: str) -> Any:
+        return np.concatenate([p[key] for p in parts], axis=-1 if key in ("y_bo", "y_imp") else 0)
+
+    omega = earth.omega_rad_s
+    t_bo, y_bo = cat("t_bo"), cat("y_bo")
+    t_imp, y_imp = cat("t_imp"), cat("y_imp")
+
+    def to_ecef(t: FloatArray, y: FloatArray) -> tuple[FloatArray, FloatArray]:
+        r, v = y[:3].T, y[3:].T
+        return eci_to_ecef(r, t, omega), velocity_eci_to_ecef(r, v, t, omega)
+
+    r_bo, v_bo = to_ecef(t_bo, y_bo)
+    r_imp, v_imp = to_ecef(t_imp, y_imp)
+    samples = phase = None
+    if sample_dt_s:
+        eci = cat("samples")
+        phase = cat("phase")
+        times = np.arange(eci.shape[1]) * sample_dt_s
+        samples = np.concatenate(
+            [
+                eci_to_ecef(eci[..., :3], times[None, :], omega),
+                velocity_eci_to_ecef(eci[..., :3], eci[..., 3:], times[None, :], omega),
+            ],
+            axis=-1,
+        )
+    stats = {"steps": int(sum(p["steps"] for p in parts)), "chunks": len(parts)}
+    return Flyouts(
+        earth=earth,
+        launch_lat_rad=lat,
+        launch_lon_rad=lon,
+        launch_alt_m=alt,
+        status=cat("status"),
+        t_burnout_s=t_bo,
+        burnout_r_m=r_bo,
+        burnout_v_mps=v_bo,
+        t_apogee_s=cat("t_apo"),
+        apogee_alt_m=cat("alt_apo"),
+        t_reentry_s=cat("t_re"),
+        t_impact_s=t_imp,
+        impact_r_m=r_imp,
+        impact_v_mps=v_imp,
+        sample_dt_s=sample_dt_s,
+        samples=samples,
+        sample_phase=phase,
+        stats=stats,
+    )
+
+
+def _n_samples(sample_dt_s: float | None, horizon_s: float) -> int:
+    if sample_dt_s is not None and sample_dt_s <= 0:
+        raise JointshieldError(f"sample interval must be positive, got {sample_dt_s} s")
+    return int(np.ceil(horizon_s / sample_dt_s)) + 1 if sample_dt_s else 0
+
+
+def fly_powered(
+    missile: MissileModel,
+    lat_rad: ArrayLike,
+    lon_rad: ArrayLike,
+    azimuth_rad: ArrayLike,
+    pitch_end_rad: ArrayLike,
+    cutoff_s: ArrayLike | None = None,
+    *,
+    alt_m: ArrayLike = 0.0,
+    impact_alt_m: ArrayLike = 0.0,
+    earth: Earth = ROTATING_WGS84,
+    drag: bool = True,
+    accuracy: Accuracy = Accuracy(),
+    sample_dt_s: float | None = None,
+    sample_horizon_s: float = 3600.0,
+    chunk_size: int = _DEFAULT_CHUNK,
+    workers: int = 1,
+) -> Flyouts:
+    """Fly a batch of missiles of one type from launch to impact.
+
+    Parameters
+    ----------
+    missile : MissileModel
+        The missile (stages, payload, drag).
+    lat_rad, lon_rad : array_like
+        Geodetic launch latitude and longitude, rad; scalars or shape (n,).
+    azimuth_rad : array_like
+        Azimuth of the plane of flight at launch, clockwise from north, rad
+        (inertial: on a rotating Earth the ground track bends a little).
+    pitch_end_rad : array_like
+        Thrust pitch above the local horizontal at the end of the nominal
+        burn, rad: low values depress, high values loft the trajectory.
+    cutoff_s : array_like, optional
+        Thrust termination time after launch, s (default: the full burn).
+    alt_m : array_like
+        Launch altitude above the ellipsoid, m.
+    impact_alt_m : array_like
+        Altitude of the ground at the aim point, m.
+    earth : Earth
+        Shape, gravity and rotation (default: rotating WGS-84).
+    drag : bool
+        Whether the atmosphere acts on the missile and re-entry vehicle.
+    accuracy : Accuracy
+        Integrator tolerances.
+    sample_dt_s : float, optional
+        Keep the trajectory sampled at this interval (ECEF states, see
+        :attr:`Flyouts.samples`); by default only events and summaries are
+        kept, which is what large batches should ask for.
+    sample_horizon_s : float
+        Longest flight the sample table has room for, s.
+    chunk_size : int
+        Trajectories integrated together; a few thousand fit in cache.
+    workers : int
+        Processes to fly the chunks in; the results do not depend on it.
+
+    Returns
+    -------
+    Flyouts
+        Events and summaries of every flyout.
+    """
+    lat, lon, az, pitch, alt, h_imp = _as_batch(lat_rad, lon_rad, azimuth_rad, pitch_end_rad, alt_m, impact_alt_m)
+    n = lat.shape[0]
+    cutoff = (
+        np.full(n, missile.total_burn_s)
+        if cutoff_s is None
+        else np.clip(_as_batch(cutoff_s, lat)[0], missile.vertical_rise_s, missile.total_burn_s)
+    )
+    inv_beta = np.full(n, 1.0 / missile.reentry_beta_kg_m2) if drag else None
+    flown = missile if drag else replace(missile, drag_coefficient=0.0)
+    r0, normal = _launch_frame(lat, lon, alt, az, earth)
+    y0 = _state_eci(r0, np.zeros_like(r0), earth.omega_rad_s)
+    n_samples = _n_samples(sample_dt_s, sample_horizon_s)
+    jobs = [
+        _Job(
+            earth,
+            accuracy,
+            sample_dt_s,
+            n_samples,
+            y0[:, s],
+            h_imp[s],
+            None if inv_beta is None else inv_beta[s],
+            flown,
+            normal[s],
+            pitch[s],
+            cutoff[s],
+        )
+        for s in _split(n, chunk_size, workers)
+    ]
+    return _assemble(earth, lat, lon, alt, _run(jobs, workers), sample_dt_s)
+
+
+def fly_free(
+    lat_rad: ArrayLike,
+    lon_rad: ArrayLike,
+    azimuth_rad: ArrayLike,
+    speed_mps: ArrayLike,
+    gamma_rad: ArrayLike,
+    *,
+    alt_m: ArrayLike = 0.0,
+    impact_alt_m: ArrayLike = 0.0,
+    beta_kg_m2: ArrayLike | None = None,
+    earth: Earth = ROTATING_WGS84,
+    accuracy: Accuracy = Accuracy(),
+    sample_dt_s: float | None = None,
+    sample_horizon_s: float = 3600.0,
+    chunk_size: int = _DEFAULT_CHUNK,
+    workers: int = 1,
+) -> Flyouts:
+    """Fly a batch of bodies in free flight from a given burnout state to impact.
+
+    The burnout state is given relative to the Earth: speed, flight-path
+    angle above the local horizontal and azimuth at a geodetic position.
+    Times are measured from burnout.
+
+    Parameters
+    ----------
+    lat_rad, lon_rad, alt_m : array_like
+        Geodetic burnout position, rad and m.
+    azimuth_rad : array_like
+        Azimuth of the Earth-relative velocity, clockwise from north, rad.
+    speed_mps : array_like
+        Burnout speed relative to the Earth, m/s.
+    gamma_rad : array_like
+        Flight-path angle above the local horizontal, rad.
+    impact_alt_m : array_like
+        Altitude at which the flight ends, m.
+    beta_kg_m2 : array_like, optional
+        Ballistic coefficient m/(Cd A), kg/m²; None flies in vacuum.
+    earth, accuracy, sample_dt_s, sample_horizon_s, chunk_size, workers
+        As for :func:`fly_powered`.
+
+    Returns
+    -------
+    Flyouts
+        Events and summaries of every flyout (burnout at t = 0).
+    """
+    lat, lon, az, speed, gamma, alt, h_imp = _as_batch(
+        lat_rad, lon_rad, azimuth_rad, speed_mps, gamma_rad, alt_m, impact_alt_m
+    )
+    n = lat.shape[0]
+    inv_beta = None if beta_kg_m2 is None else 1.0 / _as_batch(beta_kg_m2, lat)[0]
+    r0 = geodetic_to_ecef(lat, lon, alt, earth.ellipsoid)
+    # Velocity from the local geodetic frame (east, north, up) to ECEF.
+    basis = enu_basis(lat, lon)  # (n, 3, 3): rows east, north, up
+    local = np.stack([np.cos(gamma) * np.sin(az), np.cos(gamma) * np.cos(az), np.sin(gamma)], -1)
+    v_ecef = speed[:, None] * np.einsum("ni,nij->nj", local, basis)
+    y0 = _state_eci(r0, v_ecef, earth.omega_rad_s)
+    n_samples = _n_samples(sample_dt_s, sample_horizon_s)
+    jobs = [
+        _Job(earth, accuracy, sample_dt_s, n_samples, y0[:, s], h_imp[s], None if inv_beta is None else inv_beta[s])
+        for s in _split(n, chunk_size, workers)
+    ]
+    return _assemble(earth, lat, lon, alt, _run(jobs, workers), sample_dt_s)
