@@ -396,7 +396,7 @@ class OrbitalElements(NamedTuple):
     """
 
     semi_major_axis_m: FloatArray
-    """``a = -μ / (2 ε)``, m; negative for a hyperbola, infinite for a parabola."""
+    """``a = -μ / (2 ε)``, m; negative for a hyperbola, ±inf for a parabola."""
     eccentricity: FloatArray
     """``e = |e_vec|``, dimensionless."""
     specific_energy_m2_s2: FloatArray
@@ -615,7 +615,9 @@ def kepler_propagate(
     is solved by Newton's method kept inside a bisection bracket, then the
     Lagrange coefficients f, g, ḟ, ġ give the new state. One formula for
     ellipses, parabolas and hyperbolas, forward and backward in time, to
-    machine precision.
+    machine precision (a few 1e-8 m on a ballistic flight; orbits that dive
+    within tens of kilometres of the Earth's centre are ill-conditioned for
+    any method and keep fewer digits).
 
     Parameters
     ----------

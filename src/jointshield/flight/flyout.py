@@ -443,9 +443,11 @@ class _Chunk:
         self.status = np.full(n, STATUS_IMPACT, dtype=np.int8)
         self.t_reentry = np.full(n, np.nan)
         self.steps = 0
-        # The exo-atmospheric coast starts above this radius: any point with r ≥ a + top is
-        # above the atmosphere whatever its latitude.
-        self.r_switch = self.earth.ellipsoid.a_m + ATMOSPHERE_TOP_M
+        # The exo-atmospheric coast runs above this radius: any point with r ≥ a + top is
+        # above the atmosphere whatever its latitude. A flight that ends higher up (an
+        # aim point above the atmosphere) ends its coast 1 km above that point instead.
+        self.r_switch = self.earth.ellipsoid.a_m + np.maximum(ATMOSPHERE_TOP_M, impact_alt_m + 1e3)
+        self.free_params["r_sw"] = self.r_switch
 
     def boost(self, missile: MissileModel, t: FloatArray, y: FloatArray, normal: FloatArray, pitch_end: FloatArray, cutoff: FloatArray) -> tuple[FloatArray, FloatArray]:
         m = missile
@@ -498,8 +500,9 @@ class _Chunk:
             i = np.flatnonzero(low)
             res = self._numeric(t[i], y[:, i], i, self._exit_or_impact)
             t[i], y[:, i] = res.t, res.y
-            alt = self.physics.altitude(res.y)
-            landed = i[res.event & (alt <= self.impact_alt_m[i] + 1.0)]
+            above_ground = self.physics.altitude(res.y) - self.impact_alt_m[i]
+            below_top = self.r_switch[i] - np.linalg.norm(res.y[:3], axis=0)
+            landed = i[res.event & (above_ground < below_top)]
             t_imp[landed], y_imp[:, landed] = t[landed], y[:, landed]
             todo[landed] = False
         # 2. Above the atmosphere: Kepler arc (or numerical with J2) down to its top.
@@ -519,14 +522,14 @@ class _Chunk:
 
     def _exit_or_impact(self, t: FloatArray, y: FloatArray, p: Params) -> FloatArray:
         r = np.sqrt(y[0] ** 2 + y[1] ** 2 + y[2] ** 2)
-        out: FloatArray = np.minimum(self.r_switch - r, self.physics.altitude(y) - p["h_imp"])
+        out: FloatArray = np.minimum(p["r_sw"] - r, self.physics.altitude(y) - p["h_imp"])
         return out
 
     def _impact(self, t: FloatArray, y: FloatArray, p: Params) -> FloatArray:
         return self.physics.altitude(y) - p["h_imp"]
 
     def _descend(self, t: FloatArray, y: FloatArray, p: Params) -> FloatArray:
-        out: FloatArray = np.sqrt(y[0] ** 2 + y[1] ** 2 + y[2] ** 2) - self.r_switch
+        out: FloatArray = np.sqrt(y[0] ** 2 + y[1] ** 2 + y[2] ** 2) - p["r_sw"]
         return out
 
     def _numeric(self, t: FloatArray, y: FloatArray, i: IntArray, event: Any, drag: bool = True) -> Any:
@@ -559,7 +562,8 @@ class _Chunk:
         ecos = 1.0 - r / a
         esin = rv / np.sqrt(mu * a)
         e = np.hypot(ecos, esin)
-        orbit = ~escape & (a * (1.0 - e) > self.r_switch)
+        r_sw = self.r_switch[i]
+        orbit = ~escape & (a * (1.0 - e) > r_sw)
         self.status[i[escape]] = STATUS_ESCAPE
         self.status[i[orbit]] = STATUS_ORBIT
         ok = ~escape & ~orbit
@@ -572,7 +576,7 @@ class _Chunk:
         e0 = np.arctan2(esin, ecos)
         e0 = np.where(e0 < 0.0, e0 + 2.0 * np.pi, e0)
         with np.errstate(invalid="ignore"):
-            cos_e1 = np.clip((1.0 - self.r_switch / a) / e, -1.0, 1.0)
+            cos_e1 = np.clip((1.0 - r_sw / a) / e, -1.0, 1.0)
         e1 = 2.0 * np.pi - np.arccos(cos_e1)
         n_mean = np.sqrt(mu / np.abs(a) ** 3)
         t_coast = ((e1 - e * np.sin(e1)) - (e0 - e * np.sin(e0))) / n_mean
@@ -678,16 +682,17 @@ def _run(jobs: list[_Job], workers: int) -> list[dict[str, Any]]:
         return [_fly_job(j) for j in jobs]
     from concurrent.futures import ProcessPoolExecutor
 
-    from threadpoolctl import threadpool_limits
-
-    # Each worker's BLAS on one thread: the workers already fill the cores.
-    with threadpool_limits(1), ProcessPoolExecutor(max_workers=min(workers, len(jobs))) as pool:
+    with ProcessPoolExecutor(max_workers=min(workers, len(jobs))) as pool:
         return list(pool.map(_fly_job, jobs))
 
 
-def _split(n: int, chunk_size: int, workers: int) -> list[slice]:
-    # At least one chunk per worker, and none larger than chunk_size.
-    n_chunks = max(-(-n // max(chunk_size, 1)), min(workers, n), 1)
+def _split(n: int, chunk_size: int) -> list[slice]:
+    """Chunks of at most ``chunk_size`` flyouts, of near-equal size.
+
+    The split never depends on the number of workers, so neither do the
+    results, to the last bit.
+    """
+    n_chunks = max(-(-n // max(chunk_size, 1)), 1)
     bounds = np.linspace(0, n, n_chunks + 1).round().astype(int)
     return [slice(int(a), int(b)) for a, b in zip(bounds[:-1], bounds[1:], strict=True) if b > a]
 
@@ -840,7 +845,7 @@ def fly_powered(
             pitch[s],
             cutoff[s],
         )
-        for s in _split(n, chunk_size, workers)
+        for s in _split(n, chunk_size)
     ]
     return _assemble(earth, lat, lon, alt, _run(jobs, workers), sample_dt_s)
 
@@ -904,6 +909,6 @@ def fly_free(
     n_samples = _n_samples(sample_dt_s, sample_horizon_s)
     jobs = [
         _Job(earth, accuracy, sample_dt_s, n_samples, y0[:, s], h_imp[s], None if inv_beta is None else inv_beta[s])
-        for s in _split(n, chunk_size, workers)
+        for s in _split(n, chunk_size)
     ]
     return _assemble(earth, lat, lon, alt, _run(jobs, workers), sample_dt_s)

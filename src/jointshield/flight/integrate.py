@@ -153,9 +153,18 @@ class PropagateResult:
 
 
 def _stage_state(y: FloatArray, h: FloatArray, k: FloatArray, row: FloatArray) -> FloatArray:
-    """``y + h Σ_j row[j] k[j]``: one matrix-vector product over the stages."""
-    s = row.shape[0]
-    acc: FloatArray = (row @ k[:s].reshape(s, -1)).reshape(y.shape)
+    """``y + h Σ_j row[j] k[j]``, accumulated in place.
+
+    Element-wise operations rather than a matrix product: a BLAS kernel may
+    round differently with the length and alignment of the arrays, and the
+    engine must give the same bits however a batch is divided among workers.
+    """
+    acc = k[0] * row[0]
+    tmp = np.empty_like(acc)
+    for j in range(1, row.shape[0]):
+        if row[j] != 0.0:
+            np.multiply(k[j], row[j], out=tmp)
+            acc += tmp
     acc *= h
     acc += y
     return acc
@@ -176,7 +185,10 @@ def locate_root(
     ghi = g1.copy()
     side = np.zeros(g0.shape, dtype=np.int8)
     for _ in range(_ROOT_ITERATIONS):
-        if np.all(hi - lo <= tol):
+        # Each root stops refining when its own bracket is small enough, so that
+        # its result never depends on the other trajectories of the batch.
+        live = hi - lo > tol
+        if not live.any():
             break
         denom = glo - ghi
         theta = np.where(denom > 0, lo + glo * (hi - lo) / np.where(denom > 0, denom, 1.0), 0.5 * (lo + hi))
@@ -184,16 +196,16 @@ def locate_root(
         width = hi - lo
         theta = np.clip(theta, lo + 0.01 * width, hi - 0.01 * width)
         gt = g(theta)
-        below = gt <= 0.0
+        below = (gt <= 0.0) & live
+        above = ~(gt <= 0.0) & live
         hi = np.where(below, theta, hi)
         ghi = np.where(below, gt, ghi)
-        lo = np.where(below, lo, theta)
-        glo = np.where(below, glo, gt)
+        lo = np.where(above, theta, lo)
+        glo = np.where(above, gt, glo)
         # Illinois: halve the retained end's value when the same side is kept twice.
-        new_side = np.where(below, 1, -1).astype(np.int8)
-        ghi = np.where(~below & (side == -1), 0.5 * ghi, ghi)
+        ghi = np.where(above & (side == -1), 0.5 * ghi, ghi)
         glo = np.where(below & (side == 1), 0.5 * glo, glo)
-        side = new_side
+        side = np.where(below, 1, np.where(above, -1, side)).astype(np.int8)
     return hi
 
 

@@ -1,0 +1,414 @@
+"""Checks of a scenario that field types cannot express, and error translation.
+
+:func:`cross_check` runs on the raw data (after provenance is stripped), so it
+reports its problems together with the field errors of the same file, and a
+user fixes everything in one pass. It checks that every name a scenario uses
+exists (suggesting the closest known one), that names are unique, that
+min/max pairs are ordered, that the ``schema`` is known and that
+``default_raid`` names a raid. It tolerates malformed items: those are left
+to field validation, which :func:`problems_from_validation` turns into
+``file:line key: expected ..., got ...`` problems instead of a pydantic dump.
+"""
+
+from __future__ import annotations
+
+import types
+import typing
+from collections.abc import Callable, Iterator, Mapping
+from typing import Any, Literal, TypeGuard, get_args, get_origin
+
+import annotated_types
+from pydantic import BaseModel, ValidationError
+from pydantic.fields import FieldInfo
+
+from jointshield.errors import Problem, closest, unknown_name_message
+from jointshield.scenario.model import FUSION_CENTRE, SCHEMA_ID, Scenario
+from jointshield.scenario.provenance import ITEM_KEYS
+from jointshield.scenario.yamlio import KeyPath, format_path, line_of
+
+__all__ = ["cross_check", "fill_owners", "problems_from_validation"]
+
+# Collections whose items carry a unique ``name``.
+_NAMED = (
+    "parties",
+    "sites",
+    "sensors",
+    "interceptors",
+    "batteries",
+    "missiles",
+    "launch_areas",
+    "assets",
+    "raids",
+    "links",
+)
+
+# (collection, field, collection the name refers to, what such a name is called)
+_REFERENCES = (
+    ("sites", "owner", "parties", "party"),
+    ("sensors", "site", "sites", "site"),
+    ("sensors", "owner", "parties", "party"),
+    ("interceptors", "owner", "parties", "party"),
+    ("batteries", "site", "sites", "site"),
+    ("batteries", "owner", "parties", "party"),
+    ("batteries", "interceptor", "interceptors", "interceptor"),
+    ("assets", "owner", "parties", "party"),
+)
+
+# (collection, lower field, upper field)
+_ORDERED = (
+    ("sensors", "el_min_deg", "el_max_deg"),
+    ("sensors", "range_min_km", "range_max_km"),
+    ("interceptors", "min_intercept_alt_km", "max_intercept_alt_km"),
+)
+
+
+def _items(data: Mapping[str, Any], collection: str) -> Iterator[tuple[int, dict[str, Any]]]:
+    value = data.get(collection)
+    if isinstance(value, list):
+        for index, item in enumerate(value):
+            if isinstance(item, dict):
+                yield index, item
+
+
+def _is_number(value: object) -> TypeGuard[float]:
+    return isinstance(value, int | float) and not isinstance(value, bool)
+
+
+def fill_owners(data: Any) -> None:
+    """Give sensors and batteries without an ``owner`` the owner of their site.
+
+    Parameters
+    ----------
+    data : object
+        Raw scenario data, changed in place; anything malformed is left alone.
+
+    """
+    if not isinstance(data, dict):
+        return
+    owners = {
+        item["name"]: item.get("owner")
+        for _, item in _items(data, "sites")
+        if isinstance(item.get("name"), str)
+    }
+    for collection in ("sensors", "batteries"):
+        for _, item in _items(data, collection):
+            site = item.get("site")
+            if "owner" not in item and isinstance(site, str) and owners.get(site) is not None:
+                item["owner"] = owners[site]
+
+
+def cross_check(
+    data: Any, where: Callable[[KeyPath], int | None]
+) -> tuple[list[Problem], set[KeyPath]]:
+    """Check names, uniqueness, ordered pairs and the schema of raw scenario data.
+
+    Parameters
+    ----------
+    data : object
+        Raw scenario data after :func:`fill_owners`.
+    where : callable
+        Key path to 1-based line.
+
+    Returns
+    -------
+    problems : list of Problem
+        Everything found.
+    explained : set of key paths
+        Keys whose absence a problem here already explains, so that field
+        validation's "missing" for them is not reported twice.
+
+    """
+    problems: list[Problem] = []
+    explained: set[KeyPath] = set()
+
+    def report(path: KeyPath, message: str) -> None:
+        problems.append(Problem(format_path(path), message, where(path)))
+
+    if not isinstance(data, dict):
+        return problems, explained
+
+    schema = data.get("schema")
+    if schema is None:
+        report((), f"missing key 'schema'; expected 'schema: {SCHEMA_ID}' at the top")
+        explained.add(("schema",))
+    elif schema != SCHEMA_ID:
+        report(("schema",), f"expected {SCHEMA_ID!r}, got {schema!r}")
+        explained.add(("schema",))
+
+    names: dict[str, list[str]] = {}
+    for collection in _NAMED:
+        seen: dict[str, int | None] = {}
+        for index, item in _items(data, collection):
+            name = item.get("name")
+            if not isinstance(name, str):
+                continue
+            path: KeyPath = (collection, index, "name")
+            if name in seen:
+                first = seen[name]
+                at = f" (first used at line {first})" if first is not None else ""
+                report(path, f"duplicate name {name!r}{at}")
+            else:
+                seen[name] = where(path)
+        names[collection] = list(seen)
+    for index, item in _items(data, "parties"):
+        if item.get("name") == FUSION_CENTRE:
+            report(
+                ("parties", index, "name"),
+                f"{FUSION_CENTRE!r} is reserved for the joint fusion centre; "
+                "choose another party name",
+            )
+
+    def check_name(path: KeyPath, value: Any, known: list[str], kind: str) -> None:
+        if isinstance(value, str) and value not in known:
+            if known:
+                report(path, unknown_name_message(kind, value, known))
+            else:
+                report(path, f"unknown {kind} {value!r}: this file defines none")
+
+    for collection, field, target, kind in _REFERENCES:
+        for index, item in _items(data, collection):
+            check_name((collection, index, field), item.get(field), names[target], kind)
+
+    # A sensor or battery needs an owner: its own or its site's.
+    sites = {item.get("name"): item for _, item in _items(data, "sites")}
+    for collection in ("sensors", "batteries"):
+        for index, item in _items(data, collection):
+            if "owner" in item:
+                continue
+            site = item.get("site")
+            explained.add((collection, index, "owner"))
+            if isinstance(site, str) and site in sites:
+                report(
+                    (collection, index),
+                    f"missing key 'owner': give it here or on site {site!r}",
+                )
+
+    for index, item in _items(data, "sensors"):
+        if item.get("kind") == "radar" and "reference_rcs_m2" not in item:
+            report(
+                ("sensors", index),
+                "missing key 'reference_rcs_m2': a radar needs the RCS at which "
+                "range_max_km holds, m²",
+            )
+
+    for collection, low, high in _ORDERED:
+        for index, item in _items(data, collection):
+            a, b = item.get(low), item.get(high)
+            if _is_number(a) and _is_number(b) and a > b:
+                report(
+                    (collection, index, low),
+                    f"expected {low} ≤ {high}, got {a} > {b}",
+                )
+
+    ends = [*names["parties"], FUSION_CENTRE]
+    for index, item in _items(data, "links"):
+        check_name(("links", index, "from_party"), item.get("from_party"), ends, "party")
+        check_name(("links", index, "to_party"), item.get("to_party"), ends, "party")
+        if item.get("from_party") == item.get("to_party") and "from_party" in item:
+            report(("links", index, "to_party"), "a link must join two different ends")
+
+    for raid_index, raid in _items(data, "raids"):
+        seen_ids: dict[str, int | None] = {}
+        for index, threat in _items(raid, "threats"):
+            here: KeyPath = ("raids", raid_index, "threats", index)
+            check_name((*here, "missile"), threat.get("missile"), names["missiles"], "missile")
+            check_name(
+                (*here, "launch_area"),
+                threat.get("launch_area"),
+                names["launch_areas"],
+                "launch area",
+            )
+            check_name((*here, "target"), threat.get("target"), names["assets"], "asset")
+            threat_id = threat.get("id", f"t{index + 1}")
+            if isinstance(threat_id, str):
+                if threat_id in seen_ids:
+                    report(
+                        (*here, "id"),
+                        f"duplicate threat id {threat_id!r} in this raid "
+                        f"(first at line {seen_ids[threat_id]})",
+                    )
+                else:
+                    seen_ids[threat_id] = where((*here, "id") if "id" in threat else here)
+
+    default_raid = data.get("default_raid")
+    if default_raid is None and names["raids"]:
+        report(
+            (),
+            "missing key 'default_raid'; expected the name of one of the raids: "
+            + ", ".join(names["raids"]),
+        )
+    else:
+        check_name(("default_raid",), default_raid, names["raids"], "raid")
+
+    return problems, explained
+
+
+# ---------------------------------------------------------------- pydantic errors
+
+
+def _strip_optional(annotation: Any) -> Any:
+    while True:
+        origin = get_origin(annotation)
+        if origin is typing.Annotated:
+            annotation = get_args(annotation)[0]
+        elif origin in (typing.Union, types.UnionType):
+            args = [arg for arg in get_args(annotation) if arg is not type(None)]
+            if len(args) != 1:
+                return annotation
+            annotation = args[0]
+        else:
+            return annotation
+
+
+def _field_at(loc: KeyPath) -> tuple[type[BaseModel] | None, FieldInfo | None]:
+    """Return the model that holds the last key of ``loc``, and that key's field."""
+    model: type[BaseModel] | None = Scenario
+    last = len(loc) - 1
+    for position, part in enumerate(loc):
+        if model is None:
+            return None, None
+        if isinstance(part, int):
+            continue
+        field = _fields(model).get(part)
+        if position == last or field is None:
+            return model, field
+        inner = _strip_optional(field.annotation)
+        if get_origin(inner) in (tuple, list):
+            inner = _strip_optional(get_args(inner)[0])
+        model = inner if isinstance(inner, type) and issubclass(inner, BaseModel) else None
+    return model, None
+
+
+def _fields(model: type[BaseModel]) -> dict[str, FieldInfo]:
+    """Fields of a model by the key a file uses (the alias where there is one)."""
+    return {info.alias or name: info for name, info in model.model_fields.items()}
+
+
+def _describe(value: Any) -> str:
+    """Say what a file gave, for ``expected ..., got <this>``."""
+    if value is None:
+        return "nothing"
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, int | float):
+        return f"{value:g}" if isinstance(value, float) else str(value)
+    if isinstance(value, str):
+        return repr(value)
+    if isinstance(value, dict):
+        return "a mapping"
+    if isinstance(value, list | tuple):
+        return "a list"
+    return repr(str(value))
+
+
+def _bounds_phrase(field: FieldInfo | None) -> str:
+    """Describe the allowed values of a bounded number field."""
+    if field is None:
+        return "a number in range"
+    lo: Any = None
+    hi: Any = None
+    lo_open = hi_open = False
+    for item in field.metadata:
+        if isinstance(item, annotated_types.Gt):
+            lo, lo_open = item.gt, True
+        elif isinstance(item, annotated_types.Ge):
+            lo, lo_open = item.ge, False
+        elif isinstance(item, annotated_types.Lt):
+            hi, hi_open = item.lt, True
+        elif isinstance(item, annotated_types.Le):
+            hi, hi_open = item.le, False
+    what = field.description or "a number"
+    if hi is None and lo == 0:
+        return "a positive number" if lo_open else "a number ≥ 0"
+    if hi is None:
+        return f"{what} {'>' if lo_open else '≥'} {lo:g}"
+    if lo is None:
+        return f"{what} {'<' if hi_open else '≤'} {hi:g}"
+    return f"{what} in {'(' if lo_open else '['}{lo:g}, {hi:g}{')' if hi_open else ']'}"
+
+
+def _literal_values(field: FieldInfo | None) -> list[str]:
+    if field is None:
+        return []
+    inner = _strip_optional(field.annotation)
+    if get_origin(inner) is Literal:
+        return [str(arg) for arg in get_args(inner)]
+    return []
+
+
+def _message(error: Mapping[str, Any], loc: KeyPath) -> tuple[KeyPath, str]:
+    """Turn one pydantic error into (key path, message)."""
+    kind = error["type"]
+    got = _describe(error.get("input"))
+    holder, field = _field_at(loc)
+    if kind == "missing":
+        return loc[:-1], f"missing required key {loc[-1]!r}"
+    if kind == "extra_forbidden":
+        key = str(loc[-1])
+        known = [*_fields(holder), *ITEM_KEYS] if holder is not None else list(ITEM_KEYS)
+        guess = closest(key, known)
+        hint = f"; did you mean {guess!r}?" if guess else ""
+        return loc, f"unknown key {key!r}{hint}"
+    if kind in ("greater_than", "greater_than_equal", "less_than", "less_than_equal"):
+        return loc, f"expected {_bounds_phrase(field)}, got {got}"
+    if kind in ("float_type", "float_parsing"):
+        return loc, f"expected a number, got {got}"
+    if kind == "finite_number":
+        return loc, f"expected a finite number, got {got}"
+    if kind in ("int_type", "int_parsing", "int_from_float"):
+        return loc, f"expected a whole number, got {got}"
+    if kind == "bool_type":
+        return loc, f"expected true or false, got {got}"
+    if kind == "string_type":
+        hint = " (put it in quotes)" if got != "nothing" else ""
+        return loc, f"expected text, got {got}{hint}"
+    if kind == "string_too_short":
+        return loc, "expected non-empty text, got ''"
+    if kind == "literal_error":
+        values = _literal_values(field)
+        expected = error.get("ctx", {}).get("expected") or ", ".join(map(repr, values))
+        raw = error.get("input")
+        guess = closest(raw, values) if isinstance(raw, str) and values else None
+        hint = f"; did you mean {guess!r}?" if guess else ""
+        return loc, f"expected {expected}, got {got}{hint}"
+    if kind in ("tuple_type", "list_type"):
+        return loc, f"expected a list, got {got}"
+    if kind in ("model_type", "model_attributes_type", "dict_type"):
+        return loc, f"expected a mapping of keys to values, got {got}"
+    if kind == "too_short":
+        return loc, "expected at least one item, got none"
+    message = str(error.get("msg", "invalid value"))
+    return loc, f"{message[:1].lower()}{message[1:]}, got {got}"
+
+
+def problems_from_validation(
+    exc: ValidationError,
+    lines: Mapping[KeyPath, int],
+    skip: set[KeyPath] | None = None,
+) -> list[Problem]:
+    """Turn a pydantic ValidationError into problems with file lines.
+
+    Parameters
+    ----------
+    exc : pydantic.ValidationError
+        Raised by :meth:`Scenario.model_validate` on the stripped data.
+    lines : mapping
+        Key path to 1-based line.
+    skip : set of key paths, optional
+        Keys whose errors :func:`cross_check` already explains.
+
+    Returns
+    -------
+    list of Problem
+        One per error, ``expected ..., got ...``, with the line of the key.
+
+    """
+    skip = skip or set()
+    problems = []
+    for error in exc.errors(include_url=False):
+        loc: KeyPath = tuple(part for part in error["loc"] if isinstance(part, str | int))
+        if loc in skip:
+            continue
+        path, message = _message(error, loc)
+        problems.append(Problem(format_path(path), message, line_of(lines, path)))
+    return problems

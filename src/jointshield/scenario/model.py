@@ -1,0 +1,676 @@
+"""The validated, immutable objects a scenario loads into.
+
+Every class is a frozen pydantic model that refuses unknown keys. Numbers keep
+the unit the file gives them, named in the field (``lat_deg``, ``range_max_km``,
+``latency_s``, ``rcs_m2``); code that computes converts to SI once, at its edge.
+Collections are tuples, so a loaded scenario cannot be changed in place; use
+``model_copy(update=...)`` to derive a variant.
+
+Names tie the objects together (a sensor names its site, a threat its missile,
+launch area and target); :mod:`jointshield.scenario.checks` verifies them when a
+file is loaded, and :class:`Scenario` looks them up (``scenario.site("kurecik")``).
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Iterable, Mapping
+from types import MappingProxyType
+from typing import Annotated, Any, Final, Literal, Protocol, TypeVar
+
+from pydantic import BaseModel, ConfigDict, Field, PrivateAttr, model_validator
+
+from jointshield.errors import UnknownNameError
+from jointshield.scenario.provenance import Provenance
+
+__all__ = [
+    "FUSION_CENTRE",
+    "G0_MPS2",
+    "SCHEMA_ID",
+    "Aim",
+    "Asset",
+    "Battery",
+    "Interceptor",
+    "LaunchArea",
+    "Link",
+    "Missile",
+    "MissileType",
+    "Party",
+    "Raid",
+    "Scenario",
+    "Sensor",
+    "SensorKind",
+    "Site",
+    "Stage",
+    "Threat",
+]
+
+SCHEMA_ID: Final = "jointshield/scenario-1"
+"""The ``schema`` value of files this version reads."""
+
+FUSION_CENTRE = "fusion"
+"""Reserved name of the joint data-fusion centre, an end point of links."""
+
+G0_MPS2 = 9.80665
+"""Standard gravity, m/s², which turns a specific impulse in s into an exhaust speed."""
+
+SensorKind = Literal["radar", "space-ir"]
+Aim = Literal["min-energy", "lofted", "depressed"]
+
+# Number types of the file. Strict: a quoted "1500", true or .nan is an error, not a number.
+Name = Annotated[str, Field(strict=True, min_length=1, description="a name")]
+Real = Annotated[float, Field(strict=True, allow_inf_nan=False)]
+Positive = Annotated[float, Field(strict=True, allow_inf_nan=False, gt=0)]
+NonNegative = Annotated[float, Field(strict=True, allow_inf_nan=False, ge=0)]
+Probability = Annotated[
+    float, Field(strict=True, allow_inf_nan=False, ge=0, le=1, description="a probability")
+]
+Latitude = Annotated[
+    float, Field(strict=True, allow_inf_nan=False, ge=-90, le=90, description="a latitude")
+]
+Longitude = Annotated[
+    float, Field(strict=True, allow_inf_nan=False, ge=-180, le=180, description="a longitude")
+]
+Azimuth = Annotated[
+    float, Field(strict=True, allow_inf_nan=False, ge=0, lt=360, description="an azimuth")
+]
+HalfWidth = Annotated[
+    float,
+    Field(strict=True, allow_inf_nan=False, gt=0, le=180, description="a half-width"),
+]
+Elevation = Annotated[
+    float, Field(strict=True, allow_inf_nan=False, ge=-90, le=90, description="an elevation")
+]
+Count = Annotated[int, Field(strict=True, ge=1)]
+NonNegativeInt = Annotated[int, Field(strict=True, ge=0)]
+
+
+class _Record(BaseModel):
+    """Base of every scenario object: frozen, and unknown keys are errors."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+
+class Party(_Record):
+    """A party to the cooperation (e.g. NATO, Russia) that owns assets and decides.
+
+    Parameters
+    ----------
+    name : str
+        Unique name; ``fusion`` is reserved for the joint fusion centre.
+    description : str
+        Free text.
+
+    """
+
+    name: Name
+    description: str = ""
+
+
+class Site(_Record):
+    """A place where sensors or batteries stand (or a ship patrols).
+
+    Parameters
+    ----------
+    name : str
+        Unique name.
+    lat_deg, lon_deg : float
+        Geodetic latitude in [-90, 90] and longitude in [-180, 180], degrees.
+    alt_m : float
+        Height above the WGS84 ellipsoid, m.
+    owner : str or None
+        The party that owns the site; sensors and batteries on it default to it.
+    description : str
+        Free text.
+
+    """
+
+    name: Name
+    lat_deg: Latitude
+    lon_deg: Longitude
+    alt_m: Real = 0.0
+    owner: Name | None = None
+    description: str = ""
+
+
+class Sensor(_Record):
+    """A radar or space-based infrared sensor.
+
+    Parameters
+    ----------
+    name : str
+        Unique name.
+    kind : {'radar', 'space-ir'}
+        What it is.
+    site : str
+        Name of the site it stands on.
+    owner : str
+        The party that operates it (defaults, in a file, to the site's owner).
+    boresight_az_deg : float
+        Azimuth of the centre of the field of regard, degrees clockwise from north.
+    az_half_width_deg : float
+        Half the azimuth width of the field of regard, degrees (180 = all round).
+    el_min_deg, el_max_deg : float
+        Elevation limits, degrees above the local horizontal.
+    range_min_km, range_max_km : float
+        Range limits, km; ``range_max_km`` holds for a target of ``reference_rcs_m2``.
+    reference_rcs_m2 : float or None
+        Radar cross-section at which ``range_max_km`` holds, m²; a radar's detection
+        range scales as (RCS / reference RCS)^(1/4). None for a space-ir sensor.
+    revisit_s : float
+        Time between looks at a track, s.
+    sigma_range_m : float
+        One-sigma range error, m.
+    sigma_az_mrad, sigma_el_mrad : float
+        One-sigma angle errors, mrad.
+    p_detect : float
+        Probability of detecting a target in coverage on one look.
+    delay_s : float
+        Reporting delay between a measurement and its report, s (space-ir).
+    description : str
+        Free text.
+
+    """
+
+    name: Name
+    kind: SensorKind
+    site: Name
+    owner: Name
+    boresight_az_deg: Azimuth = 0.0
+    az_half_width_deg: HalfWidth = 180.0
+    el_min_deg: Elevation = 0.0
+    el_max_deg: Elevation = 90.0
+    range_min_km: NonNegative = 0.0
+    range_max_km: Positive
+    reference_rcs_m2: Positive | None = None
+    revisit_s: Positive
+    sigma_range_m: Positive
+    sigma_az_mrad: Positive
+    sigma_el_mrad: Positive
+    p_detect: Probability
+    delay_s: NonNegative = 0.0
+    description: str = ""
+
+
+class Interceptor(_Record):
+    """An interceptor type (its kinematics and its kill probability).
+
+    Parameters
+    ----------
+    name : str
+        Unique name.
+    burnout_speed_kms : float
+        Speed at burnout, km/s.
+    burn_time_s : float
+        Total burn time from launch to burnout, s.
+    min_intercept_alt_km, max_intercept_alt_km : float
+        Altitudes between which it can intercept, km.
+    max_range_km : float
+        Greatest ground range from the launcher to an intercept, km.
+    pk : float
+        Single-shot kill probability.
+    owner : str or None
+        The party that fields the type, where one does.
+    description : str
+        Free text.
+
+    """
+
+    name: Name
+    burnout_speed_kms: Positive
+    burn_time_s: Positive
+    min_intercept_alt_km: NonNegative
+    max_intercept_alt_km: Positive
+    max_range_km: Positive
+    pk: Probability
+    owner: Name | None = None
+    description: str = ""
+
+
+class Battery(_Record):
+    """Launchers of one interceptor type at one site.
+
+    Parameters
+    ----------
+    name : str
+        Unique name.
+    site : str
+        Name of the site.
+    owner : str
+        The party that fires it (defaults, in a file, to the site's owner).
+    interceptor : str
+        Name of the interceptor type.
+    rounds : int
+        Interceptors ready to fire.
+    description : str
+        Free text.
+
+    """
+
+    name: Name
+    site: Name
+    owner: Name
+    interceptor: Name
+    rounds: NonNegativeInt
+    description: str = ""
+
+
+class Stage(_Record):
+    """One rocket stage, burning at constant mass flow.
+
+    Parameters
+    ----------
+    burn_time_s : float
+        Burn time, s.
+    propellant_mass_kg : float
+        Propellant burnt, kg.
+    dry_mass_kg : float
+        Mass dropped at staging (structure, engine, residuals), kg.
+    isp_s : float
+        Vacuum specific impulse, s.
+
+    """
+
+    burn_time_s: Positive
+    propellant_mass_kg: Positive
+    dry_mass_kg: Positive
+    isp_s: Positive
+
+    @property
+    def mass_flow_kg_s(self) -> float:
+        """Propellant mass flow, kg/s."""
+        return self.propellant_mass_kg / self.burn_time_s
+
+    @property
+    def thrust_n(self) -> float:
+        """Vacuum thrust, N: ``isp_s * g0 * propellant_mass_kg / burn_time_s``."""
+        return self.isp_s * G0_MPS2 * self.mass_flow_kg_s
+
+    @property
+    def mass_kg(self) -> float:
+        """Mass of the stage at ignition, kg."""
+        return self.propellant_mass_kg + self.dry_mass_kg
+
+
+class Missile(_Record):
+    """A ballistic missile type: stages, payload and aerodynamics.
+
+    Parameters
+    ----------
+    name : str
+        Unique name.
+    description : str
+        Free text.
+    propellant : {'liquid', 'solid'}
+        Propellant type.
+    stages : tuple of Stage
+        Stages in firing order (at least one).
+    payload_mass_kg : float
+        Mass of what re-enters (warhead and re-entry vehicle), kg.
+    diameter_m : float
+        Body diameter, m; sets the reference area for boost-phase drag.
+    drag_coefficient : float
+        Boost-phase drag coefficient on the body's cross-section.
+    reentry_ballistic_coefficient_kg_m2 : float
+        Ballistic coefficient m / (Cd A) of the re-entry vehicle, kg/m².
+    vertical_rise_s : float
+        Time of vertical flight before the pitch-over, s.
+    rcs_m2 : float
+        Radar cross-section seen by the defence, m².
+    published_range_km : float
+        The range published for the missile, km, against which a model is tuned.
+
+    """
+
+    name: Name
+    description: str = ""
+    propellant: Literal["liquid", "solid"]
+    stages: tuple[Stage, ...] = Field(min_length=1)
+    payload_mass_kg: Positive
+    diameter_m: Positive
+    drag_coefficient: Positive
+    reentry_ballistic_coefficient_kg_m2: Positive
+    vertical_rise_s: NonNegative
+    rcs_m2: Positive
+    published_range_km: Positive
+
+    @property
+    def launch_mass_kg(self) -> float:
+        """Mass at lift-off, kg: all stages and the payload."""
+        return self.payload_mass_kg + sum(stage.mass_kg for stage in self.stages)
+
+    @property
+    def reference_area_m2(self) -> float:
+        """Cross-section of the body, m², for boost-phase drag."""
+        return math.pi * self.diameter_m**2 / 4.0
+
+
+MissileType = Missile
+"""Another name of :class:`Missile`: a missile type, not one missile in flight."""
+
+
+class LaunchArea(_Record):
+    """A circular area from which threat missiles are launched.
+
+    Parameters
+    ----------
+    name : str
+        Unique name.
+    lat_deg, lon_deg : float
+        Centre, degrees.
+    radius_km : float
+        Radius, km.
+    owner : str or None
+        The state launching from it (free text; not one of the parties).
+    description : str
+        Free text.
+
+    """
+
+    name: Name
+    lat_deg: Latitude
+    lon_deg: Longitude
+    radius_km: NonNegative
+    owner: str | None = None
+    description: str = ""
+
+
+class Asset(_Record):
+    """A defended city.
+
+    Parameters
+    ----------
+    name : str
+        Unique name.
+    lat_deg, lon_deg : float
+        Position, degrees.
+    population : int
+        People living there.
+    owner : str
+        The party responsible for defending it.
+    description : str
+        Free text.
+
+    """
+
+    name: Name
+    lat_deg: Latitude
+    lon_deg: Longitude
+    population: NonNegativeInt
+    owner: Name
+    description: str = ""
+
+
+class Threat(_Record):
+    """Missiles of one type fired from one launch area at one asset.
+
+    Parameters
+    ----------
+    id : str
+        Unique within its raid; a file may leave it out (it becomes ``t1``,
+        ``t2``, ... by position).
+    missile : str
+        Name of the missile type.
+    launch_area : str
+        Name of the launch area.
+    target : str
+        Name of the asset aimed at.
+    launch_time_s : float
+        Launch time after the raid begins, s.
+    count : int
+        Missiles fired.
+    aim : {'min-energy', 'lofted', 'depressed'}
+        Trajectory shape.
+
+    """
+
+    id: Name
+    missile: Name
+    launch_area: Name
+    target: Name
+    launch_time_s: NonNegative = 0.0
+    count: Count = 1
+    aim: Aim = "min-energy"
+
+
+class Raid(_Record):
+    """An attack: a named list of threats.
+
+    Parameters
+    ----------
+    name : str
+        Unique name.
+    description : str
+        Free text.
+    threats : tuple of Threat
+        At least one.
+
+    """
+
+    name: Name
+    description: str = ""
+    threats: tuple[Threat, ...] = Field(min_length=1)
+
+    @model_validator(mode="before")
+    @classmethod
+    def _number_threats(cls, data: Any) -> Any:
+        # Threats without an id get one by position, so results can name each threat.
+        if isinstance(data, dict) and isinstance(data.get("threats"), list | tuple):
+            threats = [
+                {**threat, "id": f"t{index + 1}"}
+                if isinstance(threat, dict) and "id" not in threat
+                else threat
+                for index, threat in enumerate(data["threats"])
+            ]
+            return {**data, "threats": threats}
+        return data
+
+    @property
+    def missile_count(self) -> int:
+        """Number of missiles in the raid."""
+        return sum(threat.count for threat in self.threats)
+
+    def threat(self, threat_id: str) -> Threat:
+        """Return the threat with this id.
+
+        Raises
+        ------
+        UnknownNameError
+            If the raid has no such threat.
+
+        """
+        for threat in self.threats:
+            if threat.id == threat_id:
+                return threat
+        raise UnknownNameError("threat", threat_id, [threat.id for threat in self.threats])
+
+
+class Link(_Record):
+    """A data link between two parties, or a party and the fusion centre.
+
+    Parameters
+    ----------
+    name : str
+        Unique name; a file may leave it out (it becomes ``FROM->TO``).
+    from_party, to_party : str
+        End points: party names or ``fusion`` (:data:`FUSION_CENTRE`).
+    latency_s : float
+        Delay from sending to receiving, s.
+    availability : float
+        Fraction of time the link is up.
+    two_way : bool
+        Whether it also carries data from ``to_party`` to ``from_party``.
+
+    """
+
+    name: Name
+    from_party: Name
+    to_party: Name
+    latency_s: NonNegative
+    availability: Probability
+    two_way: bool = True
+
+    @model_validator(mode="before")
+    @classmethod
+    def _default_name(cls, data: Any) -> Any:
+        if isinstance(data, dict) and "name" not in data:
+            return {**data, "name": f"{data.get('from_party')}->{data.get('to_party')}"}
+        return data
+
+
+class _Named(Protocol):
+    @property
+    def name(self) -> str: ...
+
+
+_N = TypeVar("_N", bound=_Named)
+
+
+def _find(items: Iterable[_N], kind: str, name: str) -> _N:
+    listed = list(items)
+    for item in listed:
+        if item.name == name:
+            return item
+    raise UnknownNameError(kind, name, [item.name for item in listed])
+
+
+class Scenario(_Record):
+    """A whole scenario: parties, their sensors and interceptors, threats and links.
+
+    Load one with :func:`jointshield.scenario.load_scenario`. Besides the
+    fields, a loaded scenario knows the file it came from (:attr:`file`), where
+    each key stood in it (:meth:`line_of`) and where each number comes from
+    (:attr:`provenance`); these do not count in :func:`scenario_hash` or in
+    comparisons of content.
+
+    Parameters
+    ----------
+    schema_id : str
+        Always :data:`SCHEMA_ID`; written ``schema`` in a file.
+    name : str
+        Short name, e.g. ``europe-2011``.
+    title : str
+        One line for tables.
+    description : str
+        Free text.
+    default_raid : str or None
+        The raid used when none is named.
+    references : mapping of str to str
+        Citation key to full citation, for the ``source`` of numbers.
+    parties, sites, sensors, interceptors, batteries, missiles, launch_areas, assets, raids, links
+        Tuples of the objects of each kind.
+
+    """
+
+    model_config = ConfigDict(frozen=True, extra="forbid", populate_by_name=True)
+
+    schema_id: Literal["jointshield/scenario-1"] = Field(default=SCHEMA_ID, alias="schema")
+    name: Name
+    title: str
+    description: str = ""
+    default_raid: Name | None = None
+    references: dict[str, str] = Field(default_factory=dict)
+    parties: tuple[Party, ...] = Field(min_length=1)
+    sites: tuple[Site, ...] = ()
+    sensors: tuple[Sensor, ...] = ()
+    interceptors: tuple[Interceptor, ...] = ()
+    batteries: tuple[Battery, ...] = ()
+    missiles: tuple[Missile, ...] = ()
+    launch_areas: tuple[LaunchArea, ...] = ()
+    assets: tuple[Asset, ...] = ()
+    raids: tuple[Raid, ...] = ()
+    links: tuple[Link, ...] = ()
+
+    _file: str | None = PrivateAttr(default=None)
+    _lines: Mapping[str, int] = PrivateAttr(default_factory=lambda: MappingProxyType({}))
+    _provenance: Mapping[str, Provenance] = PrivateAttr(
+        default_factory=lambda: MappingProxyType({})
+    )
+
+    def with_origin(
+        self,
+        *,
+        file: str | None,
+        lines: Mapping[str, int],
+        provenance: Mapping[str, Provenance],
+    ) -> Scenario:
+        """Return a copy that remembers its file, key lines and provenance.
+
+        Parameters
+        ----------
+        file : str or None
+            File name to use in messages.
+        lines : mapping of str to int
+            Dotted key path to 1-based line.
+        provenance : mapping of str to Provenance
+            Dotted key path to the provenance of that value.
+
+        """
+        copy = self.model_copy()
+        copy._file = file
+        copy._lines = MappingProxyType(dict(lines))
+        copy._provenance = MappingProxyType(dict(provenance))
+        return copy
+
+    @property
+    def file(self) -> str | None:
+        """The file the scenario was loaded from, as named in messages."""
+        return self._file
+
+    @property
+    def provenance(self) -> Mapping[str, Provenance]:
+        """Provenance of each sourced value, keyed by dotted path (``sites[2].lat_deg``)."""
+        return self._provenance
+
+    def line_of(self, path: str) -> int | None:
+        """Return the file line of a dotted key path (or of its nearest parent).
+
+        Lets other modules report a problem with a scenario item as
+        ``file:line key: message``.
+        """
+        while True:
+            if path in self._lines:
+                return self._lines[path]
+            cut = max(path.rfind("."), path.rfind("["))
+            if cut <= 0:
+                return self._lines.get("")
+            path = path[:cut]
+
+    def party(self, name: str) -> Party:
+        """Return the party of this name (raises UnknownNameError)."""
+        return _find(self.parties, "party", name)
+
+    def site(self, name: str) -> Site:
+        """Return the site of this name (raises UnknownNameError)."""
+        return _find(self.sites, "site", name)
+
+    def sensor(self, name: str) -> Sensor:
+        """Return the sensor of this name (raises UnknownNameError)."""
+        return _find(self.sensors, "sensor", name)
+
+    def interceptor(self, name: str) -> Interceptor:
+        """Return the interceptor type of this name (raises UnknownNameError)."""
+        return _find(self.interceptors, "interceptor", name)
+
+    def battery(self, name: str) -> Battery:
+        """Return the battery of this name (raises UnknownNameError)."""
+        return _find(self.batteries, "battery", name)
+
+    def missile(self, name: str) -> Missile:
+        """Return the missile type of this name (raises UnknownNameError)."""
+        return _find(self.missiles, "missile", name)
+
+    def launch_area(self, name: str) -> LaunchArea:
+        """Return the launch area of this name (raises UnknownNameError)."""
+        return _find(self.launch_areas, "launch area", name)
+
+    def asset(self, name: str) -> Asset:
+        """Return the asset of this name (raises UnknownNameError)."""
+        return _find(self.assets, "asset", name)
+
+    def raid(self, name: str | None = None) -> Raid:
+        """Return the raid of this name, or the default raid (raises UnknownNameError)."""
+        wanted = name if name is not None else self.default_raid
+        if wanted is None:
+            raise UnknownNameError("raid", "(default)", [raid.name for raid in self.raids])
+        return _find(self.raids, "raid", wanted)
