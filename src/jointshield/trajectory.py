@@ -1,8 +1,11 @@
-"""One flyout's trajectory as a table, and its export to CSV, GeoJSON and KML.
+"""One flyout as a user asks for it: aim, fly, and export the trajectory.
 
-A :class:`Trajectory` holds the states of one flyout sampled at a fixed
-interval, with its named events (launch, burnout, apogee, re-entry, impact),
-in reporting units at the edges: degrees, metres of altitude, seconds.
+:func:`flyout` aims and flies a scenario's missile between two places;
+:func:`free_flight` flies a body from a given burnout state. Both return a
+:class:`FlyoutResult` whose :class:`Trajectory` holds the states sampled at
+a fixed interval with the named events (launch, burnout, apogee, re-entry,
+impact), in reporting units at the edges (degrees, metres of altitude,
+seconds), and writes CSV, GeoJSON (RFC 7946) and KML 2.2.
 """
 
 from __future__ import annotations
@@ -12,14 +15,17 @@ import io
 import json
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 from xml.sax.saxutils import escape
 
 import numpy as np
 from numpy.typing import NDArray
 
-from jointshield.flight.flyout import PHASE_NAMES, Flyouts
-from jointshield.geo import ecef_to_geodetic
+from jointshield.errors import JointshieldError, UnknownNameError
+from jointshield.flight import FIXED_WGS84, ROTATING_WGS84, Earth, MissileModel, fly_free
+from jointshield.flight.flyout import PHASE_NAMES, STATUS_NAMES, Flyouts
+from jointshield.geo import ecef_to_geodetic, parse_lat_lon
+from jointshield.scenario import Scenario
 
 FloatArray = NDArray[np.float64]
 
@@ -186,3 +192,269 @@ class Trajectory:
         else:
             raise ValueError(f"unknown trajectory format {fmt!r}")
         Path(path).write_text(text, encoding="utf-8")
+
+
+# --------------------------------------------------------------------------- the flyout API
+
+EarthChoice = Literal["rotating", "fixed"]
+
+
+@dataclass(frozen=True)
+class FlyoutResult:
+    """One flyout as a user asked for it: headline figures, trajectory and provenance.
+
+    Attributes
+    ----------
+    summary : dict
+        Headline figures in reporting units (``range_km``, ``flight_time_s``,
+        ``apogee_km``, ``burnout_speed_kms``, ``burnout_angle_deg``,
+        ``burnout_altitude_km``, ``impact_lat``, ``impact_lon``, ...).
+    trajectory : Trajectory
+        The sampled path with its events.
+    meta : dict
+        What was flown and how: scenario name and hash, missile, places, aim
+        controls, Earth model, jointshield version.
+    """
+
+    summary: dict[str, Any]
+    trajectory: Trajectory
+    meta: dict[str, Any]
+
+    def to_json(self) -> dict[str, Any]:
+        """A JSON-ready dict: the summary's keys at top level, plus ``meta``."""
+        return {**{k: _json_number(v) for k, v in self.summary.items()}, "meta": self.meta}
+
+
+def _json_number(value: Any) -> Any:
+    if isinstance(value, float):
+        return None if not np.isfinite(value) else round(value, 6)
+    return value
+
+
+def _earth(choice: str) -> Earth:
+    if choice not in ("rotating", "fixed"):
+        raise JointshieldError(f"unknown Earth model {choice!r}; expected 'rotating' or 'fixed'")
+    return ROTATING_WGS84 if choice == "rotating" else FIXED_WGS84
+
+
+@dataclass(frozen=True)
+class Place:
+    """A named point: a site, launch area, asset, or coordinates given by hand."""
+
+    name: str
+    lat_deg: float
+    lon_deg: float
+    alt_m: float = 0.0
+
+
+def resolve_place(scenario: Scenario | None, text: str) -> Place:
+    """Find ``text`` among the scenario's sites, launch areas and assets, or read it as LAT,LON.
+
+    Raises
+    ------
+    UnknownNameError
+        When ``text`` is neither a known place nor coordinates; the message
+        suggests the closest known name.
+    """
+    if scenario is not None:
+        for collection in (scenario.sites, scenario.launch_areas, scenario.assets):
+            for item in collection:
+                if item.name == text:
+                    return Place(item.name, item.lat_deg, item.lon_deg, float(getattr(item, "alt_m", 0.0)))
+    if "," in text:
+        lat, lon = parse_lat_lon(text)
+        return Place(f"{lat:.4f},{lon:.4f}", lat, lon)
+    known: list[str] = []
+    if scenario is not None:
+        known = [p.name for c in (scenario.sites, scenario.launch_areas, scenario.assets) for p in c]
+    raise UnknownNameError("place (site, launch area, asset, or LAT,LON)", text, known)
+
+
+def _meta(scenario: Scenario | None, **extra: Any) -> dict[str, Any]:
+    from jointshield import __version__
+    from jointshield.scenario import scenario_hash
+
+    meta: dict[str, Any] = {"jointshield_version": __version__}
+    if scenario is not None:
+        meta["scenario"] = scenario.name
+        meta["scenario_hash"] = scenario_hash(scenario)
+    meta.update(extra)
+    return meta
+
+
+def flyout(
+    scenario: Scenario | str | None,
+    missile: str,
+    origin: str,
+    target: str,
+    *,
+    aim_mode: str = "min-energy",
+    apogee_km: float | None = None,
+    earth: EarthChoice = "rotating",
+    drag: bool = True,
+    sample_dt_s: float = 1.0,
+) -> FlyoutResult:
+    """Aim and fly one missile of a scenario from a place to a place.
+
+    Parameters
+    ----------
+    scenario : Scenario or str or None
+        A loaded scenario, a built-in name or file path; None for the default.
+    missile : str
+        Name of one of the scenario's missile types.
+    origin, target : str
+        A site, launch area or asset of the scenario, or ``LAT,LON`` in degrees.
+    aim_mode : {'min-energy', 'lofted', 'depressed'}
+        Trajectory shape; ignored when ``apogee_km`` is given.
+    apogee_km : float, optional
+        Fly the trajectory with this apogee height, km.
+    earth : {'rotating', 'fixed'}
+        Earth model (WGS-84 either way).
+    drag : bool
+        Whether the atmosphere acts.
+    sample_dt_s : float
+        Interval of the trajectory samples, s.
+
+    Returns
+    -------
+    FlyoutResult
+        Summary, trajectory and provenance.
+
+    Examples
+    --------
+    >>> r = flyout("europe-2011", "shahab-3", "Tabriz", "Ankara")  # doctest: +SKIP
+    >>> round(r.summary["range_km"])  # doctest: +SKIP
+    1113
+    """
+    from jointshield.flight.aim import aim
+    from jointshield.scenario import DEFAULT_SCENARIO, load_scenario
+
+    sc = load_scenario(scenario or DEFAULT_SCENARIO) if not isinstance(scenario, Scenario) else scenario
+    names = [m.name for m in sc.missiles]
+    if missile not in names:
+        raise UnknownNameError("missile", missile, names)
+    model = MissileModel.from_type(next(m for m in sc.missiles if m.name == missile))
+    start, end = resolve_place(sc, origin), resolve_place(sc, target)
+    mode = "apogee" if apogee_km is not None else aim_mode
+    sol = aim(
+        model,
+        np.radians(start.lat_deg),
+        np.radians(start.lon_deg),
+        np.radians(end.lat_deg),
+        np.radians(end.lon_deg),
+        mode=mode,  # type: ignore[arg-type]
+        apogee_m=None if apogee_km is None else apogee_km * 1e3,
+        launch_alt_m=start.alt_m,
+        earth=_earth(earth),
+        drag=drag,
+        sample_dt_s=sample_dt_s,
+    )
+    fl = sol.flyouts
+    summary = fl.summary(0)
+    summary["miss_m"] = float(sol.miss_m[0])
+    meta = _meta(
+        sc,
+        missile=missile,
+        origin=start.name,
+        target=end.name,
+        aim=mode,
+        apogee_km=apogee_km,
+        earth=earth,
+        drag=drag,
+        launch_azimuth_deg=round(float(np.degrees(sol.azimuth_rad[0])) % 360.0, 6),
+        pitch_end_deg=round(float(np.degrees(sol.pitch_end_rad[0])), 6),
+        thrust_cutoff_s=round(float(sol.cutoff_s[0]), 6),
+    )
+    return FlyoutResult(summary, Trajectory.from_flyouts(fl, 0), meta)
+
+
+def free_flight(
+    burnout_speed_kms: float,
+    burnout_angle_deg: float | None = None,
+    *,
+    burnout_altitude_km: float = 0.0,
+    origin: str = "0,0",
+    azimuth_deg: float = 0.0,
+    earth: EarthChoice = "rotating",
+    beta_kg_m2: float | None = None,
+    scenario: Scenario | str | None = None,
+    sample_dt_s: float = 1.0,
+) -> FlyoutResult:
+    """Fly a body in free flight from a burnout state (range and time from burnout).
+
+    Parameters
+    ----------
+    burnout_speed_kms : float
+        Speed relative to the Earth at burnout, km/s.
+    burnout_angle_deg : float, optional
+        Flight-path angle above the local horizontal, degrees; by default the
+        minimum-energy (maximum-range) angle for this speed (Bate, Mueller and
+        White 1971, §6.2), computed on a sphere of the Earth's mean radius.
+    burnout_altitude_km : float
+        Altitude of the burnout point, km.
+    origin : str
+        Burnout point: ``LAT,LON`` in degrees, or a place of ``scenario``.
+    azimuth_deg : float
+        Azimuth of the velocity, degrees clockwise from north.
+    earth : {'rotating', 'fixed'}
+        Earth model (WGS-84 either way).
+    beta_kg_m2 : float, optional
+        Ballistic coefficient for drag, kg/m²; None flies in vacuum.
+    scenario : Scenario or str, optional
+        Where to look up a named ``origin``.
+    sample_dt_s : float
+        Interval of the trajectory samples, s.
+
+    Returns
+    -------
+    FlyoutResult
+        Summary, trajectory and provenance.
+    """
+    from jointshield.ballistics import max_range_angle_rad, max_range_gamma_rad
+    from jointshield.geo import MEAN_EARTH_RADIUS_M
+    from jointshield.scenario import load_scenario
+
+    if burnout_speed_kms <= 0:
+        raise JointshieldError(f"burnout speed must be positive, got {burnout_speed_kms} km/s")
+    sc = load_scenario(scenario) if isinstance(scenario, str) else scenario
+    start = resolve_place(sc, origin)
+    speed = burnout_speed_kms * 1e3
+    r_bo = MEAN_EARTH_RADIUS_M + burnout_altitude_km * 1e3
+    if burnout_angle_deg is None:
+        gamma = float(max_range_gamma_rad(max_range_angle_rad(speed, r_bo)))
+        if not np.isfinite(gamma):
+            raise JointshieldError(f"{burnout_speed_kms} km/s is orbital or faster: no minimum-energy angle")
+        angle_source = "min-energy"
+    else:
+        if not -90.0 <= burnout_angle_deg <= 90.0:
+            raise JointshieldError(f"burnout angle must lie in [-90, 90] degrees, got {burnout_angle_deg}")
+        gamma = float(np.radians(burnout_angle_deg))
+        angle_source = "given"
+    fl = fly_free(
+        np.radians(start.lat_deg),
+        np.radians(start.lon_deg),
+        np.radians(azimuth_deg),
+        speed,
+        gamma,
+        alt_m=burnout_altitude_km * 1e3,
+        beta_kg_m2=beta_kg_m2,
+        earth=_earth(earth),
+        sample_dt_s=sample_dt_s,
+    )
+    if fl.status[0] != 0:
+        raise JointshieldError(
+            f"a body at {burnout_speed_kms} km/s and {np.degrees(gamma):.1f}° does not come down "
+            f"({STATUS_NAMES[int(fl.status[0])]})"
+        )
+    summary = fl.summary(0)
+    meta = _meta(
+        sc,
+        mode="free-flight",
+        origin=start.name,
+        azimuth_deg=azimuth_deg,
+        burnout_angle=angle_source,
+        earth=earth,
+        drag=beta_kg_m2 is not None,
+        beta_kg_m2=beta_kg_m2,
+    )
+    return FlyoutResult(summary, Trajectory.from_flyouts(fl, 0), meta)

@@ -28,7 +28,7 @@ from numpy.typing import NDArray
 from jointshield.errors import JointshieldError
 
 if TYPE_CHECKING:
-    from jointshield.scenario import MissileType
+    from jointshield.scenario import Missile
 
 #: Standard gravity, m/s², for converting specific impulse to exhaust speed.
 G0_MPS2 = 9.80665
@@ -88,7 +88,7 @@ class MissileModel:
             )
 
     @classmethod
-    def from_type(cls, missile: MissileType) -> MissileModel:
+    def from_type(cls, missile: Missile) -> MissileModel:
         """Build the SI model from a scenario's missile type."""
         stages = missile.stages
         return cls(
