@@ -257,9 +257,11 @@ def resolve_place(scenario: Scenario | None, text: str) -> Place:
         suggests the closest known name.
     """
     if scenario is not None:
-        for collection in (scenario.sites, scenario.launch_areas, scenario.assets):
-            for item in collection:
-                if item.name == text:
+        places = [item for c in (scenario.sites, scenario.launch_areas, scenario.assets) for item in c]
+        # An exact name first, then one that differs only in case.
+        for same in (lambda a, b: a == b, lambda a, b: a.casefold() == b.casefold()):
+            for item in places:
+                if same(item.name, text):
                     return Place(item.name, item.lat_deg, item.lon_deg, float(getattr(item, "alt_m", 0.0)))
     if "," in text:
         lat, lon = parse_lat_lon(text)
@@ -458,3 +460,104 @@ def free_flight(
         beta_kg_m2=beta_kg_m2,
     )
     return FlyoutResult(summary, Trajectory.from_flyouts(fl, 0), meta)
+
+
+@dataclass(frozen=True)
+class RaidFlyouts:
+    """The flyouts of every threat of a raid, aimed as the scenario says."""
+
+    scenario: str
+    raid: str
+    results: tuple[tuple[str, FlyoutResult], ...]  # (threat id, result)
+    meta: dict[str, Any]
+
+    def to_json(self) -> dict[str, Any]:
+        """A JSON-ready dict: one entry per threat, plus ``meta``."""
+        return {
+            "raid": self.raid,
+            "threats": [{"id": tid, **r.to_json()} for tid, r in self.results],
+            "meta": self.meta,
+        }
+
+    def to_geojson(self) -> dict[str, Any]:
+        """All trajectories and events as one GeoJSON FeatureCollection."""
+        features: list[dict[str, Any]] = []
+        for tid, r in self.results:
+            props = {"threat": tid, "missile": r.meta["missile"], "target": r.meta["target"]}
+            for f in r.trajectory.to_geojson(props)["features"]:
+                f["properties"] = {**props, **f["properties"]}
+                features.append(f)
+        return {"type": "FeatureCollection", "features": features}
+
+
+def fly_raid(
+    scenario: Scenario | str | None = None,
+    raid: str | None = None,
+    *,
+    earth: EarthChoice = "rotating",
+    drag: bool = True,
+    sample_dt_s: float = 1.0,
+) -> RaidFlyouts:
+    """Aim and fly every threat of a raid from its launch area's centre to its target.
+
+    Threats of one missile type are aimed together as one batch.
+
+    Parameters
+    ----------
+    scenario : Scenario or str or None
+        A loaded scenario, a built-in name or file path; None for the default.
+    raid : str, optional
+        Name of the raid; by default the scenario's default raid.
+    earth, drag, sample_dt_s
+        As for :func:`flyout`.
+
+    Returns
+    -------
+    RaidFlyouts
+        One :class:`FlyoutResult` per threat, in the raid's order.
+    """
+    from jointshield.flight.aim import aim
+    from jointshield.scenario import DEFAULT_SCENARIO, load_scenario
+
+    sc = load_scenario(scenario or DEFAULT_SCENARIO) if not isinstance(scenario, Scenario) else scenario
+    names = [r.name for r in sc.raids]
+    if raid is not None and raid not in names:
+        raise UnknownNameError("raid", raid, names)
+    the_raid = sc.raid(raid)
+    by_key: dict[tuple[str, str], list[int]] = {}
+    for i, th in enumerate(the_raid.threats):
+        by_key.setdefault((th.missile, th.aim), []).append(i)
+    results: dict[int, FlyoutResult] = {}
+    for (missile_name, mode), idx in by_key.items():
+        model = MissileModel.from_type(sc.missile(missile_name))
+        threats = [the_raid.threats[i] for i in idx]
+        starts = [resolve_place(sc, th.launch_area) for th in threats]
+        ends = [resolve_place(sc, th.target) for th in threats]
+        sol = aim(
+            model,
+            np.radians([p.lat_deg for p in starts]),
+            np.radians([p.lon_deg for p in starts]),
+            np.radians([p.lat_deg for p in ends]),
+            np.radians([p.lon_deg for p in ends]),
+            mode=mode,  # type: ignore[arg-type]
+            earth=_earth(earth),
+            drag=drag,
+            sample_dt_s=sample_dt_s,
+        )
+        for k, (i, th) in enumerate(zip(idx, threats, strict=True)):
+            summary = sol.flyouts.summary(k)
+            summary["miss_m"] = float(sol.miss_m[k])
+            meta = {
+                "missile": missile_name,
+                "origin": starts[k].name,
+                "target": ends[k].name,
+                "aim": mode,
+                "count": th.count,
+                "launch_time_s": th.launch_time_s,
+                "launch_azimuth_deg": round(float(np.degrees(sol.azimuth_rad[k])) % 360.0, 6),
+                "pitch_end_deg": round(float(np.degrees(sol.pitch_end_rad[k])), 6),
+                "thrust_cutoff_s": round(float(sol.cutoff_s[k]), 6),
+            }
+            results[i] = FlyoutResult(summary, Trajectory.from_flyouts(sol.flyouts, k), meta)
+    ordered = tuple((the_raid.threats[i].id, results[i]) for i in range(len(the_raid.threats)))
+    return RaidFlyouts(sc.name, the_raid.name, ordered, _meta(sc, raid=the_raid.name, earth=earth, drag=drag))

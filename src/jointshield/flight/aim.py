@@ -182,14 +182,26 @@ def aim(
     steps = {"az": 2e-5, "pitch": 2e-4, "cut": 0.02}
 
     def fly(az_: FloatArray, pitch_: FloatArray, cut_: FloatArray, sample: float | None = None) -> Flyouts:
+        reps = az_.shape[0] // n
         return fly_powered(
-            missile, lat0, lon0, az_, pitch_, cut_, alt_m=alt0, impact_alt_m=alt1, earth=earth, drag=drag, sample_dt_s=sample
+            missile,
+            np.tile(lat0, reps),
+            np.tile(lon0, reps),
+            az_,
+            pitch_,
+            cut_,
+            alt_m=np.tile(alt0, reps),
+            impact_alt_m=np.tile(alt1, reps),
+            earth=earth,
+            drag=drag,
+            sample_dt_s=sample,
         )
 
     def residual(fl: Flyouts) -> FloatArray:
-        res = _miss_vector(fl, lat1, lon1)
+        reps = len(fl) // n
+        res = _miss_vector(fl, np.tile(lat1, reps), np.tile(lon1, reps))
         if mode == "apogee":
-            res = np.concatenate([res, (fl.apogee_alt_m - apo)[None]], axis=0)
+            res = np.concatenate([res, (fl.apogee_alt_m - np.tile(apo, reps))[None]], axis=0)
         return np.where(fl.status == STATUS_IMPACT, res, np.nan)
 
     def controls(values: dict[str, FloatArray]) -> tuple[FloatArray, FloatArray, FloatArray]:
@@ -224,7 +236,9 @@ def aim(
         if ok.any():
             aa = a_mat[ok]
             bb = b_vec[ok]
-            delta[ok] = np.linalg.solve(np.einsum("nrk,nrl->nkl", aa, aa) + 1e-12 * np.eye(k), np.einsum("nrk,nr->nk", aa, -bb))
+            # Gauss-Newton normal equations (square systems when residuals = unknowns).
+            normal = np.einsum("nrk,nrl->nkl", aa, aa) + 1e-12 * np.eye(k)
+            delta[ok] = np.linalg.solve(normal, np.einsum("nrk,nr->nk", aa, -bb)[..., None])[..., 0]
         for j, u in enumerate(unknowns):
             limit = {"az": 0.05, "pitch": 0.2, "cut": 0.25 * full}[u]
             x[u] = np.clip(x[u] + np.clip(delta[:, j], -limit, limit), lower[u], upper[u])

@@ -1,0 +1,203 @@
+"""``jointshield flyout``: fly a missile, a free-flight body, or a whole raid.
+
+Three forms, one command:
+
+* ``--missile M --from PLACE --to PLACE``: aim and fly one missile of a scenario;
+* ``--burnout-speed KM_S``: free flight from a burnout state;
+* neither: every threat of a raid (the scenario's default raid unless ``--raid``).
+
+The command parses, makes one call of :mod:`jointshield.trajectory`, and
+prints a table, or JSON with ``--json``; ``--csv``, ``--geojson`` and
+``--kml`` write the trajectory.
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+from typing import Annotated, Any
+
+import typer
+from rich.console import Console
+from rich.table import Table
+
+from jointshield.cli import app
+from jointshield.errors import JointshieldError
+from jointshield.trajectory import FlyoutResult, RaidFlyouts, fly_raid, flyout, free_flight
+
+_FIELDS = (
+    ("range_km", "range", "km", "{:,.1f}"),
+    ("flight_time_s", "flight time", "s", "{:,.1f}"),
+    ("apogee_km", "apogee", "km", "{:,.1f}"),
+    ("burnout_time_s", "burnout time", "s", "{:,.1f}"),
+    ("burnout_speed_kms", "burnout speed", "km/s", "{:.3f}"),
+    ("burnout_angle_deg", "burnout angle", "deg", "{:.2f}"),
+    ("burnout_altitude_km", "burnout altitude", "km", "{:,.1f}"),
+    ("reentry_time_s", "re-entry (120 km) time", "s", "{:,.1f}"),
+    ("impact_speed_kms", "impact speed", "km/s", "{:.3f}"),
+    ("impact_angle_deg", "impact angle", "deg", "{:.2f}"),
+    ("impact_lat", "impact latitude", "deg", "{:.4f}"),
+    ("impact_lon", "impact longitude", "deg", "{:.4f}"),
+)
+
+
+def _fmt(value: Any, pattern: str) -> str:
+    if value is None or (isinstance(value, float) and value != value):
+        return "-"
+    return pattern.format(value)
+
+
+def _print_one(result: FlyoutResult, console: Console) -> None:
+    meta = result.meta
+    title = (
+        f"{meta.get('missile', 'free flight')}: {meta.get('origin')} → {meta.get('target', 'impact')}"
+        f"  ({meta.get('aim', meta.get('burnout_angle', ''))}, {meta['earth']} Earth"
+        f"{', drag' if meta.get('drag') else ', no drag'})"
+    )
+    table = Table(title=title, show_header=True)
+    table.add_column("quantity")
+    table.add_column("value", justify="right")
+    table.add_column("unit")
+    for key, label, unit, pattern in _FIELDS:
+        table.add_row(label, _fmt(result.summary.get(key), pattern), unit)
+    console.print(table)
+    if "scenario" in meta:
+        console.print(f"scenario {meta['scenario']} (hash {meta['scenario_hash'][:12]}), jointshield {meta['jointshield_version']}")
+
+
+def _print_raid(raid: RaidFlyouts, console: Console) -> None:
+    table = Table(title=f"{raid.scenario}: raid {raid.raid} ({raid.meta['earth']} Earth)")
+    for col, justify in (
+        ("threat", "left"),
+        ("missile", "left"),
+        ("from", "left"),
+        ("to", "left"),
+        ("×", "right"),
+        ("aim", "left"),
+        ("range km", "right"),
+        ("time s", "right"),
+        ("apogee km", "right"),
+        ("burnout km/s", "right"),
+        ("re-entry s", "right"),
+    ):
+        table.add_column(col, justify=justify)  # type: ignore[arg-type]
+    for tid, r in raid.results:
+        s, m = r.summary, r.meta
+        table.add_row(
+            tid,
+            m["missile"],
+            m["origin"],
+            m["target"],
+            str(m["count"]),
+            m["aim"],
+            _fmt(s["range_km"], "{:,.0f}"),
+            _fmt(s["flight_time_s"], "{:,.0f}"),
+            _fmt(s["apogee_km"], "{:,.0f}"),
+            _fmt(s["burnout_speed_kms"], "{:.2f}"),
+            _fmt(s["reentry_time_s"], "{:,.0f}"),
+        )
+    console.print(table)
+    console.print(
+        f"scenario {raid.meta['scenario']} (hash {raid.meta['scenario_hash'][:12]}), "
+        f"jointshield {raid.meta['jointshield_version']}"
+    )
+
+
+def _write(path: Path, text: str) -> None:
+    if str(path) == "-":
+        sys.stdout.write(text)
+    else:
+        path.write_text(text, encoding="utf-8")
+
+
+@app.command("flyout")
+def flyout_command(
+    scenario: Annotated[str | None, typer.Option("--scenario", "-s", help="Built-in scenario name or YAML file.")] = None,
+    missile: Annotated[str | None, typer.Option("--missile", "-m", help="Missile type of the scenario.")] = None,
+    origin: Annotated[
+        str | None, typer.Option("--from", help="Launch (or burnout) point: a site, launch area, asset, or LAT,LON.")
+    ] = None,
+    target: Annotated[str | None, typer.Option("--to", help="Aim point: a site, launch area, asset, or LAT,LON.")] = None,
+    aim: Annotated[str, typer.Option("--aim", help="min-energy, lofted or depressed.")] = "min-energy",
+    apogee: Annotated[float | None, typer.Option("--apogee", help="Fly to this apogee height, km.")] = None,
+    raid: Annotated[str | None, typer.Option("--raid", help="Fly every threat of this raid.")] = None,
+    burnout_speed: Annotated[
+        float | None, typer.Option("--burnout-speed", help="Free flight from burnout at this speed, km/s.")
+    ] = None,
+    burnout_angle: Annotated[
+        float | None, typer.Option("--burnout-angle", help="Flight-path angle at burnout, deg (default: min-energy).")
+    ] = None,
+    min_energy: Annotated[bool, typer.Option("--min-energy", help="Minimum-energy burnout angle (the default).")] = False,
+    burnout_altitude: Annotated[float, typer.Option("--burnout-altitude", help="Burnout altitude, km.")] = 0.0,
+    azimuth: Annotated[float, typer.Option("--azimuth", help="Azimuth of free flight, deg from north.")] = 0.0,
+    beta: Annotated[
+        float | None, typer.Option("--beta", help="Ballistic coefficient for free flight with drag, kg/m².")
+    ] = None,
+    earth: Annotated[str, typer.Option("--earth", help="rotating or fixed.")] = "rotating",
+    no_drag: Annotated[bool, typer.Option("--no-drag", help="Fly without the atmosphere.")] = False,
+    dt: Annotated[float, typer.Option("--dt", help="Trajectory sample interval, s.")] = 1.0,
+    as_json: Annotated[bool, typer.Option("--json", help="Print one JSON object.")] = False,
+    csv_out: Annotated[Path | None, typer.Option("--csv", help="Write the trajectory as CSV ('-': stdout).")] = None,
+    geojson_out: Annotated[Path | None, typer.Option("--geojson", help="Write the trajectory as GeoJSON.")] = None,
+    kml_out: Annotated[Path | None, typer.Option("--kml", help="Write the trajectory as KML.")] = None,
+) -> None:
+    """Fly a missile between two places, a body from burnout, or every threat of a raid."""
+    console = Console(highlight=False)
+    if burnout_speed is not None:
+        if missile or target or apogee is not None:
+            raise JointshieldError("--burnout-speed flies free flight: drop --missile, --to and --apogee")
+        if min_energy and burnout_angle is not None:
+            raise JointshieldError("give either --burnout-angle or --min-energy, not both")
+        result: FlyoutResult | RaidFlyouts = free_flight(
+            burnout_speed,
+            burnout_angle,
+            burnout_altitude_km=burnout_altitude,
+            origin=origin or "0,0",
+            azimuth_deg=azimuth,
+            earth=earth,  # type: ignore[arg-type]
+            beta_kg_m2=None if no_drag else beta,
+            scenario=scenario,
+            sample_dt_s=dt,
+        )
+    elif missile or origin or target:
+        missing = [flag for flag, v in (("--missile", missile), ("--from", origin), ("--to", target)) if not v]
+        if missing:
+            raise JointshieldError(f"a missile flyout needs {', '.join(missing)} as well")
+        assert missile and origin and target
+        result = flyout(
+            scenario,
+            missile,
+            origin,
+            target,
+            aim_mode=aim,
+            apogee_km=apogee,
+            earth=earth,  # type: ignore[arg-type]
+            drag=not no_drag,
+            sample_dt_s=dt,
+        )
+    else:
+        result = fly_raid(scenario, raid, earth=earth, drag=not no_drag, sample_dt_s=dt)  # type: ignore[arg-type]
+
+    if isinstance(result, RaidFlyouts):
+        if csv_out or kml_out:
+            raise JointshieldError("--csv and --kml write one trajectory: add --missile, --from and --to")
+        if geojson_out:
+            _write(geojson_out, json.dumps(result.to_geojson(), indent=1) + "\n")
+        if as_json:
+            typer.echo(json.dumps(result.to_json(), indent=2))
+        else:
+            _print_raid(result, console)
+        return
+    traj = result.trajectory
+    name = f"{result.meta.get('missile', 'free flight')} {result.meta.get('origin')}→{result.meta.get('target', '')}"
+    if csv_out:
+        _write(csv_out, traj.to_csv())
+    if geojson_out:
+        _write(geojson_out, json.dumps(traj.to_geojson({"name": name}), indent=1) + "\n")
+    if kml_out:
+        _write(kml_out, traj.to_kml(name))
+    if as_json:
+        typer.echo(json.dumps(result.to_json(), indent=2))
+    elif "-" not in (str(csv_out), str(geojson_out), str(kml_out)):
+        _print_one(result, console)
