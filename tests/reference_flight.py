@@ -78,18 +78,38 @@ def fly_reference(
             mdot = missile.mass_flow_kgps[k]
             thrust = missile.thrust_n[k]
 
-            def rhs(tt: float, yy: np.ndarray, k: int = k, m0: float = m0, mdot: float = mdot, thrust: float = thrust) -> np.ndarray:
+            def rhs(
+                tt: float,
+                yy: np.ndarray,
+                k: int = k,
+                m0: float = m0,
+                mdot: float = mdot,
+                thrust: float = thrust,
+            ) -> np.ndarray:
                 r, v = yy[:3], yy[3:]
                 mass = m0 - mdot * (tt - starts[k])
                 # The plane of flight is fixed in inertial space: rotate its normal into ECEF.
                 c, s = np.cos(earth.omega_rad_s * tt), np.sin(earth.omega_rad_s * tt)
-                n = np.array([c * n_inertial[0] + s * n_inertial[1], -s * n_inertial[0] + c * n_inertial[1], n_inertial[2]])
+                n = np.array(
+                    [
+                        c * n_inertial[0] + s * n_inertial[1],
+                        -s * n_inertial[0] + c * n_inertial[1],
+                        n_inertial[2],
+                    ]
+                )
                 u = r / np.linalg.norm(r)
                 hdir = np.cross(n, u)
                 hdir /= np.linalg.norm(hdir)
-                frac = np.clip((tt - missile.vertical_rise_s) / (missile.total_burn_s - missile.vertical_rise_s), 0, 1)
+                frac = np.clip(
+                    (tt - missile.vertical_rise_s)
+                    / (missile.total_burn_s - missile.vertical_rise_s),
+                    0,
+                    1,
+                )
                 theta = np.pi / 2 - frac * turn
-                a = _accel(tt, r, v, earth) + thrust / mass * (np.cos(theta) * hdir + np.sin(theta) * u)
+                a = _accel(tt, r, v, earth) + thrust / mass * (
+                    np.cos(theta) * hdir + np.sin(theta) * u
+                )
                 if area:
                     a -= 0.5 * _density(r, earth) * area / mass * np.linalg.norm(v) * v
                 return np.concatenate([v, a])
@@ -109,7 +129,9 @@ def fly_reference(
         return np.concatenate([v, a])
 
     def impact(tt: float, yy: np.ndarray) -> float:
-        return float(ecef_to_geodetic(yy[:3], earth.ellipsoid)[2]) - (alt_m if missile is None else 0.0)
+        return float(ecef_to_geodetic(yy[:3], earth.ellipsoid)[2]) - (
+            alt_m if missile is None else 0.0
+        )
 
     impact.terminal = True  # type: ignore[attr-defined]
     impact.direction = -1  # type: ignore[attr-defined]
@@ -118,7 +140,16 @@ def fly_reference(
         return float(np.dot(yy[:3], yy[3:]))
 
     apogee.direction = -1  # type: ignore[attr-defined]
-    sol = solve_ivp(free, (t, t + 1e5), y, method="DOP853", rtol=rtol, atol=atol, events=[impact, apogee], dense_output=True)
+    sol = solve_ivp(
+        free,
+        (t, t + 1e5),
+        y,
+        method="DOP853",
+        rtol=rtol,
+        atol=atol,
+        events=[impact, apogee],
+        dense_output=True,
+    )
     t_imp = float(sol.t_events[0][0])
     r_imp = sol.y_events[0][0][:3]
     apo = [float(ecef_to_geodetic(sol.sol(ta)[:3], earth.ellipsoid)[2]) for ta in sol.t_events[1]]

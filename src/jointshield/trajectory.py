@@ -89,12 +89,26 @@ class Trajectory:
             if not np.isfinite(t_ev):
                 return None
             k = int(np.argmin(np.abs(t - t_ev)))
-            return Event(name, float(t_ev), float(np.degrees(lat[k])), float(np.degrees(lon[k])), float(alt[k]))
+            return Event(
+                name,
+                float(t_ev),
+                float(np.degrees(lat[k])),
+                float(np.degrees(lon[k])),
+                float(alt[k]),
+            )
 
         bo_lat, bo_lon, bo_alt = ecef_to_geodetic(fl.burnout_r_m[i], ell)
         events = [
-            Event("launch", 0.0, float(np.degrees(lat[0])), float(np.degrees(lon[0])), float(alt[0])),
-            Event("burnout", float(fl.t_burnout_s[i]), float(np.degrees(bo_lat)), float(np.degrees(bo_lon)), float(bo_alt)),
+            Event(
+                "launch", 0.0, float(np.degrees(lat[0])), float(np.degrees(lon[0])), float(alt[0])
+            ),
+            Event(
+                "burnout",
+                float(fl.t_burnout_s[i]),
+                float(np.degrees(bo_lat)),
+                float(np.degrees(bo_lon)),
+                float(bo_alt),
+            ),
             event("apogee", float(fl.t_apogee_s[i])),
             event("reentry", float(fl.t_reentry_s[i])),
             Event(
@@ -105,22 +119,38 @@ class Trajectory:
                 float(alt[-1]),
             ),
         ]
-        if events[-1].t_s != events[-1].t_s:  # no impact (orbit, escape)
-            events.pop()
-        evs = tuple(e for e in events if e is not None)
+        evs = tuple(e for e in events if e is not None and np.isfinite(e.t_s))
         # The apogee event carries the computed apogee height, not the nearest sample's.
         evs = tuple(
-            Event(e.name, e.t_s, e.lat_deg, e.lon_deg, float(fl.apogee_alt_m[i])) if e.name == "apogee" else e for e in evs
+            Event(e.name, e.t_s, e.lat_deg, e.lon_deg, float(fl.apogee_alt_m[i]))
+            if e.name == "apogee"
+            else e
+            for e in evs
         )
         return cls(t, tuple(phases), np.degrees(lat), np.degrees(lon), alt, r, states[:, 3:], evs)
 
     # ------------------------------------------------------------------ writers
 
     def to_csv(self) -> str:
-        """The trajectory as CSV text, one row per sample."""
+        """Return the trajectory as CSV text, one row per sample."""
         buf = io.StringIO()
         w = csv.writer(buf, lineterminator="\n")
-        w.writerow(["t_s", "phase", "lat_deg", "lon_deg", "alt_km", "x_m", "y_m", "z_m", "vx_mps", "vy_mps", "vz_mps", "speed_kms"])
+        w.writerow(
+            [
+                "t_s",
+                "phase",
+                "lat_deg",
+                "lon_deg",
+                "alt_km",
+                "x_m",
+                "y_m",
+                "z_m",
+                "vx_mps",
+                "vy_mps",
+                "vz_mps",
+                "speed_kms",
+            ]
+        )
         speed = np.linalg.norm(self.v_ecef_mps, axis=1)
         for k in range(self.t_s.size):
             w.writerow(
@@ -138,7 +168,7 @@ class Trajectory:
         return buf.getvalue()
 
     def to_geojson(self, properties: dict[str, Any] | None = None) -> dict[str, Any]:
-        """The ground track and events as a GeoJSON FeatureCollection (RFC 7946; altitude in m)."""
+        """Return the track and events as a GeoJSON FeatureCollection (RFC 7946; altitude m)."""
         line = {
             "type": "Feature",
             "geometry": {
@@ -153,7 +183,10 @@ class Trajectory:
         points = [
             {
                 "type": "Feature",
-                "geometry": {"type": "Point", "coordinates": [round(e.lon_deg, 6), round(e.lat_deg, 6), round(e.alt_m, 1)]},
+                "geometry": {
+                    "type": "Point",
+                    "coordinates": [round(e.lon_deg, 6), round(e.lat_deg, 6), round(e.alt_m, 1)],
+                },
                 "properties": {"kind": "event", "event": e.name, "t_s": round(e.t_s, 3)},
             }
             for e in self.events
@@ -161,12 +194,14 @@ class Trajectory:
         return {"type": "FeatureCollection", "features": [line, *points]}
 
     def to_kml(self, name: str = "flyout") -> str:
-        """The trajectory as a KML document (OGC KML 2.2), drawn at its true altitude."""
+        """Return the trajectory as a KML document (OGC KML 2.2), drawn at its true altitude."""
         coords = " ".join(
-            f"{lo:.6f},{la:.6f},{al:.1f}" for lo, la, al in zip(self.lon_deg, self.lat_deg, self.alt_m, strict=True)
+            f"{lo:.6f},{la:.6f},{al:.1f}"
+            for lo, la, al in zip(self.lon_deg, self.lat_deg, self.alt_m, strict=True)
         )
         marks = "".join(
-            f"<Placemark><name>{escape(e.name)} (t={e.t_s:.1f} s)</name><Point><altitudeMode>absolute</altitudeMode>"
+            f"<Placemark><name>{escape(e.name)} (t={e.t_s:.1f} s)</name>"
+            "<Point><altitudeMode>absolute</altitudeMode>"
             f"<coordinates>{e.lon_deg:.6f},{e.lat_deg:.6f},{e.alt_m:.1f}</coordinates></Point></Placemark>"
             for e in self.events
         )
@@ -181,7 +216,13 @@ class Trajectory:
             f"</LineString></Placemark>{marks}</Document></kml>\n"
         )
 
-    def write(self, path: str | Path, fmt: str, name: str = "flyout", properties: dict[str, Any] | None = None) -> None:
+    def write(
+        self,
+        path: str | Path,
+        fmt: str,
+        name: str = "flyout",
+        properties: dict[str, Any] | None = None,
+    ) -> None:
         """Write the trajectory to ``path`` as ``csv``, ``geojson`` or ``kml``."""
         if fmt == "csv":
             text = self.to_csv()
@@ -221,7 +262,7 @@ class FlyoutResult:
     meta: dict[str, Any]
 
     def to_json(self) -> dict[str, Any]:
-        """A JSON-ready dict: the summary's keys at top level, plus ``meta``."""
+        """Return a JSON-ready dict: the summary's keys at top level, plus ``meta``."""
         return {**{k: _json_number(v) for k, v in self.summary.items()}, "meta": self.meta}
 
 
@@ -257,18 +298,24 @@ def resolve_place(scenario: Scenario | None, text: str) -> Place:
         suggests the closest known name.
     """
     if scenario is not None:
-        places = [item for c in (scenario.sites, scenario.launch_areas, scenario.assets) for item in c]
+        places = [
+            item for c in (scenario.sites, scenario.launch_areas, scenario.assets) for item in c
+        ]
         # An exact name first, then one that differs only in case.
-        for same in (lambda a, b: a == b, lambda a, b: a.casefold() == b.casefold()):
+        for fold in (False, True):
             for item in places:
-                if same(item.name, text):
-                    return Place(item.name, item.lat_deg, item.lon_deg, float(getattr(item, "alt_m", 0.0)))
+                if item.name == text or (fold and item.name.casefold() == text.casefold()):
+                    return Place(
+                        item.name, item.lat_deg, item.lon_deg, float(getattr(item, "alt_m", 0.0))
+                    )
     if "," in text:
         lat, lon = parse_lat_lon(text)
         return Place(f"{lat:.4f},{lon:.4f}", lat, lon)
     known: list[str] = []
     if scenario is not None:
-        known = [p.name for c in (scenario.sites, scenario.launch_areas, scenario.assets) for p in c]
+        known = [
+            p.name for c in (scenario.sites, scenario.launch_areas, scenario.assets) for p in c
+        ]
     raise UnknownNameError("place (site, launch area, asset, or LAT,LON)", text, known)
 
 
@@ -331,7 +378,11 @@ def flyout(
     from jointshield.flight.aim import aim
     from jointshield.scenario import DEFAULT_SCENARIO, load_scenario
 
-    sc = load_scenario(scenario or DEFAULT_SCENARIO) if not isinstance(scenario, Scenario) else scenario
+    sc = (
+        load_scenario(scenario or DEFAULT_SCENARIO)
+        if not isinstance(scenario, Scenario)
+        else scenario
+    )
     names = [m.name for m in sc.missiles]
     if missile not in names:
         raise UnknownNameError("missile", missile, names)
@@ -425,11 +476,15 @@ def free_flight(
     if burnout_angle_deg is None:
         gamma = float(max_range_gamma_rad(max_range_angle_rad(speed, r_bo)))
         if not np.isfinite(gamma):
-            raise JointshieldError(f"{burnout_speed_kms} km/s is orbital or faster: no minimum-energy angle")
+            raise JointshieldError(
+                f"{burnout_speed_kms} km/s is orbital or faster: no minimum-energy angle"
+            )
         angle_source = "min-energy"
     else:
         if not -90.0 <= burnout_angle_deg <= 90.0:
-            raise JointshieldError(f"burnout angle must lie in [-90, 90] degrees, got {burnout_angle_deg}")
+            raise JointshieldError(
+                f"burnout angle must lie in [-90, 90] degrees, got {burnout_angle_deg}"
+            )
         gamma = float(np.radians(burnout_angle_deg))
         angle_source = "given"
     fl = fly_free(
@@ -472,7 +527,7 @@ class RaidFlyouts:
     meta: dict[str, Any]
 
     def to_json(self) -> dict[str, Any]:
-        """A JSON-ready dict: one entry per threat, plus ``meta``."""
+        """Return a JSON-ready dict: one entry per threat, plus ``meta``."""
         return {
             "raid": self.raid,
             "threats": [{"id": tid, **r.to_json()} for tid, r in self.results],
@@ -519,7 +574,11 @@ def fly_raid(
     from jointshield.flight.aim import aim
     from jointshield.scenario import DEFAULT_SCENARIO, load_scenario
 
-    sc = load_scenario(scenario or DEFAULT_SCENARIO) if not isinstance(scenario, Scenario) else scenario
+    sc = (
+        load_scenario(scenario or DEFAULT_SCENARIO)
+        if not isinstance(scenario, Scenario)
+        else scenario
+    )
     names = [r.name for r in sc.raids]
     if raid is not None and raid not in names:
         raise UnknownNameError("raid", raid, names)
@@ -560,4 +619,6 @@ def fly_raid(
             }
             results[i] = FlyoutResult(summary, Trajectory.from_flyouts(sol.flyouts, k), meta)
     ordered = tuple((the_raid.threats[i].id, results[i]) for i in range(len(the_raid.threats)))
-    return RaidFlyouts(sc.name, the_raid.name, ordered, _meta(sc, raid=the_raid.name, earth=earth, drag=drag))
+    return RaidFlyouts(
+        sc.name, the_raid.name, ordered, _meta(sc, raid=the_raid.name, earth=earth, drag=drag)
+    )

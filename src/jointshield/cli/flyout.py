@@ -51,7 +51,8 @@ def _fmt(value: Any, pattern: str) -> str:
 def _print_one(result: FlyoutResult, console: Console) -> None:
     meta = result.meta
     title = (
-        f"{meta.get('missile', 'free flight')}: {meta.get('origin')} → {meta.get('target', 'impact')}"
+        f"{meta.get('missile', 'free flight')}: "
+        f"{meta.get('origin')} → {meta.get('target', 'impact')}"
         f"  ({meta.get('aim', meta.get('burnout_angle', ''))}, {meta['earth']} Earth"
         f"{', drag' if meta.get('drag') else ', no drag'})"
     )
@@ -63,7 +64,10 @@ def _print_one(result: FlyoutResult, console: Console) -> None:
         table.add_row(label, _fmt(result.summary.get(key), pattern), unit)
     console.print(table)
     if "scenario" in meta:
-        console.print(f"scenario {meta['scenario']} (hash {meta['scenario_hash'][:12]}), jointshield {meta['jointshield_version']}")
+        console.print(
+            f"scenario {meta['scenario']} (hash {meta['scenario_hash'][:12]}), "
+            f"jointshield {meta['jointshield_version']}"
+        )
 
 
 def _print_raid(raid: RaidFlyouts, console: Console) -> None:
@@ -113,40 +117,74 @@ def _write(path: Path, text: str) -> None:
 
 @app.command("flyout")
 def flyout_command(
-    scenario: Annotated[str | None, typer.Option("--scenario", "-s", help="Built-in scenario name or YAML file.")] = None,
-    missile: Annotated[str | None, typer.Option("--missile", "-m", help="Missile type of the scenario.")] = None,
-    origin: Annotated[
-        str | None, typer.Option("--from", help="Launch (or burnout) point: a site, launch area, asset, or LAT,LON.")
+    scenario: Annotated[
+        str | None, typer.Option("--scenario", "-s", help="Built-in scenario name or YAML file.")
     ] = None,
-    target: Annotated[str | None, typer.Option("--to", help="Aim point: a site, launch area, asset, or LAT,LON.")] = None,
-    aim: Annotated[str, typer.Option("--aim", help="min-energy, lofted or depressed.")] = "min-energy",
-    apogee: Annotated[float | None, typer.Option("--apogee", help="Fly to this apogee height, km.")] = None,
-    raid: Annotated[str | None, typer.Option("--raid", help="Fly every threat of this raid.")] = None,
+    missile: Annotated[
+        str | None, typer.Option("--missile", "-m", help="Missile type of the scenario.")
+    ] = None,
+    origin: Annotated[
+        str | None,
+        typer.Option(
+            "--from", help="Launch (or burnout) point: a site, launch area, asset, or LAT,LON."
+        ),
+    ] = None,
+    target: Annotated[
+        str | None, typer.Option("--to", help="Aim point: a site, launch area, asset, or LAT,LON.")
+    ] = None,
+    aim: Annotated[
+        str, typer.Option("--aim", help="min-energy, lofted or depressed.")
+    ] = "min-energy",
+    apogee: Annotated[
+        float | None, typer.Option("--apogee", help="Fly to this apogee height, km.")
+    ] = None,
+    raid: Annotated[
+        str | None, typer.Option("--raid", help="Fly every threat of this raid.")
+    ] = None,
     burnout_speed: Annotated[
-        float | None, typer.Option("--burnout-speed", help="Free flight from burnout at this speed, km/s.")
+        float | None,
+        typer.Option("--burnout-speed", help="Free flight from burnout at this speed, km/s."),
     ] = None,
     burnout_angle: Annotated[
-        float | None, typer.Option("--burnout-angle", help="Flight-path angle at burnout, deg (default: min-energy).")
+        float | None,
+        typer.Option(
+            "--burnout-angle", help="Flight-path angle at burnout, deg (default: min-energy)."
+        ),
     ] = None,
-    min_energy: Annotated[bool, typer.Option("--min-energy", help="Minimum-energy burnout angle (the default).")] = False,
-    burnout_altitude: Annotated[float, typer.Option("--burnout-altitude", help="Burnout altitude, km.")] = 0.0,
-    azimuth: Annotated[float, typer.Option("--azimuth", help="Azimuth of free flight, deg from north.")] = 0.0,
+    min_energy: Annotated[
+        bool, typer.Option("--min-energy", help="Minimum-energy burnout angle (the default).")
+    ] = False,
+    burnout_altitude: Annotated[
+        float, typer.Option("--burnout-altitude", help="Burnout altitude, km.")
+    ] = 0.0,
+    azimuth: Annotated[
+        float, typer.Option("--azimuth", help="Azimuth of free flight, deg from north.")
+    ] = 0.0,
     beta: Annotated[
-        float | None, typer.Option("--beta", help="Ballistic coefficient for free flight with drag, kg/m².")
+        float | None,
+        typer.Option("--beta", help="Ballistic coefficient for free flight with drag, kg/m²."),
     ] = None,
     earth: Annotated[str, typer.Option("--earth", help="rotating or fixed.")] = "rotating",
     no_drag: Annotated[bool, typer.Option("--no-drag", help="Fly without the atmosphere.")] = False,
     dt: Annotated[float, typer.Option("--dt", help="Trajectory sample interval, s.")] = 1.0,
     as_json: Annotated[bool, typer.Option("--json", help="Print one JSON object.")] = False,
-    csv_out: Annotated[Path | None, typer.Option("--csv", help="Write the trajectory as CSV ('-': stdout).")] = None,
-    geojson_out: Annotated[Path | None, typer.Option("--geojson", help="Write the trajectory as GeoJSON.")] = None,
-    kml_out: Annotated[Path | None, typer.Option("--kml", help="Write the trajectory as KML.")] = None,
+    csv_out: Annotated[
+        Path | None, typer.Option("--csv", help="Write the trajectory as CSV ('-': stdout).")
+    ] = None,
+    geojson_out: Annotated[
+        Path | None, typer.Option("--geojson", help="Write the trajectory as GeoJSON.")
+    ] = None,
+    kml_out: Annotated[
+        Path | None, typer.Option("--kml", help="Write the trajectory as KML.")
+    ] = None,
 ) -> None:
     """Fly a missile between two places, a body from burnout, or every threat of a raid."""
     console = Console(highlight=False)
     if burnout_speed is not None:
         if missile or target or apogee is not None:
-            raise JointshieldError("--burnout-speed flies free flight: drop --missile, --to and --apogee")
+            raise JointshieldError(
+                "--burnout-speed flies free flight: drop --missile, --to and --apogee"
+            )
         if min_energy and burnout_angle is not None:
             raise JointshieldError("give either --burnout-angle or --min-energy, not both")
         result: FlyoutResult | RaidFlyouts = free_flight(
@@ -161,7 +199,11 @@ def flyout_command(
             sample_dt_s=dt,
         )
     elif missile or origin or target:
-        missing = [flag for flag, v in (("--missile", missile), ("--from", origin), ("--to", target)) if not v]
+        missing = [
+            flag
+            for flag, v in (("--missile", missile), ("--from", origin), ("--to", target))
+            if not v
+        ]
         if missing:
             raise JointshieldError(f"a missile flyout needs {', '.join(missing)} as well")
         assert missile and origin and target
@@ -181,7 +223,9 @@ def flyout_command(
 
     if isinstance(result, RaidFlyouts):
         if csv_out or kml_out:
-            raise JointshieldError("--csv and --kml write one trajectory: add --missile, --from and --to")
+            raise JointshieldError(
+                "--csv and --kml write one trajectory: add --missile, --from and --to"
+            )
         if geojson_out:
             _write(geojson_out, json.dumps(result.to_geojson(), indent=1) + "\n")
         if as_json:
@@ -190,7 +234,8 @@ def flyout_command(
             _print_raid(result, console)
         return
     traj = result.trajectory
-    name = f"{result.meta.get('missile', 'free flight')} {result.meta.get('origin')}→{result.meta.get('target', '')}"
+    meta = result.meta
+    name = f"{meta.get('missile', 'free flight')} {meta.get('origin')}→{meta.get('target', '')}"
     if csv_out:
         _write(csv_out, traj.to_csv())
     if geojson_out:

@@ -100,7 +100,9 @@ def _miss_vector(fl: Flyouts, lat_t: FloatArray, lon_t: FloatArray) -> FloatArra
     """North and east offsets of the impact from the target, m (local plane)."""
     dlat = fl.impact_lat_rad - lat_t
     dlon = (fl.impact_lon_rad - lon_t + np.pi) % (2 * np.pi) - np.pi
-    out: FloatArray = np.stack([dlat * MEAN_EARTH_RADIUS_M, dlon * MEAN_EARTH_RADIUS_M * np.cos(lat_t)])
+    out: FloatArray = np.stack(
+        [dlat * MEAN_EARTH_RADIUS_M, dlon * MEAN_EARTH_RADIUS_M * np.cos(lat_t)]
+    )
     return out
 
 
@@ -159,7 +161,17 @@ def aim(
     if mode == "apogee" and apogee_m is None:
         raise JointshieldError("aim 'apogee' needs an apogee height")
     lat0, lon0, lat1, lon1, alt0, alt1 = np.broadcast_arrays(
-        *(np.atleast_1d(np.asarray(a, dtype=float)) for a in (launch_lat_rad, launch_lon_rad, target_lat_rad, target_lon_rad, launch_alt_m, target_alt_m))
+        *(
+            np.atleast_1d(np.asarray(a, dtype=float))
+            for a in (
+                launch_lat_rad,
+                launch_lon_rad,
+                target_lat_rad,
+                target_lon_rad,
+                launch_alt_m,
+                target_alt_m,
+            )
+        )
     )
     n = lat0.shape[0]
     dist, az0, _ = geodesic_inverse(lat0, lon0, lat1, lon1, earth.ellipsoid)
@@ -178,10 +190,17 @@ def aim(
     if mode == "apogee":
         apo = np.broadcast_to(np.asarray(apogee_m, dtype=float), (n,)).copy()
         pitch, cutoff = _apogee_guess(table, dist, apo)
-    unknowns = {"min-energy": ("az", "cut"), "lofted": ("az", "pitch"), "depressed": ("az", "pitch"), "apogee": ("az", "pitch", "cut")}[mode]
+    unknowns = {
+        "min-energy": ("az", "cut"),
+        "lofted": ("az", "pitch"),
+        "depressed": ("az", "pitch"),
+        "apogee": ("az", "pitch", "cut"),
+    }[mode]
     steps = {"az": 2e-5, "pitch": 2e-4, "cut": 0.02}
 
-    def fly(az_: FloatArray, pitch_: FloatArray, cut_: FloatArray, sample: float | None = None) -> Flyouts:
+    def fly(
+        az_: FloatArray, pitch_: FloatArray, cut_: FloatArray, sample: float | None = None
+    ) -> Flyouts:
         reps = az_.shape[0] // n
         return fly_powered(
             missile,
@@ -227,7 +246,9 @@ def aim(
             batch[u][j * n : (j + 1) * n] += steps[u]
         fj = fly(*controls(batch))
         rj = residual(fj)
-        jac = np.stack([(rj[:, j * n : (j + 1) * n] - res) / steps[u] for j, u in enumerate(unknowns)], axis=-1)
+        jac = np.stack(
+            [(rj[:, j * n : (j + 1) * n] - res) / steps[u] for j, u in enumerate(unknowns)], axis=-1
+        )
         # (residuals, n, unknowns) → per flyout least squares.
         a_mat = np.moveaxis(jac, 1, 0)  # (n, r, k)
         b_vec = np.moveaxis(res, 1, 0)  # (n, r)
@@ -274,12 +295,16 @@ def _pitch_guess(table: RangeTable, dist: FloatArray, mode: str) -> FloatArray:
     return out
 
 
-def _apogee_guess(table: RangeTable, dist: FloatArray, apogee: FloatArray) -> tuple[FloatArray, FloatArray]:
+def _apogee_guess(
+    table: RangeTable, dist: FloatArray, apogee: FloatArray
+) -> tuple[FloatArray, FloatArray]:
     """Nearest grid point in (range, apogee) for each target, as a first guess."""
     r = table.range_m.ravel()
     a = table.apogee_m.ravel()
     scale_r, scale_a = max(float(r.max()), 1.0), max(float(np.nanmax(a)), 1.0)
-    d2 = ((r[None, :] - dist[:, None]) / scale_r) ** 2 + ((a[None, :] - apogee[:, None]) / scale_a) ** 2
+    d2 = ((r[None, :] - dist[:, None]) / scale_r) ** 2 + (
+        (a[None, :] - apogee[:, None]) / scale_a
+    ) ** 2
     idx = np.nanargmin(d2, axis=1)
     p_idx, c_idx = np.unravel_index(idx, table.range_m.shape)
     return table.pitch_rad[p_idx], table.cutoff_s[c_idx]

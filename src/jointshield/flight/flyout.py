@@ -28,6 +28,7 @@ the processor's cache.
 
 from __future__ import annotations
 
+import itertools
 from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
 from typing import Any
@@ -44,9 +45,9 @@ from jointshield.flight.missile import MissileModel
 from jointshield.geo import (
     ecef_to_geodetic,
     eci_to_ecef,
+    enu_basis,
     geodesic_inverse,
     geodetic_altitude_m,
-    enu_basis,
     geodetic_to_ecef,
     radial_height_m,
     velocity_eci_to_ecef,
@@ -57,7 +58,12 @@ STATUS_IMPACT = 0
 STATUS_ORBIT = 1
 STATUS_ESCAPE = 2
 STATUS_CRASH = 3
-STATUS_NAMES = {STATUS_IMPACT: "impact", STATUS_ORBIT: "orbit", STATUS_ESCAPE: "escape", STATUS_CRASH: "crash"}
+STATUS_NAMES = {
+    STATUS_IMPACT: "impact",
+    STATUS_ORBIT: "orbit",
+    STATUS_ESCAPE: "escape",
+    STATUS_CRASH: "crash",
+}
 
 #: Phase codes of trajectory samples.
 PHASE_NONE = -1
@@ -97,7 +103,9 @@ class Accuracy:
     def scaled(cls, factor: float) -> Accuracy:
         """All tolerances multiplied by ``factor`` (< 1 is tighter)."""
         d = cls()
-        return cls(d.position_m * factor, d.boost_velocity_mps * factor, d.free_velocity_mps * factor)
+        return cls(
+            d.position_m * factor, d.boost_velocity_mps * factor, d.free_velocity_mps * factor
+        )
 
     def atol(self, phase: str) -> FloatArray:
         """Tolerance column of a phase (``boost`` or ``free``), shape (6, 1)."""
@@ -146,14 +154,18 @@ class Flyouts:
                 r = self.burnout_r_m if key == "burnout" else self.impact_r_m
                 v = self.burnout_v_mps if key == "burnout" else self.impact_v_mps
                 lat, lon, alt = ecef_to_geodetic(r, ell)
-                up = np.stack([np.cos(lat) * np.cos(lon), np.cos(lat) * np.sin(lon), np.sin(lat)], -1)
+                up = np.stack(
+                    [np.cos(lat) * np.cos(lon), np.cos(lat) * np.sin(lon), np.sin(lat)], -1
+                )
                 speed = np.linalg.norm(v, axis=-1)
                 with np.errstate(invalid="ignore", divide="ignore"):
                     gamma = np.arcsin(np.clip(np.sum(v * up, -1) / speed, -1.0, 1.0))
                 self._derived[key] = (lat, lon, alt, speed, gamma)
             elif key == "range":
                 lat, lon = self._cached("impact")[:2]
-                dist, az, _ = geodesic_inverse(self.launch_lat_rad, self.launch_lon_rad, lat, lon, ell)
+                dist, az, _ = geodesic_inverse(
+                    self.launch_lat_rad, self.launch_lon_rad, lat, lon, ell
+                )
                 self._derived[key] = (dist, az)
         return self._derived[key]
 
@@ -215,7 +227,7 @@ class Flyouts:
         """Times of the trajectory samples, s (shared by the whole batch)."""
         if self.samples is None or self.sample_dt_s is None:
             return None
-        return np.arange(self.samples.shape[1]) * self.sample_dt_s
+        return np.arange(self.samples.shape[1], dtype=np.float64) * float(self.sample_dt_s)
 
     def summary(self, i: int = 0) -> dict[str, float | str]:
         """Return the headline figures of flyout ``i`` in reporting units (km, s, deg)."""
@@ -408,7 +420,9 @@ def _as_batch(*arrays: ArrayLike) -> list[FloatArray]:
     return [np.ascontiguousarray(np.broadcast_to(a, shape)) for a in arrs]
 
 
-def _launch_frame(lat: FloatArray, lon: FloatArray, alt: FloatArray, az: FloatArray, earth: Earth) -> tuple[FloatArray, FloatArray]:
+def _launch_frame(
+    lat: FloatArray, lon: FloatArray, alt: FloatArray, az: FloatArray, earth: Earth
+) -> tuple[FloatArray, FloatArray]:
     """Launch position (ECI = ECEF at t=0) and the unit normal of the plane of flight."""
     r0 = geodetic_to_ecef(lat, lon, alt, earth.ellipsoid)
     u = r0 / np.linalg.norm(r0, axis=-1, keepdims=True)
@@ -428,7 +442,16 @@ def _state_eci(r_ecef: FloatArray, v_ecef: FloatArray, omega: float) -> FloatArr
 class _Chunk:
     """One cache-sized piece of a batch, flown phase by phase."""
 
-    def __init__(self, physics: _Physics, n: int, accuracy: Accuracy, sample_dt_s: float | None, n_samples: int, impact_alt_m: FloatArray, inv_beta: FloatArray | None) -> None:
+    def __init__(
+        self,
+        physics: _Physics,
+        n: int,
+        accuracy: Accuracy,
+        sample_dt_s: float | None,
+        n_samples: int,
+        impact_alt_m: FloatArray,
+        inv_beta: FloatArray | None,
+    ) -> None:
         self.physics = physics
         self.earth = physics.earth
         self.n = n
@@ -449,7 +472,15 @@ class _Chunk:
         self.r_switch = self.earth.ellipsoid.a_m + np.maximum(ATMOSPHERE_TOP_M, impact_alt_m + 1e3)
         self.free_params["r_sw"] = self.r_switch
 
-    def boost(self, missile: MissileModel, t: FloatArray, y: FloatArray, normal: FloatArray, pitch_end: FloatArray, cutoff: FloatArray) -> tuple[FloatArray, FloatArray]:
+    def boost(
+        self,
+        missile: MissileModel,
+        t: FloatArray,
+        y: FloatArray,
+        normal: FloatArray,
+        pitch_end: FloatArray,
+        cutoff: FloatArray,
+    ) -> tuple[FloatArray, FloatArray]:
         m = missile
         rise = m.vertical_rise_s
         ends = np.cumsum(m.burn_time_s)
@@ -464,7 +495,12 @@ class _Chunk:
             "nz": normal[:, 2].copy(),
             "cda": np.full(self.n, m.drag_coefficient * m.reference_area_m2),
         }
-        starts, mdot, thrust, mass0 = m.stage_start_s, m.mass_flow_kgps, m.thrust_n, m.stage_start_mass_kg
+        starts, mdot, thrust, mass0 = (
+            m.stage_start_s,
+            m.mass_flow_kgps,
+            m.thrust_n,
+            m.stage_start_mass_kg,
+        )
         h = np.full(self.n, 1.0)
         seg_start = 0.0
         for b in bounds:
@@ -477,7 +513,14 @@ class _Chunk:
             params["m0"] = np.full(self.n, mass0[stage] - mdot[stage] * (seg_start - starts[stage]))
             stop = np.minimum(b, cutoff)
             res = propagate(
-                self.physics.boost, t, y, stop, h, params, self.accuracy.atol("boost"), observers=self.observers
+                self.physics.boost,
+                t,
+                y,
+                stop,
+                h,
+                params,
+                self.accuracy.atol("boost"),
+                observers=self.observers,
             )
             t, y, h = res.t, res.y, res.h
             self.steps += res.n_steps
@@ -532,7 +575,9 @@ class _Chunk:
         out: FloatArray = np.sqrt(y[0] ** 2 + y[1] ** 2 + y[2] ** 2) - p["r_sw"]
         return out
 
-    def _numeric(self, t: FloatArray, y: FloatArray, i: IntArray, event: Any, drag: bool = True) -> Any:
+    def _numeric(
+        self, t: FloatArray, y: FloatArray, i: IntArray, event: Any, drag: bool = True
+    ) -> Any:
         params = {k: v[i] for k, v in self.free_params.items() if drag or k != "inv_beta"}
         h = np.full(i.size, 1.0)
         observers = tuple(_Subset(o, i) for o in self.observers)
@@ -600,11 +645,21 @@ class _Chunk:
         y[3:, j] = v1.T
         return t, y
 
-    def _sample_coast(self, t: FloatArray, r_vec: FloatArray, v_vec: FloatArray, t_coast: FloatArray, i: IntArray, ok: NDArray[np.bool_]) -> None:
+    def _sample_coast(
+        self,
+        t: FloatArray,
+        r_vec: FloatArray,
+        v_vec: FloatArray,
+        t_coast: FloatArray,
+        i: IntArray,
+        ok: NDArray[np.bool_],
+    ) -> None:
         assert self.sampler is not None
         dt = self.sampler.dt
         first = np.floor(t / dt).astype(np.intp) + 1
-        last = np.minimum(np.floor((t + t_coast) / dt).astype(np.intp), self.sampler.data.shape[1] - 1)
+        last = np.minimum(
+            np.floor((t + t_coast) / dt).astype(np.intp), self.sampler.data.shape[1] - 1
+        )
         count = np.where(ok, last - first + 1, 0)
         for j in range(int(count.max(initial=0))):
             sel = np.flatnonzero(count > j)
@@ -648,7 +703,9 @@ def _fly_job(job: _Job) -> dict[str, Any]:
     """Fly one chunk from launch (or burnout) to impact; module-level for pickling."""
     physics = _Physics(job.earth)
     m = job.y0.shape[1]
-    ch = _Chunk(physics, m, job.accuracy, job.sample_dt_s, job.n_samples, job.impact_alt_m, job.inv_beta)
+    ch = _Chunk(
+        physics, m, job.accuracy, job.sample_dt_s, job.n_samples, job.impact_alt_m, job.inv_beta
+    )
     t = np.zeros(m)
     y = job.y0.copy()
     if ch.sampler is not None:
@@ -694,7 +751,7 @@ def _split(n: int, chunk_size: int) -> list[slice]:
     """
     n_chunks = max(-(-n // max(chunk_size, 1)), 1)
     bounds = np.linspace(0, n, n_chunks + 1).round().astype(int)
-    return [slice(int(a), int(b)) for a, b in zip(bounds[:-1], bounds[1:], strict=True) if b > a]
+    return [slice(int(a), int(b)) for a, b in itertools.pairwise(bounds) if b > a]
 
 
 def _assemble(
@@ -819,7 +876,9 @@ def fly_powered(
     Flyouts
         Events and summaries of every flyout.
     """
-    lat, lon, az, pitch, alt, h_imp = _as_batch(lat_rad, lon_rad, azimuth_rad, pitch_end_rad, alt_m, impact_alt_m)
+    lat, lon, az, pitch, alt, h_imp = _as_batch(
+        lat_rad, lon_rad, azimuth_rad, pitch_end_rad, alt_m, impact_alt_m
+    )
     n = lat.shape[0]
     cutoff = (
         np.full(n, missile.total_burn_s)
@@ -908,7 +967,15 @@ def fly_free(
     y0 = _state_eci(r0, v_ecef, earth.omega_rad_s)
     n_samples = _n_samples(sample_dt_s, sample_horizon_s)
     jobs = [
-        _Job(earth, accuracy, sample_dt_s, n_samples, y0[:, s], h_imp[s], None if inv_beta is None else inv_beta[s])
+        _Job(
+            earth,
+            accuracy,
+            sample_dt_s,
+            n_samples,
+            y0[:, s],
+            h_imp[s],
+            None if inv_beta is None else inv_beta[s],
+        )
         for s in _split(n, chunk_size)
     ]
     return _assemble(earth, lat, lon, alt, _run(jobs, workers), sample_dt_s)

@@ -83,7 +83,12 @@ class Dense:
     """
 
     def __init__(
-        self, t0: FloatArray, h: FloatArray, y0: FloatArray, k: FloatArray, scale: FloatArray | None = None
+        self,
+        t0: FloatArray,
+        h: FloatArray,
+        y0: FloatArray,
+        k: FloatArray,
+        scale: FloatArray | None = None,
     ) -> None:
         self.t0 = t0
         self._h = h
@@ -105,7 +110,7 @@ class Dense:
         return self._q
 
     def take(self, sel: IntArray) -> Dense:
-        """The continuous extension of the trajectories ``sel`` only."""
+        """Return the continuous extension of the trajectories ``sel`` only."""
         scale = None if self.scale is None else self.scale[sel]
         out = Dense(self.t0[sel], self._h[sel], self.y0[:, sel], self.k[:, :, sel], scale)
         if self._q is not None:
@@ -113,7 +118,7 @@ class Dense:
         return out
 
     def cut(self, sel: IntArray, theta: FloatArray) -> Dense:
-        """The same extension with the steps of rows ``sel`` ending at fraction ``theta``."""
+        """Return this extension with the steps of rows ``sel`` ending at fraction ``theta``."""
         scale = np.ones_like(self._h) if self.scale is None else self.scale.copy()
         scale[sel] *= theta
         out = Dense(self.t0, self._h, self.y0, self.k, scale)
@@ -159,7 +164,7 @@ def _stage_state(y: FloatArray, h: FloatArray, k: FloatArray, row: FloatArray) -
     round differently with the length and alignment of the arrays, and the
     engine must give the same bits however a batch is divided among workers.
     """
-    acc = k[0] * row[0]
+    acc: FloatArray = k[0] * row[0]
     tmp = np.empty_like(acc)
     for j in range(1, row.shape[0]):
         if row[j] != 0.0:
@@ -191,7 +196,9 @@ def locate_root(
         if not live.any():
             break
         denom = glo - ghi
-        theta = np.where(denom > 0, lo + glo * (hi - lo) / np.where(denom > 0, denom, 1.0), 0.5 * (lo + hi))
+        theta = np.where(
+            denom > 0, lo + glo * (hi - lo) / np.where(denom > 0, denom, 1.0), 0.5 * (lo + hi)
+        )
         # Keep strictly inside the bracket so it always shrinks.
         width = hi - lo
         theta = np.clip(theta, lo + 0.01 * width, hi - 0.01 * width)
@@ -275,7 +282,9 @@ def propagate(
     while ids.size:
         n_steps += 1
         if n_steps > max_steps:
-            raise RuntimeError("flight integrator exceeded its step limit; the problem is too stiff")
+            raise RuntimeError(
+                "flight integrator exceeded its step limit; the problem is too stiff"
+            )
         m = ids.size
         if k.shape[2] != m:
             k = np.empty((7, 6, m))

@@ -75,7 +75,9 @@ class MissileModel:
         n = len(self.burn_time_s)
         lengths = {len(self.propellant_kg), len(self.dry_kg), len(self.isp_s)}
         if n == 0 or lengths != {n}:
-            raise JointshieldError(f"missile {self.name!r}: every stage needs burn time, masses and Isp")
+            raise JointshieldError(
+                f"missile {self.name!r}: every stage needs burn time, masses and Isp"
+            )
         if self.vertical_rise_s >= self.total_burn_s:
             raise JointshieldError(
                 f"missile {self.name!r}: vertical rise ({self.vertical_rise_s} s) must end before "
@@ -83,7 +85,8 @@ class MissileModel:
             )
         if self.thrust_to_weight < 1.0:
             raise JointshieldError(
-                f"missile {self.name!r}: lift-off thrust-to-weight {self.thrust_to_weight:.2f} < 1, "
+                f"missile {self.name!r}: lift-off thrust-to-weight "
+                f"{self.thrust_to_weight:.2f} < 1, "
                 "it cannot leave the pad"
             )
 
@@ -122,7 +125,8 @@ class MissileModel:
     @property
     def mass_flow_kgps(self) -> FloatArray:
         """Mass flow of each stage, kg/s."""
-        return np.asarray(self.propellant_kg) / np.asarray(self.burn_time_s)
+        out: FloatArray = np.asarray(self.propellant_kg) / np.asarray(self.burn_time_s)
+        return out
 
     @property
     def thrust_n(self) -> FloatArray:
