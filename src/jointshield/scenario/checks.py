@@ -59,6 +59,7 @@ _ORDERED = (
     ("sensors", "el_min_deg", "el_max_deg"),
     ("sensors", "range_min_km", "range_max_km"),
     ("interceptors", "min_intercept_alt_km", "max_intercept_alt_km"),
+    ("sensors", "track_confirm_m", "track_confirm_n"),
 )
 
 
@@ -206,6 +207,16 @@ def cross_check(
         check_name(("links", index, "to_party"), item.get("to_party"), ends, "party")
         if item.get("from_party") == item.get("to_party") and "from_party" in item:
             report(("links", index, "to_party"), "a link must join two different ends")
+        outages = item.get("outages")
+        for k, window in enumerate(outages if isinstance(outages, list) else []):
+            if not isinstance(window, dict):
+                continue
+            start, end = window.get("start_s"), window.get("end_s")
+            if _is_number(start) and _is_number(end) and start >= end:
+                report(
+                    ("links", index, "outages", k, "end_s"),
+                    f"expected end_s > start_s, got {end} ≤ {start}",
+                )
 
     for raid_index, raid in _items(data, "raids"):
         seen_ids: dict[str, int | None] = {}

@@ -55,6 +55,8 @@ G0_MPS2 = 9.80665
 """Standard gravity, m/s², which turns a specific impulse in s into an exhaust speed."""
 
 SensorKind = Literal["radar", "space-ir"]
+Refraction = Literal["4/3", "none"]
+Sharing = Literal["none", "early-warning", "tracks", "tracks-own-territory"]
 Aim = Literal["min-energy", "lofted", "depressed"]
 
 # Number types of the file. Strict: a quoted "1500", true or .nan is an error, not a number.
@@ -167,6 +169,10 @@ class Sensor(_Record):
         Probability of detecting a target in coverage on one look.
     delay_s : float
         Reporting delay between a measurement and its report, s (space-ir).
+    refraction : {'4/3', 'none'}
+        Radio horizon: the standard 4/3-Earth refraction model, or straight lines.
+    track_confirm_m, track_confirm_n : int
+        A track is confirmed after ``m`` detections in ``n`` consecutive looks.
     description : str
         Free text.
 
@@ -189,6 +195,9 @@ class Sensor(_Record):
     sigma_el_mrad: Positive
     p_detect: Probability
     delay_s: NonNegative = 0.0
+    refraction: Refraction = "4/3"
+    track_confirm_m: Count = 3
+    track_confirm_n: Count = 5
     description: str = ""
 
 
@@ -209,6 +218,9 @@ class Interceptor(_Record):
         Greatest ground range from the launcher to an intercept, km.
     pk : float
         Single-shot kill probability.
+    fire_control_sigma_m, fire_control_sigma_mps : float
+        Fire-control quality: the largest one-sigma position (m) and velocity (m/s)
+        errors of a track that this interceptor may be launched on.
     owner : str or None
         The party that fields the type, where one does.
     description : str
@@ -223,6 +235,8 @@ class Interceptor(_Record):
     max_intercept_alt_km: Positive
     max_range_km: Positive
     pk: Probability
+    fire_control_sigma_m: Positive = 200.0
+    fire_control_sigma_mps: Positive = 20.0
     owner: Name | None = None
     description: str = ""
 
@@ -485,6 +499,20 @@ class Raid(_Record):
         raise UnknownNameError("threat", threat_id, [threat.id for threat in self.threats])
 
 
+class Outage(_Record):
+    """A scripted window when a link is down (a joint exercise's fault).
+
+    Parameters
+    ----------
+    start_s, end_s : float
+        Start and end on the scenario clock (seconds after the raid starts).
+
+    """
+
+    start_s: NonNegative
+    end_s: NonNegative
+
+
 class Link(_Record):
     """A data link between two parties, or a party and the fusion centre.
 
@@ -500,6 +528,15 @@ class Link(_Record):
         Fraction of time the link is up.
     two_way : bool
         Whether it also carries data from ``to_party`` to ``from_party``.
+    sharing : {'none', 'early-warning', 'tracks', 'tracks-own-territory'}
+        What the link carries: nothing; early-warning cues only (launch detected,
+        launch area, rough azimuth); full tracks; or tracks only of threats headed
+        for the receiving party's territory (cues always).
+    mean_outage_s : float
+        Mean duration of a random outage, s (with ``availability``, it sets how
+        often the link fails).
+    outages : tuple of Outage
+        Scripted windows on the scenario clock when the link is down.
 
     """
 
@@ -509,6 +546,9 @@ class Link(_Record):
     latency_s: NonNegative
     availability: Probability
     two_way: bool = True
+    sharing: Sharing = "tracks"
+    mean_outage_s: Positive = 60.0
+    outages: tuple[Outage, ...] = ()
 
     @model_validator(mode="before")
     @classmethod
