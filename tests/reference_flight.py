@@ -101,8 +101,7 @@ def fly_reference(
                 hdir = np.cross(n, u)
                 hdir /= np.linalg.norm(hdir)
                 frac = np.clip(
-                    (tt - missile.vertical_rise_s)
-                    / (missile.total_burn_s - missile.vertical_rise_s),
+                    (tt - missile.vertical_rise_s) / (t_cut - missile.vertical_rise_s),
                     0,
                     1,
                 )

@@ -555,8 +555,6 @@ def fly_raid(
 ) -> RaidFlyouts:
     """Aim and fly every threat of a raid from its launch area's centre to its target.
 
-    Threats of one missile type are aimed together as one batch.
-
     Parameters
     ----------
     scenario : Scenario or str or None
@@ -571,54 +569,31 @@ def fly_raid(
     RaidFlyouts
         One :class:`FlyoutResult` per threat, in the raid's order.
     """
-    from jointshield.flight.aim import aim
-    from jointshield.scenario import DEFAULT_SCENARIO, load_scenario
+    from jointshield.raid import raid_geometry
 
-    sc = (
-        load_scenario(scenario or DEFAULT_SCENARIO)
-        if not isinstance(scenario, Scenario)
-        else scenario
-    )
-    names = [r.name for r in sc.raids]
-    if raid is not None and raid not in names:
-        raise UnknownNameError("raid", raid, names)
-    the_raid = sc.raid(raid)
-    by_key: dict[tuple[str, str], list[int]] = {}
-    for i, th in enumerate(the_raid.threats):
-        by_key.setdefault((th.missile, th.aim), []).append(i)
-    results: dict[int, FlyoutResult] = {}
-    for (missile_name, mode), idx in by_key.items():
-        model = MissileModel.from_type(sc.missile(missile_name))
-        threats = [the_raid.threats[i] for i in idx]
-        starts = [resolve_place(sc, th.launch_area) for th in threats]
-        ends = [resolve_place(sc, th.target) for th in threats]
-        sol = aim(
-            model,
-            np.radians([p.lat_deg for p in starts]),
-            np.radians([p.lon_deg for p in starts]),
-            np.radians([p.lat_deg for p in ends]),
-            np.radians([p.lon_deg for p in ends]),
-            mode=mode,  # type: ignore[arg-type]
-            earth=_earth(earth),
-            drag=drag,
-            sample_dt_s=sample_dt_s,
-        )
-        for k, (i, th) in enumerate(zip(idx, threats, strict=True)):
-            summary = sol.flyouts.summary(k)
-            summary["miss_m"] = float(sol.miss_m[k])
-            meta = {
-                "missile": missile_name,
-                "origin": starts[k].name,
-                "target": ends[k].name,
-                "aim": mode,
-                "count": th.count,
-                "launch_time_s": th.launch_time_s,
-                "launch_azimuth_deg": round(float(np.degrees(sol.azimuth_rad[k])) % 360.0, 6),
-                "pitch_end_deg": round(float(np.degrees(sol.pitch_end_rad[k])), 6),
-                "thrust_cutoff_s": round(float(sol.cutoff_s[k]), 6),
-            }
-            results[i] = FlyoutResult(summary, Trajectory.from_flyouts(sol.flyouts, k), meta)
-    ordered = tuple((the_raid.threats[i].id, results[i]) for i in range(len(the_raid.threats)))
+    _earth(earth)
+    geo = raid_geometry(scenario, raid, earth=earth, drag=drag, sample_dt_s=sample_dt_s)
+    fl = geo.flyouts
+    results = []
+    for k, tid in enumerate(geo.threat_id):
+        summary = fl.summary(k)
+        summary["miss_m"] = float(geo.miss_m[k])
+        meta = {
+            "missile": geo.missile[k],
+            "origin": geo.launch_area[k],
+            "target": geo.target[k],
+            "aim": geo.aim_mode[k],
+            "count": int(geo.count[k]),
+            "launch_time_s": float(geo.launch_time_s[k]),
+            "launch_azimuth_deg": round(float(np.degrees(geo.azimuth_rad[k])) % 360.0, 6),
+            "pitch_end_deg": round(float(np.degrees(geo.pitch_end_rad[k])), 6),
+            "thrust_cutoff_s": round(float(geo.cutoff_s[k]), 6),
+        }
+        results.append((tid, FlyoutResult(summary, Trajectory.from_flyouts(fl, k), meta)))
+    sc = geo.scenario
     return RaidFlyouts(
-        sc.name, the_raid.name, ordered, _meta(sc, raid=the_raid.name, earth=earth, drag=drag)
+        sc.name,
+        geo.raid.name,
+        tuple(results),
+        _meta(sc, raid=geo.raid.name, earth=earth, drag=drag),
     )

@@ -35,16 +35,25 @@ def _register() -> None:
     app.add_typer(_scenarios.app, name="scenarios")
 
 
-@app.callback()
-def _root(
-    version: bool = typer.Option(False, "--version", help="Print the version and exit."),
-) -> None:
-    """Simulate, compare and explain architectures for a cooperative missile defence of Europe."""
-    if version:
+def _print_version(value: bool) -> None:
+    if value:
         from jointshield import __version__
 
         typer.echo(__version__)
         raise typer.Exit()
+
+
+@app.callback()
+def _root(
+    version: bool = typer.Option(
+        False,
+        "--version",
+        help="Print the version and exit.",
+        is_eager=True,
+        callback=_print_version,
+    ),
+) -> None:
+    """Simulate, compare and explain architectures for a cooperative missile defence of Europe."""
 
 
 def main(argv: list[str] | None = None) -> int:

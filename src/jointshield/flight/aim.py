@@ -37,7 +37,8 @@ from jointshield.geo import MEAN_EARTH_RADIUS_M, geodesic_inverse
 AimMode = Literal["min-energy", "lofted", "depressed", "apogee"]
 AIM_MODES: tuple[str, ...] = ("min-energy", "lofted", "depressed", "apogee")
 
-_PITCH_GRID_RAD = np.radians(np.linspace(3.0, 87.0, 57))
+# Thrust pitch at cut-off.
+_PITCH_GRID_RAD = np.radians(np.linspace(1.0, 87.0, 87))
 _N_CUTOFF = 24
 _MAX_ITER = 12
 
@@ -76,7 +77,9 @@ def range_table(missile: MissileModel, drag: bool = True) -> RangeTable:
     shift = np.where(denom < 0, 0.5 * (y0 - y2) / np.where(denom < 0, denom, -1.0), 0.0)
     step = _PITCH_GRID_RAD[1] - _PITCH_GRID_RAD[0]
     best_pitch = _PITCH_GRID_RAD[i] + np.clip(shift, -1, 1) * step
-    best_range = y1 - 0.25 * (y0 - y2) * shift
+    # The range at the best pitch is flown, not extrapolated.
+    best = fly_powered(missile, 0.0, 0.0, 0.0, best_pitch, cutoffs, earth=FIXED_WGS84, drag=drag)
+    best_range = np.where(best.status == STATUS_IMPACT, best.ground_range_m, 0.0)
     return RangeTable(_PITCH_GRID_RAD, cutoffs, rng, apo, best_pitch, best_range)
 
 
@@ -182,7 +185,9 @@ def aim(
     # depressed) or both (apogee, with the apogee height as third residual).
     az = az0.copy()
     if mode == "min-energy":
-        cutoff = np.interp(dist, table.best_range_m, table.cutoff_s)
+        # Keep the first guess off the full burn, where the cut-off has no effect and
+        # the Jacobian would be singular.
+        cutoff = np.minimum(np.interp(dist, table.best_range_m, table.cutoff_s), full - 1.0)
         pitch = np.interp(cutoff, table.cutoff_s, table.best_pitch_rad)
     else:
         cutoff = np.full(n, full)
@@ -224,10 +229,21 @@ def aim(
         return np.where(fl.status == STATUS_IMPACT, res, np.nan)
 
     def controls(values: dict[str, FloatArray]) -> tuple[FloatArray, FloatArray, FloatArray]:
+        if mode == "min-energy":
+            # The pitch follows the cut-off along the table's maximum-range curve.
+            return (
+                values["az"],
+                np.interp(values["cut"], table.cutoff_s, table.best_pitch_rad),
+                values["cut"],
+            )
         return values["az"], values["pitch"], values["cut"]
 
     x = {"az": az, "pitch": pitch, "cut": cutoff}
-    lower = {"az": -np.inf, "pitch": np.radians(1.0), "cut": missile.vertical_rise_s + 1.0}
+    lower = {
+        "az": -np.inf,
+        "pitch": float(_PITCH_GRID_RAD[0]),
+        "cut": missile.vertical_rise_s + 1.0,
+    }
     upper = {"az": np.inf, "pitch": np.radians(89.0), "cut": full}
     fl = fly(*controls(x))
     res = residual(fl)
@@ -242,12 +258,16 @@ def aim(
         # Finite-difference Jacobian: one extra flyout per unknown, all in one batch.
         k = len(unknowns)
         batch = {u: np.tile(x[u], k) for u in x}
+        # One-sided differences pointing away from the bounds: at a full burn a
+        # longer cut-off changes nothing, so the cut-off is always shortened.
+        signed = {u: np.where(x[u] + steps[u] > upper[u], -steps[u], steps[u]) for u in unknowns}
         for j, u in enumerate(unknowns):
-            batch[u][j * n : (j + 1) * n] += steps[u]
+            batch[u][j * n : (j + 1) * n] += signed[u]
         fj = fly(*controls(batch))
         rj = residual(fj)
         jac = np.stack(
-            [(rj[:, j * n : (j + 1) * n] - res) / steps[u] for j, u in enumerate(unknowns)], axis=-1
+            [(rj[:, j * n : (j + 1) * n] - res) / signed[u] for j, u in enumerate(unknowns)],
+            axis=-1,
         )
         # (residuals, n, unknowns) → per flyout least squares.
         a_mat = np.moveaxis(jac, 1, 0)  # (n, r, k)
@@ -274,12 +294,13 @@ def aim(
         if dist[i] > reach:
             raise OutOfReachError(missile.name, dist[i] / 1e3, reach / 1e3)
         raise JointshieldError(
-            f"could not aim {missile.name} at {dist[i] / 1e3:,.0f} km with a {mode} trajectory "
+            f"could not aim {missile.name} at {dist[i] / 1e3:,.0f} km on a {mode} trajectory "
             f"(miss {miss[i] / 1e3:,.1f} km); try another aim"
         )
     if sample_dt_s:
         fl = fly(*controls(x), sample=sample_dt_s)
-    return AimSolution(x["az"], x["pitch"], x["cut"], miss, fl)
+    az_f, pitch_f, cut_f = controls(x)
+    return AimSolution(az_f, pitch_f, cut_f, miss, fl)
 
 
 def _pitch_guess(table: RangeTable, dist: FloatArray, mode: str) -> FloatArray:

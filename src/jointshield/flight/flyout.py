@@ -12,7 +12,8 @@ integrator; see ``tests/test_flyout.py``):
   ``-½ ρ |v_rel| v_rel Cd A / m`` on the velocity relative to the air.
 * Powered flight (:mod:`jointshield.flight.missile`): constant-thrust
   stages, vertical rise, then a constant-rate pitch-over in the plane of
-  flight; thrust may be cut before the nominal burn ends.
+  flight, reaching ``pitch_end`` at thrust cut-off; thrust may be cut
+  before the nominal burn ends.
 * Free flight: the re-entry vehicle separates at burnout. Below the
   atmosphere's top it is integrated numerically; above it, with point-mass
   gravity, the arc is a Kepler ellipse and is solved in closed form (this is
@@ -146,6 +147,98 @@ class Flyouts:
 
     def __len__(self) -> int:
         return int(self.status.shape[0])
+
+    _PER_FLYOUT = (
+        "launch_lat_rad",
+        "launch_lon_rad",
+        "launch_alt_m",
+        "status",
+        "t_burnout_s",
+        "burnout_r_m",
+        "burnout_v_mps",
+        "t_apogee_s",
+        "apogee_alt_m",
+        "t_reentry_s",
+        "t_impact_s",
+        "impact_r_m",
+        "impact_v_mps",
+    )
+
+    def take(self, index: ArrayLike) -> Flyouts:
+        """Return the flyouts at ``index`` (an integer array or boolean mask), in that order."""
+        idx = np.asarray(index)
+        arrays: dict[str, Any] = {name: getattr(self, name)[idx] for name in self._PER_FLYOUT}
+        return Flyouts(
+            earth=self.earth,
+            sample_dt_s=self.sample_dt_s,
+            samples=None if self.samples is None else self.samples[idx],
+            sample_phase=None if self.sample_phase is None else self.sample_phase[idx],
+            stats=dict(self.stats),
+            **arrays,
+        )
+
+    @classmethod
+    def concatenate(cls, parts: Sequence[Flyouts]) -> Flyouts:
+        """Join batches flown on the same Earth (and sample interval) into one.
+
+        Sample tables of different lengths are padded with NaN (phase -1).
+        """
+        if not parts:
+            raise JointshieldError("nothing to concatenate")
+        first = parts[0]
+        if any(p.earth != first.earth or p.sample_dt_s != first.sample_dt_s for p in parts):
+            raise JointshieldError("flyouts on different Earth models or sample intervals")
+        arrays: dict[str, Any] = {
+            name: np.concatenate([getattr(p, name) for p in parts]) for name in cls._PER_FLYOUT
+        }
+        samples = phase = None
+        if all(p.samples is not None and p.sample_phase is not None for p in parts):
+            k = max(p.samples.shape[1] for p in parts if p.samples is not None)
+            samples = np.concatenate(
+                [
+                    np.pad(
+                        p.samples,
+                        ((0, 0), (0, k - p.samples.shape[1]), (0, 0)),
+                        constant_values=np.nan,
+                    )
+                    for p in parts
+                    if p.samples is not None
+                ]
+            )
+            phase = np.concatenate(
+                [
+                    np.pad(
+                        p.sample_phase,
+                        ((0, 0), (0, k - p.sample_phase.shape[1])),
+                        constant_values=PHASE_NONE,
+                    )
+                    for p in parts
+                    if p.sample_phase is not None
+                ]
+            )
+        stats: dict[str, int] = {
+            "steps": sum(p.stats.get("steps", 0) for p in parts),
+            "chunks": sum(p.stats.get("chunks", 0) for p in parts),
+        }
+        return cls(
+            earth=first.earth,
+            sample_dt_s=first.sample_dt_s,
+            samples=samples,
+            sample_phase=phase,
+            stats=stats,
+            **arrays,
+        )
+
+    def trim_samples(self) -> Flyouts:
+        """Return the same flyouts with the sample table cut after the last impact."""
+        if self.sample_phase is None or self.samples is None:
+            return self
+        used = np.flatnonzero((self.sample_phase >= 0).any(axis=0))
+        k = int(used[-1]) + 1 if used.size else 1
+        out = self.take(np.arange(len(self)))
+        out.samples = self.samples[:, :k].copy()
+        out.sample_phase = self.sample_phase[:, :k].copy()
+        return out
 
     def _cached(self, key: str) -> Any:
         if key not in self._derived:
@@ -322,7 +415,7 @@ class _Physics:
         mass = p["m0"] - p["mdot"] * (t - p["t0"])
         dx, dy, dz = self._drag(y, p2, r2, p["cda"] / mass)
         # Pitch angle above the local horizontal: 90° during the vertical rise, then
-        # turning at a constant rate to pitch_end at the end of the nominal burn.
+        # turning at a constant rate to pitch_end at thrust cut-off.
         frac = np.clip((t - p["t_rise"]) * p["inv_turn"], 0.0, 1.0)
         theta = 0.5 * np.pi - frac * p["turn"]
         inv_r = 1.0 / r
@@ -488,7 +581,7 @@ class _Chunk:
         turn = 0.5 * np.pi - pitch_end
         params = {
             "t_rise": np.full(self.n, rise),
-            "inv_turn": np.full(self.n, 1.0 / (m.total_burn_s - rise)),
+            "inv_turn": 1.0 / (cutoff - rise),
             "turn": turn,
             "nx": normal[:, 0].copy(),
             "ny": normal[:, 1].copy(),
@@ -846,8 +939,8 @@ def fly_powered(
         Azimuth of the plane of flight at launch, clockwise from north, rad
         (inertial: on a rotating Earth the ground track bends a little).
     pitch_end_rad : array_like
-        Thrust pitch above the local horizontal at the end of the nominal
-        burn, rad: low values depress, high values loft the trajectory.
+        Thrust pitch above the local horizontal at thrust cut-off, rad: low
+        values depress, high values loft the trajectory.
     cutoff_s : array_like, optional
         Thrust termination time after launch, s (default: the full burn).
     alt_m : array_like
@@ -876,15 +969,19 @@ def fly_powered(
     Flyouts
         Events and summaries of every flyout.
     """
-    lat, lon, az, pitch, alt, h_imp = _as_batch(
-        lat_rad, lon_rad, azimuth_rad, pitch_end_rad, alt_m, impact_alt_m
+    full_burn = missile.total_burn_s
+    lat, lon, az, pitch, cut, alt, h_imp = _as_batch(
+        lat_rad,
+        lon_rad,
+        azimuth_rad,
+        pitch_end_rad,
+        full_burn if cutoff_s is None else cutoff_s,
+        alt_m,
+        impact_alt_m,
     )
     n = lat.shape[0]
-    cutoff = (
-        np.full(n, missile.total_burn_s)
-        if cutoff_s is None
-        else np.clip(_as_batch(cutoff_s, lat)[0], missile.vertical_rise_s, missile.total_burn_s)
-    )
+    # At least a second of pitch-over after the vertical rise.
+    cutoff = np.clip(cut, missile.vertical_rise_s + 1.0, full_burn)
     inv_beta = np.full(n, 1.0 / missile.reentry_beta_kg_m2) if drag else None
     flown = missile if drag else replace(missile, drag_coefficient=0.0)
     r0, normal = _launch_frame(lat, lon, alt, az, earth)

@@ -11,10 +11,11 @@ function of time, not a state of the integrator.
 The pitch programme is the one of most open-literature flyout models: a
 vertical rise, then the thrust direction turns at a constant rate in the
 plane of flight from the vertical to ``pitch_end`` above the local horizontal
-at the end of the nominal burn. Thrust termination before the nominal burn
-ends (``cutoff_s``) shortens the range; this is how a liquid missile is
-commanded to a shorter range, and it is the usual analyst's approximation
-for energy management of a solid one.
+at thrust cut-off. Thrust termination before the nominal burn ends
+(``cutoff_s``) shortens the range; this is how a liquid missile is commanded
+to a shorter range, and it is the usual analyst's approximation for energy
+management of a solid one. The turn is spread over the burn actually flown,
+so ``pitch_end`` is the thrust's pitch at cut-off whatever the cut-off.
 """
 
 from __future__ import annotations
