@@ -1,0 +1,932 @@
+"""Data links between the parties, sharing policies, and track-to-track fusion.
+
+Model
+-----
+The cooperation debated from 2010 to 2013 was about exchanging threat data
+between two parties' systems, directly or through a joint data-fusion centre.
+A :class:`Network` holds the parties and the :class:`LinkModel` s between them
+(or between a party and the fusion centre, :data:`FUSION_CENTRE`). A message
+from one party to another takes the direct link if there is one, otherwise the
+two hops through the fusion centre. On each hop it is delayed by the link's
+latency, it is lost if the link is down at the moment the message is sent over
+that hop, and it passes only if the link's sharing policy lets that kind of
+message through (:func:`allows`).
+
+Link failures are an alternating renewal process (a two-state Markov chain in
+continuous time): up and down periods alternate, with exponential durations of
+means ``mean_outage_s·A/(1−A)`` and ``mean_outage_s``, so that the long-run
+fraction of time up is the availability ``A``. Scripted outages (a joint
+exercise's faults) force a link down on top of that.
+
+Tracks that reach a party are combined with its own by track-to-track fusion.
+Two parties' tracks of the same threat have correlated errors (common process
+noise, shared prior, data exchanged before) whose cross-covariance nobody
+keeps, so the default is covariance intersection (:func:`covariance_intersection`),
+which is consistent whatever that correlation; :func:`information_fusion` is
+the optimal rule when the errors are independent. :func:`fuse_delayed` first
+brings a track that arrives late to the time of the other.
+
+Sources
+-------
+* Julier & Uhlmann 1997: S. J. Julier, J. K. Uhlmann, "A non-divergent
+  estimation algorithm in the presence of unknown correlations", *Proceedings
+  of the 1997 American Control Conference*, vol. 4, pp. 2369-2373: covariance
+  intersection and its consistency for any cross-correlation.
+* BLK 2001: Y. Bar-Shalom, X. R. Li, T. Kirubarajan, *Estimation with
+  Applications to Tracking and Navigation*, Wiley, 2001: the Kalman update and
+  its information form (ch. 5 and 7).
+* Bar-Shalom 1981: Y. Bar-Shalom, "On the track-to-track correlation problem",
+  *IEEE Trans. Automatic Control* 26(2), 1981, pp. 571-572; Bar-Shalom &
+  Campo 1986: "The effect of the common process noise on the two-sensor
+  fused-track covariance", *IEEE Trans. Aerospace and Electronic Systems*
+  22(6), 1986, pp. 803-805: why two sensors' tracks of one target are
+  correlated although their measurement noises are not.
+* Kleinrock 1975: L. Kleinrock, *Queueing Systems*, vol. 1, Wiley, 1975,
+  ch. 3: the time a message spends in an M/M/1 queue is exponential, the
+  reason for the shifted-exponential latency model.
+
+Conventions
+-----------
+SI units: times in s on the scenario clock. Estimates are arrays with the
+state on the last axis, ``x`` of shape ``(..., d)`` and covariance ``P`` of
+shape ``(..., d, d)``; leading axes (trials, threats) broadcast. Random draws
+come from one :class:`numpy.random.Generator` passed in; without one, every
+function here is deterministic.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass, field
+from typing import Any, Final, Literal, cast, get_args
+
+import numpy as np
+from numpy.typing import ArrayLike, NDArray
+
+from jointshield.errors import JointshieldError, UnknownNameError
+
+__all__ = [
+    "FUSION_CENTRE",
+    "SHARING_POLICIES",
+    "LinkModel",
+    "MessageKind",
+    "Network",
+    "Outage",
+    "SharingPolicy",
+    "allows",
+    "covariance_intersection",
+    "fuse_delayed",
+    "fuse_many",
+    "information_fusion",
+]
+
+FloatArray = NDArray[np.float64]
+BoolArray = NDArray[np.bool_]
+
+FUSION_CENTRE: Final = "fusion"
+"""Reserved name of the joint data-fusion centre, an end point of links.
+
+The same value as the scenario schema's reserved name; repeated here so that
+this module takes plain values and does not depend on the scenario package.
+"""
+
+SharingPolicy = Literal["none", "early-warning", "tracks", "tracks-own-territory"]
+"""What a link lets through; see :func:`allows`."""
+
+MessageKind = Literal["cue", "track"]
+"""A cue (launch detected, launch area, rough azimuth) or a full track."""
+
+SHARING_POLICIES: Final[tuple[str, ...]] = get_args(SharingPolicy)
+"""The sharing policies, in the order of :data:`SharingPolicy`."""
+
+_KINDS: Final[tuple[str, ...]] = get_args(MessageKind)
+
+# The sets of messages the policies let through are nested (none ⊂
+# early-warning ⊂ tracks-own-territory ⊂ tracks), so the policy of a path of
+# several links, the intersection of theirs, is simply the lowest in this rank.
+_OPENNESS: Final[dict[str, int]] = {
+    "none": 0,
+    "early-warning": 1,
+    "tracks-own-territory": 2,
+    "tracks": 3,
+}
+
+# Golden-section iterations for ω: the bracket shrinks by 0.618 each, so 60
+# leave it ~3e-13 wide, below what the flat minimum of a criterion resolves.
+_GOLDEN_ITERATIONS: Final = 60
+_INV_PHI: Final = (math.sqrt(5.0) - 1.0) / 2.0
+
+PredictFn = Callable[[FloatArray, FloatArray, FloatArray], tuple[FloatArray, FloatArray]]
+"""``predict(x, P, dt_s) -> (x, P)``: propagate estimates by ``dt_s`` (shape ``(...)``)."""
+
+
+# --------------------------------------------------------------------------- policies
+
+
+def _check_policy(policy: str) -> None:
+    if policy not in SHARING_POLICIES:
+        raise UnknownNameError("sharing policy", str(policy), SHARING_POLICIES)
+
+
+def _check_kind(kind: str) -> None:
+    if kind not in _KINDS:
+        raise UnknownNameError("message kind", str(kind), _KINDS)
+
+
+def _strictest(policies: Iterable[SharingPolicy]) -> SharingPolicy:
+    """Return the policy that lets through only what every one of ``policies`` does."""
+    return min(policies, key=_OPENNESS.__getitem__)
+
+
+def allows(
+    policy: SharingPolicy, kind: MessageKind, threat_targets_receiver: ArrayLike
+) -> BoolArray:
+    """Whether a sharing policy lets a message through, per threat.
+
+    Parameters
+    ----------
+    policy : {'none', 'early-warning', 'tracks', 'tracks-own-territory'}
+        ``none``: nothing. ``early-warning``: cues only (launch detected, launch
+        area, rough azimuth). ``tracks``: cues and full tracks.
+        ``tracks-own-territory``: cues, and tracks only of threats predicted to
+        land on the receiving party's territory.
+    kind : {'cue', 'track'}
+        The kind of message.
+    threat_targets_receiver : array_like of bool
+        Whether each threat is predicted to land on the receiver's territory.
+
+    Returns
+    -------
+    ndarray of bool
+        Same shape as ``threat_targets_receiver``.
+
+    Raises
+    ------
+    UnknownNameError
+        If ``policy`` or ``kind`` is not one of those above.
+
+    Examples
+    --------
+    >>> allows("tracks-own-territory", "track", [True, False]).tolist()
+    [True, False]
+    >>> allows("early-warning", "cue", [True, False]).tolist()
+    [True, True]
+    """
+    _check_policy(policy)
+    _check_kind(kind)
+    targets = np.asarray(threat_targets_receiver, dtype=bool)
+    if policy == "none":
+        return np.zeros(targets.shape, dtype=bool)
+    if kind == "cue" or policy == "tracks":
+        return np.ones(targets.shape, dtype=bool)
+    if policy == "early-warning":
+        return np.zeros(targets.shape, dtype=bool)
+    return targets.copy()  # tracks-own-territory
+
+
+# --------------------------------------------------------------------------- links
+
+
+@dataclass(frozen=True)
+class Outage:
+    """A scripted window on the scenario clock when a link is down.
+
+    The link is down for ``start_s <= t < end_s``.
+
+    Parameters
+    ----------
+    start_s, end_s : float
+        Start and end, s on the scenario clock.
+    """
+
+    start_s: float
+    end_s: float
+
+    def __post_init__(self) -> None:
+        if not (math.isfinite(self.start_s) and math.isfinite(self.end_s)):
+            raise JointshieldError(
+                f"outage: expected finite start_s and end_s, got {self.start_s}, {self.end_s}"
+            )
+        if self.end_s < self.start_s:
+            raise JointshieldError(
+                f"outage: expected end_s >= start_s, got start_s={self.start_s}, end_s={self.end_s}"
+            )
+
+    def covers(self, t_s: ArrayLike) -> BoolArray:
+        """Whether each time in ``t_s`` lies in the window (False for NaN)."""
+        t = np.asarray(t_s, dtype=float)
+        return (t >= self.start_s) & (t < self.end_s)
+
+
+def _outage_from(item: Any) -> Outage:
+    """Read an outage from an Outage, an object or mapping with start_s and end_s, or a pair."""
+    if isinstance(item, Outage):
+        return item
+    if hasattr(item, "start_s") and hasattr(item, "end_s"):
+        return Outage(float(item.start_s), float(item.end_s))
+    if isinstance(item, dict):
+        return Outage(float(item["start_s"]), float(item["end_s"]))
+    start_s, end_s = item
+    return Outage(float(start_s), float(end_s))
+
+
+@dataclass(frozen=True)
+class LinkModel:
+    """A data link between two parties, or between a party and the fusion centre.
+
+    Parameters
+    ----------
+    name : str
+        Name, for reports.
+    a, b : str
+        End points: party names or :data:`FUSION_CENTRE`. A one-way link
+        carries data from ``a`` to ``b`` only.
+    latency_s : float
+        Fixed part of the delay from sending to receiving, s (transmission and
+        message processing).
+    latency_jitter_s : float
+        Mean of the random part of the delay, s. Each message's latency is
+        ``latency_s + Exponential(latency_jitter_s)``: a fixed delay plus the
+        time spent in a queue, which is exponential for an M/M/1 queue
+        (Kleinrock 1975, ch. 3); the simplest model with a floor and a tail.
+    availability : float
+        Long-run fraction of time the link is up, in [0, 1].
+    mean_outage_s : float
+        Mean duration of a random outage, s. With availability ``A`` the mean
+        time up between outages is ``mean_outage_s·A/(1−A)``.
+    outages : tuple of Outage
+        Scripted windows when the link is down, whatever the random draws.
+    two_way : bool
+        Whether the link also carries data from ``b`` to ``a``.
+    sharing : {'none', 'early-warning', 'tracks', 'tracks-own-territory'}
+        What the link lets through (:func:`allows`).
+
+    Raises
+    ------
+    JointshieldError
+        If a number is out of its range, the end points are the same, or the
+        sharing policy is unknown.
+    """
+
+    name: str
+    a: str
+    b: str
+    latency_s: float
+    latency_jitter_s: float = 0.0
+    availability: float = 1.0
+    mean_outage_s: float = 60.0
+    outages: tuple[Outage, ...] = field(default=())
+    two_way: bool = True
+    sharing: SharingPolicy = "tracks"
+
+    def __post_init__(self) -> None:
+        where = f"link {self.name!r}"
+        if self.a == self.b:
+            raise JointshieldError(f"{where}: expected two different end points, got {self.a!r}")
+        for key, value in (
+            ("latency_s", self.latency_s),
+            ("latency_jitter_s", self.latency_jitter_s),
+        ):
+            if not (math.isfinite(value) and value >= 0.0):
+                raise JointshieldError(f"{where} {key}: expected a number >= 0, got {value}")
+        if not 0.0 <= self.availability <= 1.0:
+            raise JointshieldError(
+                f"{where} availability: expected a number in [0, 1], got {self.availability}"
+            )
+        if not (math.isfinite(self.mean_outage_s) and self.mean_outage_s > 0.0):
+            raise JointshieldError(
+                f"{where} mean_outage_s: expected a positive number, got {self.mean_outage_s}"
+            )
+        _check_policy(self.sharing)
+        # Accept any iterable of outages (a list from hand-written code) but keep a tuple.
+        object.__setattr__(self, "outages", tuple(_outage_from(o) for o in self.outages))
+
+    @classmethod
+    def from_scenario(cls, link: Any) -> LinkModel:
+        """Build a link model from a scenario's link.
+
+        Reads ``name``, ``from_party``, ``to_party``, ``latency_s``,
+        ``availability`` and ``two_way``; ``sharing`` (default ``tracks``),
+        ``mean_outage_s`` (60 s), ``latency_jitter_s`` (0 s) and ``outages``
+        (none; each with ``start_s`` and ``end_s``) where the link has them.
+        """
+        return cls(
+            name=str(link.name),
+            a=str(link.from_party),
+            b=str(link.to_party),
+            latency_s=float(link.latency_s),
+            latency_jitter_s=float(getattr(link, "latency_jitter_s", 0.0)),
+            availability=float(link.availability),
+            mean_outage_s=float(getattr(link, "mean_outage_s", 60.0)),
+            outages=tuple(_outage_from(o) for o in getattr(link, "outages", ())),
+            two_way=bool(getattr(link, "two_way", True)),
+            sharing=getattr(link, "sharing", "tracks"),
+        )
+
+    @property
+    def mean_up_s(self) -> float:
+        """Mean duration of an up period, s (``inf`` when the link never fails)."""
+        if self.availability >= 1.0:
+            return math.inf
+        return self.mean_outage_s * self.availability / (1.0 - self.availability)
+
+    def connects(self, sender: str, receiver: str) -> bool:
+        """Whether the link carries data from ``sender`` to ``receiver``."""
+        if (sender, receiver) == (self.a, self.b):
+            return True
+        return self.two_way and (sender, receiver) == (self.b, self.a)
+
+    def scripted_down(self, t_s: ArrayLike) -> BoolArray:
+        """Whether each time lies in one of the scripted outages."""
+        t = np.asarray(t_s, dtype=float)
+        down = np.zeros(t.shape, dtype=bool)
+        for outage in self.outages:
+            down |= outage.covers(t)
+        return down
+
+    def draw_up(self, t_s: ArrayLike, rng: np.random.Generator, n_trials: int) -> BoolArray:
+        """Draw whether the link is up at each time, in each trial.
+
+        Random failures are an alternating renewal process with exponential
+        up and down periods (means :attr:`mean_up_s` and ``mean_outage_s``),
+        started in its stationary state at the earliest time asked: up with
+        probability ``availability``, and by the exponentials' lack of memory
+        the first period's remainder has the same law as a whole period. So
+        at every time the link is up with probability ``availability``,
+        and times close together are correlated as on a real link. Scripted
+        outages are then forced down. Trials are independent.
+
+        Parameters
+        ----------
+        t_s : array_like of float, shape (...)
+            Times on the scenario clock, s, in any order. NaN counts as down.
+        rng : numpy.random.Generator
+            Source of the draws.
+        n_trials : int
+            Number of independent trials.
+
+        Returns
+        -------
+        ndarray of bool, shape (n_trials, ...)
+
+        Notes
+        -----
+        Work and memory grow as ``n_trials`` times the number of state
+        switches within the span of ``t_s`` (about ``2·span/(mean up + mean
+        down)``), plus the number of times.
+        """
+        t = np.asarray(t_s, dtype=float)
+        if n_trials < 0:
+            raise JointshieldError(f"n_trials: expected a number >= 0, got {n_trials}")
+        return self._random_up(t.reshape(-1), rng, n_trials).reshape((n_trials, *t.shape))
+
+    def draw_latency(
+        self, rng: np.random.Generator | None, shape: int | Sequence[int]
+    ) -> FloatArray:
+        """Draw one latency per message, s: ``latency_s + Exponential(latency_jitter_s)``.
+
+        Without jitter (or without ``rng``) every latency is ``latency_s`` and
+        nothing is drawn.
+        """
+        size = (shape,) if isinstance(shape, int) else tuple(shape)
+        if rng is None or self.latency_jitter_s == 0.0:
+            return np.full(size, self.latency_s)
+        return self.latency_s + rng.exponential(self.latency_jitter_s, size)
+
+    def _fixed_up(self, t_s: FloatArray) -> BoolArray:
+        """Deterministic up-state: up except in scripted outages (and when never up)."""
+        if self.availability == 0.0:
+            return np.zeros(t_s.shape, dtype=bool)
+        return ~self.scripted_down(t_s)
+
+    def _random_up(self, t_s: FloatArray, rng: np.random.Generator, n: int) -> BoolArray:
+        """Up-state at times ``t_s``, shape (n, k), in n independent realisations.
+
+        ``t_s`` is (k,), the same times in every realisation, or (n, k).
+        """
+        k = t_s.shape[-1]
+        finite = np.broadcast_to(np.isfinite(t_s), (n, k))
+        availability = self.availability
+        if availability >= 1.0 or not finite.any():
+            up = np.ones((n, k), dtype=bool)
+        elif availability <= 0.0:
+            up = np.zeros((n, k), dtype=bool)
+        else:
+            given = t_s[np.isfinite(t_s)]
+            t0_s, t1_s = float(given.min()), float(given.max())
+            mean_up_s, mean_down_s = self.mean_up_s, self.mean_outage_s
+            up0: BoolArray = np.asarray(rng.random((n,)) < availability)
+            # Draw switch times in blocks sized to cover the span in one go
+            # almost always; the loop only runs again for the rare slow rows.
+            expected = 2.0 * (t1_s - t0_s) / (mean_up_s + mean_down_s)
+            block = math.ceil(expected + 5.0 * math.sqrt(expected) + 2.0)
+            blocks: list[FloatArray] = []
+            last_s = np.full(n, t0_s)
+            column = 0
+            while True:
+                # Period j of a row is up when (up0 XOR j odd): periods alternate.
+                odd = (np.arange(column, column + block) % 2).astype(bool)
+                period_up = up0[:, None] ^ odd[None, :]
+                durations_s = rng.standard_exponential((n, block)) * np.where(
+                    period_up, mean_up_s, mean_down_s
+                )
+                switches_s = last_s[:, None] + np.cumsum(durations_s, axis=1)
+                blocks.append(switches_s)
+                last_s = switches_s[:, -1]
+                column += block
+                if bool(np.all(last_s > t1_s)):
+                    break
+            n_switched = _count_at_or_before(np.concatenate(blocks, axis=1), t_s)
+            up = up0[:, None] ^ (n_switched % 2 == 1)
+        return np.asarray(up & finite & ~self.scripted_down(t_s), dtype=bool)
+
+
+def _count_at_or_before(switches_s: FloatArray, t_s: FloatArray) -> NDArray[np.intp]:
+    """Per row, how many of the increasing ``switches_s`` (n, m) are <= each of ``t_s``.
+
+    ``t_s`` is (k,), shared by the rows, or (n, k); the result is (n, k).
+    """
+    n, m = switches_s.shape
+    if t_s.ndim == 1:
+        # Shared times: place every switch among the sorted times, histogram
+        # the places per row and accumulate; memory n·(m + k), no n·k sort.
+        k = t_s.shape[0]
+        order = np.argsort(t_s, kind="stable")
+        place = np.searchsorted(t_s[order], switches_s, side="left")  # first time >= switch
+        flat = (np.arange(n)[:, None] * (k + 1) + place).ravel()
+        hist = np.bincount(flat, minlength=n * (k + 1)).reshape(n, k + 1)
+        counts_sorted = np.cumsum(hist[:, :k], axis=1)
+        counts = np.empty_like(counts_sorted)
+        counts[:, order] = counts_sorted
+        return counts
+    # Times that differ per row: a row-wise searchsorted done as one stable
+    # sort of each row's switches and times together (switches first, so that
+    # a switch at t counts).
+    merged = np.concatenate([switches_s, t_s], axis=1)
+    order = np.argsort(merged, axis=1, kind="stable")
+    n_before = np.cumsum(order < m, axis=1)
+    position = np.empty_like(order)
+    np.put_along_axis(
+        position, order, np.broadcast_to(np.arange(order.shape[1]), order.shape), axis=1
+    )
+    return np.take_along_axis(n_before, position[:, m:], axis=1)
+
+
+# --------------------------------------------------------------------------- network
+
+
+@dataclass(frozen=True)
+class Network:
+    """The parties and the data links between them and the fusion centre.
+
+    Parameters
+    ----------
+    parties : tuple of str
+        Party names (not :data:`FUSION_CENTRE`).
+    links : tuple of LinkModel
+        Links whose end points are parties or the fusion centre.
+
+    Raises
+    ------
+    JointshieldError
+        If a party is named twice or is named like the fusion centre, or a
+        link's end point is not a party or the fusion centre.
+    """
+
+    parties: tuple[str, ...]
+    links: tuple[LinkModel, ...] = ()
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "parties", tuple(self.parties))
+        object.__setattr__(self, "links", tuple(self.links))
+        if len(set(self.parties)) != len(self.parties):
+            raise JointshieldError(f"network: a party is named twice in {list(self.parties)}")
+        if FUSION_CENTRE in self.parties:
+            raise JointshieldError(
+                f"network: {FUSION_CENTRE!r} is reserved for the fusion centre, not a party"
+            )
+        for link in self.links:
+            for end in (link.a, link.b):
+                if end not in self.parties and end != FUSION_CENTRE:
+                    raise UnknownNameError(
+                        f"end point of link {link.name!r}", end, (*self.parties, FUSION_CENTRE)
+                    )
+
+    @classmethod
+    def from_scenario(cls, scenario: Any) -> Network:
+        """Build the network of a scenario: its parties' names and its links."""
+        return cls(
+            parties=tuple(str(p.name) for p in scenario.parties),
+            links=tuple(LinkModel.from_scenario(link) for link in scenario.links),
+        )
+
+    def _check_party(self, name: str) -> None:
+        if name not in self.parties and name != FUSION_CENTRE:
+            raise UnknownNameError("party", name, (*self.parties, FUSION_CENTRE))
+
+    def _link(self, sender: str, receiver: str) -> LinkModel | None:
+        for link in self.links:
+            if link.connects(sender, receiver):
+                return link
+        return None
+
+    def path(self, sender: str, receiver: str) -> tuple[LinkModel, ...]:
+        """Return the links a message from ``sender`` to ``receiver`` takes.
+
+        The first listed direct link that carries it, else the two hops
+        ``sender -> fusion -> receiver`` where both exist, else ``()`` (no
+        path). A party needs no link to itself: ``path(p, p)`` is ``()``
+        too, and :meth:`deliver` treats it as instantaneous.
+
+        Raises
+        ------
+        UnknownNameError
+            If ``sender`` or ``receiver`` is neither a party nor the fusion
+            centre; the message suggests the closest name.
+        """
+        self._check_party(sender)
+        self._check_party(receiver)
+        if sender == receiver:
+            return ()
+        direct = self._link(sender, receiver)
+        if direct is not None:
+            return (direct,)
+        if FUSION_CENTRE in (sender, receiver):
+            return ()
+        up = self._link(sender, FUSION_CENTRE)
+        down = self._link(FUSION_CENTRE, receiver)
+        if up is None or down is None:
+            return ()
+        return (up, down)
+
+    def path_policy(self, sender: str, receiver: str) -> SharingPolicy:
+        """Return the path's sharing policy: the strictest of its links' (``none`` if no path)."""
+        hops = self.path(sender, receiver)
+        if sender == receiver:
+            return "tracks"
+        return _strictest(h.sharing for h in hops) if hops else "none"
+
+    def deliver(
+        self,
+        sender: str,
+        receiver: str,
+        t_send_s: ArrayLike,
+        kind: MessageKind,
+        targets_receiver: ArrayLike,
+        rng: np.random.Generator | None = None,
+        n_trials: int | None = None,
+    ) -> FloatArray:
+        """Arrival times at ``receiver`` of messages sent by ``sender``.
+
+        Each hop of :meth:`path` adds its latency; a message is lost (NaN)
+        if any link is down at the moment the message is sent over it (each
+        hop's state is evaluated at that hop's send time, so a message
+        already in flight when a link fails still arrives), or if the path's
+        policy, the strictest of its links', forbids the kind
+        (:func:`allows`, with the final receiver's territory). A lost message
+        is not resent. A party's own data arrive at once; with no path every
+        message is lost.
+
+        Parameters
+        ----------
+        sender, receiver : str
+            Party names or :data:`FUSION_CENTRE`.
+        t_send_s : array_like of float, shape (...)
+            Send times, s on the scenario clock; NaN (nothing to send) stays NaN.
+        kind : {'cue', 'track'}
+            The kind of message.
+        targets_receiver : array_like of bool, broadcastable to (...)
+            Whether each message's threat is predicted to land on the
+            receiver's territory (matters for ``tracks-own-territory``).
+        rng : numpy.random.Generator or None
+            Source of random outages and latency jitter. None: deterministic,
+            with fixed latencies and links up except in scripted outages (and
+            links of availability 0, which are never up).
+        n_trials : int or None
+            Number of independent trials; the result then has a leading axis
+            of this length. None: no trial axis.
+
+        Returns
+        -------
+        ndarray of float, shape ([n_trials,] ...)
+            Arrival times, s, NaN where the message is lost.
+
+        Raises
+        ------
+        UnknownNameError
+            For an unknown party, policy or kind.
+        """
+        hops = self.path(sender, receiver)
+        _check_kind(kind)
+        t = np.asarray(t_send_s, dtype=float)
+        targets = np.asarray(targets_receiver, dtype=bool)
+        shape = np.broadcast_shapes(t.shape, targets.shape)
+        lead: tuple[int, ...] = () if n_trials is None else (n_trials,)
+        t_hop_s = np.array(np.broadcast_to(t, (*lead, *shape)), dtype=float)
+        if sender == receiver:
+            return t_hop_s
+        if not hops:
+            return np.full(t_hop_s.shape, np.nan)
+        passed = np.broadcast_to(
+            allows(_strictest(h.sharing for h in hops), kind, targets), t_hop_s.shape
+        )
+        alive = np.array(passed, dtype=bool)
+        rows = 1 if n_trials is None else n_trials
+        per_row = math.prod(shape)
+        for hop in hops:
+            if rng is None:
+                alive &= hop._fixed_up(t_hop_s)
+            else:
+                up = hop._random_up(t_hop_s.reshape(rows, per_row), rng, rows)
+                alive &= up.reshape(t_hop_s.shape)
+            t_hop_s = t_hop_s + hop.draw_latency(rng, t_hop_s.shape)
+        return np.where(alive, t_hop_s, np.nan)
+
+
+# --------------------------------------------------------------------------- fusion
+
+
+def _estimates(
+    xa: ArrayLike, Pa: ArrayLike, xb: ArrayLike, Pb: ArrayLike
+) -> tuple[FloatArray, FloatArray, FloatArray, FloatArray]:
+    """Broadcast two estimates to one batch shape and check their dimensions."""
+    xa_, Pa_, xb_, Pb_ = (np.asarray(v, dtype=float) for v in (xa, Pa, xb, Pb))
+    d = xa_.shape[-1]
+    for name, x, P in (("a", xa_, Pa_), ("b", xb_, Pb_)):
+        if x.shape[-1] != d or P.shape[-2:] != (d, d):
+            raise JointshieldError(
+                f"estimate {name}: expected x of shape (..., {d}) and P of shape "
+                f"(..., {d}, {d}), got {x.shape} and {P.shape}"
+            )
+    batch = np.broadcast_shapes(xa_.shape[:-1], Pa_.shape[:-2], xb_.shape[:-1], Pb_.shape[:-2])
+    return (
+        np.broadcast_to(xa_, (*batch, d)),
+        np.broadcast_to(Pa_, (*batch, d, d)),
+        np.broadcast_to(xb_, (*batch, d)),
+        np.broadcast_to(Pb_, (*batch, d, d)),
+    )
+
+
+def _sym(P: FloatArray) -> FloatArray:
+    """Symmetric part: removes the asymmetry rounding leaves in a covariance."""
+    return 0.5 * (P + np.swapaxes(P, -1, -2))
+
+
+def _matvec(M: FloatArray, v: FloatArray) -> FloatArray:
+    return cast(FloatArray, np.einsum("...ij,...j->...i", M, v))
+
+
+def covariance_intersection(
+    xa: ArrayLike,
+    Pa: ArrayLike,
+    xb: ArrayLike,
+    Pb: ArrayLike,
+    criterion: Literal["trace", "det"] = "trace",
+) -> tuple[FloatArray, FloatArray, FloatArray]:
+    """Fuse two estimates whose errors have an unknown cross-correlation.
+
+    Covariance intersection (Julier & Uhlmann 1997)::
+
+        P⁻¹ = ω Pa⁻¹ + (1 − ω) Pb⁻¹
+        x   = P (ω Pa⁻¹ xa + (1 − ω) Pb⁻¹ xb)
+
+    with ω in [0, 1] chosen per estimate to minimise the trace (or the
+    determinant) of ``P``. For every ω, and whatever the cross-covariance of
+    the two errors, ``P`` bounds the actual error covariance of ``x`` if
+    ``Pa`` and ``Pb`` bound theirs: the fused estimate is never
+    overconfident. The price is that it is looser than
+    :func:`information_fusion`, and never tighter than the better input
+    would be with ω at 0 or 1.
+
+    Parameters
+    ----------
+    xa, xb : array_like, shape (..., d)
+        The two estimates.
+    Pa, Pb : array_like, shape (..., d, d)
+        Their covariances, symmetric positive definite.
+    criterion : {'trace', 'det'}
+        What ω minimises: the trace of ``P`` (the mean squared error) or its
+        determinant (the volume of the uncertainty ellipsoid).
+
+    Returns
+    -------
+    x : ndarray, shape (..., d)
+    P : ndarray, shape (..., d, d)
+    omega : ndarray, shape (...)
+        The weight of estimate ``a``.
+
+    Notes
+    -----
+    Both criteria are convex in ω (the trace of the inverse, and minus the
+    log-determinant, of a matrix affine in ω), so a golden-section search,
+    run on the whole batch at once, finds the minimum; the end points 0 and
+    1 are compared with it so that a dominating input is returned exactly.
+    """
+    if criterion not in ("trace", "det"):
+        raise UnknownNameError("fusion criterion", str(criterion), ("det", "trace"))
+    xa_, Pa_, xb_, Pb_ = _estimates(xa, Pa, xb, Pb)
+    Ia = _sym(np.asarray(np.linalg.inv(Pa_), dtype=float))
+    Ib = _sym(np.asarray(np.linalg.inv(Pb_), dtype=float))
+    delta = Ia - Ib
+    batch = xa_.shape[:-1]
+
+    def cost(omega: FloatArray) -> FloatArray:
+        info = Ib + omega[..., None, None] * delta
+        if criterion == "trace":
+            return cast(FloatArray, np.trace(np.linalg.inv(info), axis1=-2, axis2=-1))
+        return cast(FloatArray, -np.linalg.slogdet(info)[1])
+
+    lo = np.zeros(batch)
+    hi = np.ones(batch)
+    c = hi - _INV_PHI * (hi - lo)
+    d = lo + _INV_PHI * (hi - lo)
+    fc, fd = cost(c), cost(d)
+    for _ in range(_GOLDEN_ITERATIONS):
+        left = fc <= fd  # the minimum lies in [lo, d]: d becomes hi, c becomes d
+        hi = np.where(left, d, hi)
+        lo = np.where(left, lo, c)
+        new = np.where(left, hi - _INV_PHI * (hi - lo), lo + _INV_PHI * (hi - lo))
+        f_new = cost(new)
+        c, d, fc, fd = (
+            np.where(left, new, d),
+            np.where(left, c, new),
+            np.where(left, f_new, fd),
+            np.where(left, fc, f_new),
+        )
+    # End points first, so that a tie (a dominating input) returns that input exactly.
+    candidates = np.stack([np.zeros(batch), np.ones(batch), np.where(fc <= fd, c, d)])
+    values = np.stack([cost(candidates[0]), cost(candidates[1]), np.minimum(fc, fd)])
+    omega = np.take_along_axis(candidates, np.argmin(values, axis=0)[None], axis=0)[0]
+
+    w = omega[..., None, None]
+    P = _sym(np.linalg.inv(Ib + w * delta))
+    x = _matvec(
+        P, omega[..., None] * _matvec(Ia, xa_) + (1.0 - omega[..., None]) * _matvec(Ib, xb_)
+    )
+    # At the end points the input itself, not its inverse inverted.
+    P = np.where(w == 1.0, Pa_, np.where(w == 0.0, Pb_, P))
+    x = np.where(omega[..., None] == 1.0, xa_, np.where(omega[..., None] == 0.0, xb_, x))
+    return x, P, omega
+
+
+def information_fusion(
+    xa: ArrayLike, Pa: ArrayLike, xb: ArrayLike, Pb: ArrayLike
+) -> tuple[FloatArray, FloatArray]:
+    """Fuse two estimates whose errors are independent (the naive information sum).
+
+    ``P⁻¹ = Pa⁻¹ + Pb⁻¹`` and ``x = P (Pa⁻¹ xa + Pb⁻¹ xb)``, computed in the
+    equivalent Kalman-gain form ``K = Pa (Pa + Pb)⁻¹``, ``x = xa + K (xb −
+    xa)``, ``P = Pa − K Pa``, which is the Kalman update of the estimate
+    ``a`` with ``b`` as a measurement of the whole state (BLK 2001, ch. 5;
+    information form ch. 7) and needs no inverse of ``Pa`` or ``Pb``.
+
+    When it applies: the errors of ``a`` and ``b`` are independent, as for a
+    track and a new measurement, or for estimates from disjoint data with no
+    common prior of a quantity without process noise. Then it is optimal.
+
+    When it does not: two radars' own tracks of the same threat have
+    independent measurement noise but share the target's process noise
+    (manoeuvres, model error), so their errors are correlated (Bar-Shalom
+    1981; Bar-Shalom & Campo 1986); so are tracks that already contain data
+    exchanged earlier, or the fusion centre's output fed back. Used there,
+    this rule counts common information twice and returns a covariance
+    smaller than the actual error: it is overconfident. Use
+    :func:`covariance_intersection` instead.
+
+    Parameters
+    ----------
+    xa, xb : array_like, shape (..., d)
+    Pa, Pb : array_like, shape (..., d, d)
+
+    Returns
+    -------
+    x : ndarray, shape (..., d)
+    P : ndarray, shape (..., d, d)
+    """
+    xa_, Pa_, xb_, Pb_ = _estimates(xa, Pa, xb, Pb)
+    # K = Pa S⁻¹ with S symmetric, so K = (S⁻¹ Pa)ᵀ = solve(S, Pa)ᵀ.
+    gain = np.swapaxes(np.linalg.solve(Pa_ + Pb_, Pa_), -1, -2)
+    x = xa_ + _matvec(gain, xb_ - xa_)
+    P = _sym(Pa_ - gain @ Pa_)
+    return x, P
+
+
+def fuse_delayed(
+    x_local: ArrayLike,
+    P_local: ArrayLike,
+    t_local_s: ArrayLike,
+    x_remote: ArrayLike,
+    P_remote: ArrayLike,
+    t_remote_s: ArrayLike,
+    predict: PredictFn,
+    criterion: Literal["trace", "det"] = "trace",
+) -> tuple[FloatArray, FloatArray]:
+    """Fuse a remote track with the local one at a common time, by covariance intersection.
+
+    A remote track is valid at its measurement time ``t_remote_s`` and
+    arrives later. Fusing it as if it were current would mix the threat's
+    position of then with that of now (a bias of speed × delay); instead the
+    older of the two estimates is first propagated to the time of the newer
+    one with ``predict`` (usually the remote to the local time; the local
+    one when the remote track is newer), then they are fused by
+    :func:`covariance_intersection`. The result is valid at
+    ``max(t_local_s, t_remote_s)``.
+
+    Parameters
+    ----------
+    x_local, x_remote : array_like, shape (..., d)
+    P_local, P_remote : array_like, shape (..., d, d)
+    t_local_s, t_remote_s : array_like, shape (...)
+        Times the estimates are valid at, s.
+    predict : callable
+        ``predict(x, P, dt_s) -> (x, P)``, propagating estimates of shape
+        ``(..., d)``, ``(..., d, d)`` by ``dt_s`` of shape ``(...)`` (>= 0),
+        e.g. a constant-velocity model with its process noise. Called once
+        for each side on the whole batch; where ``dt_s`` is 0 its result is
+        not used.
+    criterion : {'trace', 'det'}
+        Passed to :func:`covariance_intersection`.
+
+    Returns
+    -------
+    x : ndarray, shape (..., d)
+    P : ndarray, shape (..., d, d)
+    """
+    xl, Pl, xr, Pr = _estimates(x_local, P_local, x_remote, P_remote)
+    batch = xl.shape[:-1]
+    dt_s = np.broadcast_to(
+        np.asarray(t_local_s, dtype=float) - np.asarray(t_remote_s, dtype=float), batch
+    )
+    dt_remote_s = np.maximum(dt_s, 0.0)
+    dt_local_s = np.maximum(-dt_s, 0.0)
+    xr_p, Pr_p = predict(xr, Pr, dt_remote_s)
+    xl_p, Pl_p = predict(xl, Pl, dt_local_s)
+    xr = np.where((dt_remote_s > 0.0)[..., None], xr_p, xr)
+    Pr = np.where((dt_remote_s > 0.0)[..., None, None], Pr_p, Pr)
+    xl = np.where((dt_local_s > 0.0)[..., None], xl_p, xl)
+    Pl = np.where((dt_local_s > 0.0)[..., None, None], Pl_p, Pl)
+    x, P, _ = covariance_intersection(xl, Pl, xr, Pr, criterion)
+    return x, P
+
+
+def fuse_many(
+    xs: ArrayLike,
+    Ps: ArrayLike,
+    valid: ArrayLike,
+    criterion: Literal["trace", "det"] = "trace",
+) -> tuple[FloatArray, FloatArray]:
+    """Fuse several estimates of each threat by sequential covariance intersection.
+
+    Members are taken in order along axis 0; each valid one is fused with
+    the result so far by :func:`covariance_intersection`. Each step is
+    consistent whatever the correlations, so the result is too; it depends
+    on the order and is looser than a simultaneous many-weight intersection.
+
+    Parameters
+    ----------
+    xs : array_like, shape (m, ..., d)
+    Ps : array_like, shape (m, ..., d, d)
+    valid : array_like of bool, shape (m, ...)
+        Which members hold an estimate; the others may hold anything (NaN).
+    criterion : {'trace', 'det'}
+        Passed to :func:`covariance_intersection`.
+
+    Returns
+    -------
+    x : ndarray, shape (..., d)
+    P : ndarray, shape (..., d, d)
+        NaN where no member is valid.
+    """
+    xs_ = np.asarray(xs, dtype=float)
+    Ps_ = np.asarray(Ps, dtype=float)
+    ok = np.asarray(valid, dtype=bool)
+    m, d = xs_.shape[0], xs_.shape[-1]
+    batch = np.broadcast_shapes(xs_.shape[1:-1], Ps_.shape[1:-2], ok.shape[1:])
+    xs_ = np.broadcast_to(xs_, (m, *batch, d))
+    Ps_ = np.broadcast_to(Ps_, (m, *batch, d, d))
+    ok = np.broadcast_to(ok, (m, *batch))
+    eye = np.broadcast_to(np.eye(d), (*batch, d, d))
+    x = np.zeros((*batch, d))
+    P = np.array(eye)
+    have = np.zeros(batch, dtype=bool)
+    for i in range(m):
+        # Invalid members and empty results are replaced by a harmless unit
+        # estimate before fusing, so NaN placeholders never reach the algebra.
+        xi = np.where(ok[i][..., None], xs_[i], 0.0)
+        Pi = np.where(ok[i][..., None, None], Ps_[i], eye)
+        both = have & ok[i]
+        xf, Pf, _ = covariance_intersection(
+            np.where(both[..., None], x, 0.0),
+            np.where(both[..., None, None], P, eye),
+            xi,
+            Pi,
+            criterion,
+        )
+        first = ok[i] & ~have
+        x = np.where(both[..., None], xf, np.where(first[..., None], xi, x))
+        P = np.where(both[..., None, None], Pf, np.where(first[..., None, None], Pi, P))
+        have |= ok[i]
+    x = np.where(have[..., None], x, np.nan)
+    P = np.where(have[..., None, None], P, np.nan)
+    return x, P
