@@ -1,0 +1,93 @@
+"""``jointshield timeline``: who learns of each threat when, alone and with sharing.
+
+Parses, makes one call of :func:`jointshield.timeline.timeline`, and prints
+one table per threat (or JSON with ``--json``).
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Annotated
+
+import numpy as np
+import typer
+from rich.console import Console
+from rich.table import Table
+
+from jointshield.cli import app
+from jointshield.timeline import MILESTONES, Milestone, PartyTimeline, Timeline, timeline
+
+_LABELS = {"detection": "first detection", "track": "first track", "fire_control": "fire-control track"}
+
+
+def _cell(m: Milestone) -> str:
+    if not np.isfinite(m.t_s):
+        return "never"
+    return f"{m.t_s:,.0f} s  {m.sensor}"
+
+
+def _gain(pt: PartyTimeline, milestone: str) -> str:
+    g = pt.gain_s(milestone)
+    if np.isnan(g):
+        return "-"
+    if np.isinf(g):
+        return "only shared"
+    return f"{g:+,.0f} s" if g else "0"
+
+
+def _print(tl: Timeline, console: Console) -> None:
+    for th in tl.threats:
+        table = Table(
+            title=(
+                f"{th.threat_id}: {th.missile} {th.launch_area} → {th.target}  "
+                f"(burnout {th.burnout_s:,.0f} s, impact {th.impact_s:,.0f} s after launch)"
+            ),
+            title_justify="left",
+        )
+        table.add_column("party")
+        table.add_column("milestone")
+        table.add_column("own sensors")
+        table.add_column(f"with sharing ({tl.sharing})")
+        table.add_column("earlier by", justify="right")
+        for party, pt in th.parties.items():
+            for k, milestone in enumerate(MILESTONES):
+                table.add_row(
+                    party if k == 0 else "",
+                    _LABELS[milestone],
+                    _cell(pt.own[milestone]),
+                    _cell(pt.shared[milestone]),
+                    _gain(pt, milestone),
+                    end_section=k == len(MILESTONES) - 1,
+                )
+        console.print(table)
+    meta = tl.meta
+    console.print(
+        f"times after each launch; every look detects (nominal picture). "
+        f"scenario {meta['scenario']} (hash {meta['scenario_hash'][:12]}), "
+        f"raid {meta['raid']}, jointshield {meta['jointshield_version']}"
+    )
+
+
+@app.command("timeline")
+def timeline_command(
+    scenario: Annotated[
+        str | None, typer.Option("--scenario", "-s", help="Built-in scenario name or YAML file.")
+    ] = None,
+    raid: Annotated[str | None, typer.Option("--raid", help="Raid (default: the scenario's).")] = None,
+    threat: Annotated[str | None, typer.Option("--threat", help="Only this threat of the raid.")] = None,
+    sharing: Annotated[
+        str | None,
+        typer.Option(
+            "--sharing",
+            help="Sharing policy of every link: none, early-warning, tracks or tracks-own-territory "
+            "(default: the scenario's).",
+        ),
+    ] = None,
+    as_json: Annotated[bool, typer.Option("--json", help="Print one JSON object.")] = False,
+) -> None:
+    """Show when each party first detects, tracks and holds a fire-control track of each threat."""
+    tl = timeline(scenario, raid, threat=threat, sharing=sharing)
+    if as_json:
+        typer.echo(json.dumps(tl.to_json(), indent=2))
+    else:
+        _print(tl, Console(highlight=False))

@@ -1,0 +1,405 @@
+"""Who learns of each threat when: the detection, track and fire-control timeline.
+
+For every threat of a raid and every party, the timeline gives three moments
+after launch, each with the sensor that provides it:
+
+* **first detection**: the first look of one of the party's radars, or the first
+  early-warning cue received from another party;
+* **first track**: a track confirmed by one of its radars (M detections in N
+  looks), or a track received from another party;
+* **first fire-control-quality track**: a track whose one-sigma position and
+  velocity errors are below the party's interceptors' fire-control figures.
+
+Each moment is computed twice: with the party's own sensors alone, and with
+the data the scenario's links deliver (their latency, scripted outages and
+sharing policy; ``sharing`` overrides the policy of every link). The gap
+between the two is what cooperation buys.
+
+The model is the deterministic, nominal picture (a Monte Carlo over missed
+detections, noise and random outages is the engine's job): every look
+detects; a radar's track is a Kalman filter on ballistic dynamics started at
+burnout, whose covariance is computed along the true trajectory
+(:func:`jointshield.tracking.covariance_history`); a received track counts
+from its arrival. Fusing a received track with one's own can only make a
+party's picture better, so the fire-control times with sharing are
+conservative: they use the best single track available.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any, cast
+
+import numpy as np
+from numpy.typing import NDArray
+
+from jointshield.errors import JointshieldError
+from jointshield.network import (
+    SHARING_POLICIES,
+    LinkModel,
+    MessageKind,
+    Network,
+    SharingPolicy,
+)
+from jointshield.raid import RaidGeometry, raid_geometry
+from jointshield.scenario import Scenario
+from jointshield.sensors import Looks, Radar, radar_looks, radars_from_scenario
+from jointshield.tracking import RadarFrame, covariance_history
+
+FloatArray = NDArray[np.float64]
+
+#: Process noise of the ballistic track filters, m²/s³ (white acceleration):
+#: covers drag and mismodelled gravity after burnout [assumption].
+PROCESS_NOISE_M2_S3 = 1.0
+#: Fire-control figures used for a party that has no interceptor of its own, m and m/s.
+DEFAULT_FIRE_CONTROL = (200.0, 20.0)
+
+
+@dataclass(frozen=True)
+class Milestone:
+    """One moment of a threat's timeline for one party.
+
+    Attributes
+    ----------
+    t_s : float
+        Seconds after the threat's launch; NaN if it never happens.
+    sensor : str
+        The radar that gives it ('' if none).
+    owner : str
+        The party that owns that radar.
+    """
+
+    t_s: float
+    sensor: str = ""
+    owner: str = ""
+
+    def to_json(self) -> dict[str, Any]:
+        """Return a JSON-ready dict (time rounded to 0.1 s, None if never)."""
+        return {
+            "t_s": None if not np.isfinite(self.t_s) else round(self.t_s, 1),
+            "sensor": self.sensor or None,
+            "owner": self.owner or None,
+        }
+
+
+@dataclass(frozen=True)
+class PartyTimeline:
+    """What one party learns of one threat, with its own sensors and with sharing."""
+
+    party: str
+    own: dict[str, Milestone]
+    shared: dict[str, Milestone]
+
+    def gain_s(self, milestone: str) -> float:
+        """Seconds earlier with sharing than alone (NaN if neither happens; inf if only shared)."""
+        a, b = self.own[milestone].t_s, self.shared[milestone].t_s
+        if np.isnan(b):
+            return float("nan")
+        if np.isnan(a):
+            return float("inf")
+        return float(a - b)
+
+
+MILESTONES = ("detection", "track", "fire_control")
+
+
+@dataclass(frozen=True)
+class ThreatTimeline:
+    """The timeline of one threat for every party."""
+
+    threat_id: str
+    missile: str
+    launch_area: str
+    target: str
+    target_owner: str
+    launch_time_s: float
+    burnout_s: float
+    impact_s: float
+    parties: dict[str, PartyTimeline]
+
+
+@dataclass(frozen=True)
+class Timeline:
+    """Timelines of the threats of a raid, with what produced them."""
+
+    threats: tuple[ThreatTimeline, ...]
+    sharing: str
+    meta: dict[str, Any] = field(default_factory=dict)
+
+    def to_json(self) -> dict[str, Any]:
+        """Return a JSON-ready dict: per threat, per party, own and shared milestones."""
+
+        def num(x: float) -> float | None:
+            return round(float(x), 1) if np.isfinite(x) else None
+
+        return {
+            "sharing": self.sharing,
+            "threats": [
+                {
+                    "id": th.threat_id,
+                    "missile": th.missile,
+                    "launch_area": th.launch_area,
+                    "target": th.target,
+                    "launch_time_s": th.launch_time_s,
+                    "burnout_s": num(th.burnout_s),
+                    "impact_s": num(th.impact_s),
+                    "parties": {
+                        p: {
+                            "own": {k: v.to_json() for k, v in pt.own.items()},
+                            "shared": {k: v.to_json() for k, v in pt.shared.items()},
+                            "gain_s": {
+                                k: (
+                                    None
+                                    if not np.isfinite(pt.gain_s(k))
+                                    else round(pt.gain_s(k), 1)
+                                )
+                                for k in MILESTONES
+                            },
+                        }
+                        for p, pt in th.parties.items()
+                    },
+                }
+                for th in self.threats
+            ],
+            "meta": self.meta,
+        }
+
+
+@dataclass(frozen=True)
+class _RadarPicture:
+    """One radar's deterministic view of every threat (flight times, s)."""
+
+    radar: Radar
+    first_look_s: FloatArray
+    confirmed_s: FloatArray
+    fire_control_s: dict[str, FloatArray]  # by party: its fire-control figures
+
+
+def _post_burnout(looks: Looks, burnout_s: FloatArray) -> tuple[FloatArray, FloatArray]:
+    """Return the looks after burnout, moved to the front of each row.
+
+    Returns times (n, J) and true states (n, J, 6), NaN-padded.
+    """
+    j = looks.t_s.shape[1]
+    before = np.sum(looks.t_s <= burnout_s[:, None], axis=1)
+    cols = np.arange(j)[None, :] + before[:, None]
+    valid = cols < looks.count[:, None]
+    cols = np.minimum(cols, max(j - 1, 0))
+    t = np.where(valid, np.take_along_axis(looks.t_s, cols, axis=1), np.nan)
+    states = np.concatenate([looks.r_ecef_m, looks.v_ecef_mps], axis=-1)
+    x = np.take_along_axis(states, cols[..., None], axis=1)
+    x = np.where(valid[..., None], x, np.nan)
+    return t, x
+
+
+def _fire_control_figures(scenario: Scenario) -> dict[str, tuple[float, float]]:
+    """Per party, the loosest fire-control figures among its interceptor types."""
+    out: dict[str, tuple[float, float]] = {}
+    for party in scenario.parties:
+        types = {b.interceptor for b in scenario.batteries if b.owner == party.name}
+        figs = [
+            (i.fire_control_sigma_m, i.fire_control_sigma_mps)
+            for i in scenario.interceptors
+            if i.name in types
+        ]
+        out[party.name] = (
+            (max(f[0] for f in figs), max(f[1] for f in figs)) if figs else DEFAULT_FIRE_CONTROL
+        )
+    return out
+
+
+def _radar_picture(
+    radar: Radar,
+    geo: RaidGeometry,
+    figures: dict[str, tuple[float, float]],
+    confirm_m: int,
+) -> _RadarPicture:
+    fl = geo.flyouts
+    looks = radar_looks(radar, fl, geo.rcs_m2, geo.launch_time_s)
+    n = len(geo)
+    first = looks.first_s()
+    # With every look a detection, M of N is reached at the M-th look.
+    if looks.t_s.shape[1] >= confirm_m:
+        confirmed = looks.t_s[:, confirm_m - 1].copy()
+    else:
+        confirmed = np.full(n, np.nan)
+    t_post, x_post = _post_burnout(looks, fl.t_burnout_s)
+    fcq: dict[str, FloatArray] = {}
+    if t_post.shape[1] and np.isfinite(t_post).any():
+        frame = RadarFrame.at(
+            radar.lat_rad,
+            radar.lon_rad,
+            radar.alt_m,
+            radar.sigma_range_m,
+            radar.sigma_az_rad,
+            radar.sigma_el_rad,
+        )
+        history = covariance_history(t_post, x_post, frame, PROCESS_NOISE_M2_S3)
+        for party, (sig_m, sig_mps) in figures.items():
+            fcq[party] = history.first_time_below(sig_m, sig_mps)
+    else:
+        fcq = {party: np.full(n, np.nan) for party in figures}
+    return _RadarPicture(radar, first, confirmed, fcq)
+
+
+def _earliest(candidates: list[tuple[float, str, str]]) -> Milestone:
+    finite = [c for c in candidates if np.isfinite(c[0])]
+    if not finite:
+        return Milestone(float("nan"))
+    t, sensor, owner = min(finite, key=lambda c: c[0])
+    return Milestone(float(t), sensor, owner)
+
+
+def timeline(
+    scenario: Scenario | str | None = None,
+    raid: str | None = None,
+    *,
+    threat: str | None = None,
+    sharing: str | None = None,
+) -> Timeline:
+    """Compute who learns of each threat of a raid when, alone and with sharing.
+
+    Parameters
+    ----------
+    scenario : Scenario or str or None
+        A loaded scenario, a built-in name or file path; None for the default.
+    raid : str, optional
+        The raid; by default the scenario's default raid.
+    threat : str, optional
+        Only this threat of the raid (by its identifier).
+    sharing : {'none', 'early-warning', 'tracks', 'tracks-own-territory'}, optional
+        Sharing policy for every link, overriding the scenario's.
+
+    Returns
+    -------
+    Timeline
+        Per threat and party, first detection, first track and first
+        fire-control-quality track after launch, own and shared.
+
+    Examples
+    --------
+    >>> tl = timeline("europe-2011", sharing="tracks")  # doctest: +SKIP
+    >>> tl.threats[0].parties["NATO"].gain_s("detection")  # doctest: +SKIP
+    25.0
+    """
+    if sharing is not None and sharing not in SHARING_POLICIES:
+        from jointshield.errors import unknown_name_message
+
+        raise JointshieldError(unknown_name_message("sharing policy", sharing, SHARING_POLICIES))
+    geo = raid_geometry(scenario, raid)
+    sc = geo.scenario
+    if threat is not None:
+        i = geo.index(threat)
+        geo = _select(geo, [i])
+    network = Network.from_scenario(sc)
+    if sharing is not None:
+        from dataclasses import replace
+
+        policy = cast(SharingPolicy, sharing)
+        network = replace(
+            network, links=tuple(replace(link, sharing=policy) for link in network.links)
+        )
+    figures = _fire_control_figures(sc)
+    radars = radars_from_scenario(sc)
+    confirm = {s.name: s.track_confirm_m for s in sc.sensors}
+    pictures = [_radar_picture(r, geo, figures, confirm[r.name]) for r in radars]
+
+    parties = [p.name for p in sc.parties]
+    launch = geo.launch_time_s
+    threats = []
+    for k in range(len(geo)):
+        per_party: dict[str, PartyTimeline] = {}
+        for party in parties:
+            own: dict[str, Milestone] = {}
+            shared: dict[str, Milestone] = {}
+            targets_me = geo.target_owner[k] == party
+            for milestone in MILESTONES:
+                own_c: list[tuple[float, str, str]] = []
+                shared_c: list[tuple[float, str, str]] = []
+                for pic in pictures:
+                    t = _milestone_time(pic, milestone, party, k)
+                    owner = pic.radar.owner
+                    if owner == party:
+                        own_c.append((t, pic.radar.name, owner))
+                        shared_c.append((t, pic.radar.name, owner))
+                    elif np.isfinite(t):
+                        # Another party's radar: its data travel over the network, as a cue
+                        # (detection) or a track (track, fire control), on the scenario clock.
+                        kind: MessageKind = "cue" if milestone == "detection" else "track"
+                        arrival = network.deliver(
+                            owner, party, np.array([launch[k] + t]), kind, np.array([targets_me])
+                        )[0]
+                        shared_c.append((float(arrival - launch[k]), pic.radar.name, owner))
+                own[milestone] = _earliest(own_c)
+                shared[milestone] = _earliest(shared_c)
+            per_party[party] = PartyTimeline(party, own, shared)
+        threats.append(
+            ThreatTimeline(
+                threat_id=geo.threat_id[k],
+                missile=geo.missile[k],
+                launch_area=geo.launch_area[k],
+                target=geo.target[k],
+                target_owner=geo.target_owner[k],
+                launch_time_s=float(launch[k]),
+                burnout_s=float(geo.flyouts.t_burnout_s[k]),
+                impact_s=float(geo.flyouts.t_impact_s[k]),
+                parties=per_party,
+            )
+        )
+    from jointshield import __version__
+    from jointshield.scenario import scenario_hash
+
+    policies = sorted({link.sharing for link in network.links}) if network.links else ["none"]
+    meta = {
+        "scenario": sc.name,
+        "scenario_hash": scenario_hash(sc),
+        "raid": geo.raid.name,
+        "jointshield_version": __version__,
+        "process_noise_m2_s3": PROCESS_NOISE_M2_S3,
+        "links": [_link_meta(link) for link in network.links],
+    }
+    return Timeline(tuple(threats), sharing or ",".join(policies), meta)
+
+
+def _link_meta(link: LinkModel) -> dict[str, Any]:
+    return {
+        "name": link.name,
+        "ends": [link.a, link.b],
+        "latency_s": link.latency_s,
+        "sharing": link.sharing,
+    }
+
+
+def _milestone_time(pic: _RadarPicture, milestone: str, party: str, k: int) -> float:
+    if milestone == "detection":
+        return float(pic.first_look_s[k])
+    if milestone == "track":
+        return float(pic.confirmed_s[k])
+    return float(pic.fire_control_s[party][k])
+
+
+def _select(geo: RaidGeometry, idx: list[int]) -> RaidGeometry:
+    """Return the same raid geometry restricted to the threats ``idx``."""
+    from dataclasses import replace
+
+    def pick(values: tuple[str, ...]) -> tuple[str, ...]:
+        return tuple(values[i] for i in idx)
+
+    arr = np.asarray(idx)
+    return replace(
+        geo,
+        threat_id=pick(geo.threat_id),
+        missile=pick(geo.missile),
+        launch_area=pick(geo.launch_area),
+        target=pick(geo.target),
+        target_owner=pick(geo.target_owner),
+        aim_mode=pick(geo.aim_mode),
+        launch_time_s=geo.launch_time_s[arr],
+        count=geo.count[arr],
+        rcs_m2=geo.rcs_m2[arr],
+        azimuth_rad=geo.azimuth_rad[arr],
+        pitch_end_rad=geo.pitch_end_rad[arr],
+        cutoff_s=geo.cutoff_s[arr],
+        miss_m=geo.miss_m[arr],
+        flyouts=geo.flyouts.take(arr),
+    )
