@@ -17,7 +17,11 @@ from rich.table import Table
 from jointshield.cli import app
 from jointshield.timeline import MILESTONES, Milestone, PartyTimeline, Timeline, timeline
 
-_LABELS = {"detection": "first detection", "track": "first track", "fire_control": "fire-control track"}
+_LABELS = {
+    "detection": "first detection",
+    "track": "first track",
+    "fire_control": "fire-control track",
+}
 
 
 def _cell(m: Milestone) -> str:
@@ -73,14 +77,18 @@ def timeline_command(
     scenario: Annotated[
         str | None, typer.Option("--scenario", "-s", help="Built-in scenario name or YAML file.")
     ] = None,
-    raid: Annotated[str | None, typer.Option("--raid", help="Raid (default: the scenario's).")] = None,
-    threat: Annotated[str | None, typer.Option("--threat", help="Only this threat of the raid.")] = None,
+    raid: Annotated[
+        str | None, typer.Option("--raid", help="Raid (default: the scenario's).")
+    ] = None,
+    threat: Annotated[
+        str | None, typer.Option("--threat", help="Only this threat of the raid.")
+    ] = None,
     sharing: Annotated[
         str | None,
         typer.Option(
             "--sharing",
-            help="Sharing policy of every link: none, early-warning, tracks or tracks-own-territory "
-            "(default: the scenario's).",
+            help="Sharing policy of every link: none, early-warning, tracks or "
+            "tracks-own-territory (default: the scenario's).",
         ),
     ] = None,
     as_json: Annotated[bool, typer.Option("--json", help="Print one JSON object.")] = False,
