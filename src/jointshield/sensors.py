@@ -280,7 +280,23 @@ class Radar:
             sensor.name,
             "a radar needs reference_rcs_m2 (the RCS at which range_max_km holds)",
         )
-        assert sensor.reference_rcs_m2 is not None  # for the type checker
+        needed = (
+            sensor.range_max_km,
+            sensor.reference_rcs_m2,
+            sensor.revisit_s,
+            sensor.sigma_range_m,
+            sensor.sigma_az_mrad,
+            sensor.sigma_el_mrad,
+        )
+        _check(
+            all(v is not None for v in needed),
+            sensor.name,
+            "a radar needs range_max_km, reference_rcs_m2, revisit_s and its three sigmas",
+        )
+        # For the type checker (the check above has raised otherwise).
+        assert sensor.range_max_km is not None and sensor.reference_rcs_m2 is not None
+        assert sensor.revisit_s is not None and sensor.sigma_range_m is not None
+        assert sensor.sigma_az_mrad is not None and sensor.sigma_el_mrad is not None
         return cls(
             name=sensor.name,
             owner=sensor.owner,

@@ -119,7 +119,9 @@ def _summary(scenario: Scenario) -> list[Table]:
             sensor.site,
             sensor.owner,
             azimuth,
-            f"{sensor.range_min_km:g}-{sensor.range_max_km:g}",
+            ""
+            if sensor.range_max_km is None
+            else f"{sensor.range_min_km:g}-{sensor.range_max_km:g}",
             "" if sensor.reference_rcs_m2 is None else f"{sensor.reference_rcs_m2:g}",
         )
     tables.append(sensors)

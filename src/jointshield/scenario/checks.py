@@ -184,13 +184,20 @@ def cross_check(
                     f"missing key 'owner': give it here or on site {site!r}",
                 )
 
+    radar_keys = {
+        "range_max_km": "its maximum range, km",
+        "reference_rcs_m2": "the RCS at which range_max_km holds, m²",
+        "revisit_s": "the time between looks, s",
+        "sigma_range_m": "its one-sigma range error, m",
+        "sigma_az_mrad": "its one-sigma azimuth error, mrad",
+        "sigma_el_mrad": "its one-sigma elevation error, mrad",
+    }
     for index, item in _items(data, "sensors"):
-        if item.get("kind") == "radar" and "reference_rcs_m2" not in item:
-            report(
-                ("sensors", index),
-                "missing key 'reference_rcs_m2': a radar needs the RCS at which "
-                "range_max_km holds, m²",
-            )
+        if item.get("kind") != "radar":
+            continue
+        for key, what in radar_keys.items():
+            if key not in item:
+                report(("sensors", index), f"missing key {key!r}: a radar needs {what}")
 
     for collection, low, high in _ORDERED:
         for index, item in _items(data, collection):
@@ -319,7 +326,12 @@ def _bounds_phrase(field: FieldInfo | None) -> str:
     lo: Any = None
     hi: Any = None
     lo_open = hi_open = False
-    for item in field.metadata:
+    metadata = list(field.metadata)
+    # An optional number (``Positive | None``) keeps its bounds inside the union.
+    for arg in get_args(field.annotation):
+        for extra in get_args(arg)[1:]:
+            metadata.extend(getattr(extra, "metadata", []))
+    for item in metadata:
         if isinstance(item, annotated_types.Gt):
             lo, lo_open = item.gt, True
         elif isinstance(item, annotated_types.Ge):

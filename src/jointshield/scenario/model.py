@@ -155,16 +155,17 @@ class Sensor(_Record):
     el_min_deg, el_max_deg : float
         Elevation limits, degrees above the local horizontal.
     range_min_km, range_max_km : float
-        Range limits, km; ``range_max_km`` holds for a target of ``reference_rcs_m2``.
+        Range limits, km; ``range_max_km`` holds for a target of ``reference_rcs_m2``
+        (required for a radar, not used by a space-ir sensor).
     reference_rcs_m2 : float or None
         Radar cross-section at which ``range_max_km`` holds, m²; a radar's detection
         range scales as (RCS / reference RCS)^(1/4). None for a space-ir sensor.
     revisit_s : float
-        Time between looks at a track, s.
+        Time between looks at a track, s (radars).
     sigma_range_m : float
-        One-sigma range error, m.
+        One-sigma range error, m (radars).
     sigma_az_mrad, sigma_el_mrad : float
-        One-sigma angle errors, mrad.
+        One-sigma angle errors, mrad (radars).
     p_detect : float
         Probability of detecting a target in coverage on one look.
     delay_s : float
@@ -187,12 +188,12 @@ class Sensor(_Record):
     el_min_deg: Elevation = 0.0
     el_max_deg: Elevation = 90.0
     range_min_km: NonNegative = 0.0
-    range_max_km: Positive
+    range_max_km: Positive | None = None
     reference_rcs_m2: Positive | None = None
-    revisit_s: Positive
-    sigma_range_m: Positive
-    sigma_az_mrad: Positive
-    sigma_el_mrad: Positive
+    revisit_s: Positive | None = None
+    sigma_range_m: Positive | None = None
+    sigma_az_mrad: Positive | None = None
+    sigma_el_mrad: Positive | None = None
     p_detect: Probability
     delay_s: NonNegative = 0.0
     refraction: Refraction = "4/3"
