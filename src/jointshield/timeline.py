@@ -41,16 +41,12 @@ from jointshield.network import (
     Network,
     SharingPolicy,
 )
+from jointshield.picture import PROCESS_NOISE_M2_S3, RadarView, sensor_picture
 from jointshield.raid import RaidGeometry, raid_geometry
 from jointshield.scenario import Scenario
-from jointshield.sensors import Looks, Radar, radar_looks, radars_from_scenario
-from jointshield.tracking import RadarFrame, covariance_history
 
 FloatArray = NDArray[np.float64]
 
-#: Process noise of the ballistic track filters, m²/s³ (white acceleration):
-#: covers drag and mismodelled gravity after burnout [assumption].
-PROCESS_NOISE_M2_S3 = 1.0
 #: Fire-control figures used for a party that has no interceptor of its own, m and m/s.
 DEFAULT_FIRE_CONTROL = (200.0, 20.0)
 
@@ -165,33 +161,6 @@ class Timeline:
         }
 
 
-@dataclass(frozen=True)
-class _RadarPicture:
-    """One radar's deterministic view of every threat (flight times, s)."""
-
-    radar: Radar
-    first_look_s: FloatArray
-    confirmed_s: FloatArray
-    fire_control_s: dict[str, FloatArray]  # by party: its fire-control figures
-
-
-def _post_burnout(looks: Looks, burnout_s: FloatArray) -> tuple[FloatArray, FloatArray]:
-    """Return the looks after burnout, moved to the front of each row.
-
-    Returns times (n, J) and true states (n, J, 6), NaN-padded.
-    """
-    j = looks.t_s.shape[1]
-    before = np.sum(looks.t_s <= burnout_s[:, None], axis=1)
-    cols = np.arange(j)[None, :] + before[:, None]
-    valid = cols < looks.count[:, None]
-    cols = np.minimum(cols, max(j - 1, 0))
-    t = np.where(valid, np.take_along_axis(looks.t_s, cols, axis=1), np.nan)
-    states = np.concatenate([looks.r_ecef_m, looks.v_ecef_mps], axis=-1)
-    x = np.take_along_axis(states, cols[..., None], axis=1)
-    x = np.where(valid[..., None], x, np.nan)
-    return t, x
-
-
 def _fire_control_figures(scenario: Scenario) -> dict[str, tuple[float, float]]:
     """Per party, the loosest fire-control figures among its interceptor types."""
     out: dict[str, tuple[float, float]] = {}
@@ -206,40 +175,6 @@ def _fire_control_figures(scenario: Scenario) -> dict[str, tuple[float, float]]:
             (max(f[0] for f in figs), max(f[1] for f in figs)) if figs else DEFAULT_FIRE_CONTROL
         )
     return out
-
-
-def _radar_picture(
-    radar: Radar,
-    geo: RaidGeometry,
-    figures: dict[str, tuple[float, float]],
-    confirm_m: int,
-) -> _RadarPicture:
-    fl = geo.flyouts
-    looks = radar_looks(radar, fl, geo.rcs_m2, geo.launch_time_s)
-    n = len(geo)
-    first = looks.first_s()
-    # With every look a detection, M of N is reached at the M-th look.
-    if looks.t_s.shape[1] >= confirm_m:
-        confirmed = looks.t_s[:, confirm_m - 1].copy()
-    else:
-        confirmed = np.full(n, np.nan)
-    t_post, x_post = _post_burnout(looks, fl.t_burnout_s)
-    fcq: dict[str, FloatArray] = {}
-    if t_post.shape[1] and np.isfinite(t_post).any():
-        frame = RadarFrame.at(
-            radar.lat_rad,
-            radar.lon_rad,
-            radar.alt_m,
-            radar.sigma_range_m,
-            radar.sigma_az_rad,
-            radar.sigma_el_rad,
-        )
-        history = covariance_history(t_post, x_post, frame, PROCESS_NOISE_M2_S3)
-        for party, (sig_m, sig_mps) in figures.items():
-            fcq[party] = history.first_time_below(sig_m, sig_mps)
-    else:
-        fcq = {party: np.full(n, np.nan) for party in figures}
-    return _RadarPicture(radar, first, confirmed, fcq)
 
 
 def _earliest(candidates: list[tuple[float, str, str]]) -> Milestone:
@@ -300,9 +235,10 @@ def timeline(
             network, links=tuple(replace(link, sharing=policy) for link in network.links)
         )
     figures = _fire_control_figures(sc)
-    radars = radars_from_scenario(sc)
-    confirm = {s.name: s.track_confirm_m for s in sc.sensors}
-    pictures = [_radar_picture(r, geo, figures, confirm[r.name]) for r in radars]
+    views = sensor_picture(geo).views
+    fire_control = {
+        v.radar.name: {p: v.fire_control_s(*fig) for p, fig in figures.items()} for v in views
+    }
 
     parties = [p.name for p in sc.parties]
     launch = geo.launch_time_s
@@ -316,12 +252,12 @@ def timeline(
             for milestone in MILESTONES:
                 own_c: list[tuple[float, str, str]] = []
                 shared_c: list[tuple[float, str, str]] = []
-                for pic in pictures:
-                    t = _milestone_time(pic, milestone, party, k)
-                    owner = pic.radar.owner
+                for view in views:
+                    t = _milestone_time(view, fire_control, milestone, party, k)
+                    owner = view.radar.owner
                     if owner == party:
-                        own_c.append((t, pic.radar.name, owner))
-                        shared_c.append((t, pic.radar.name, owner))
+                        own_c.append((t, view.radar.name, owner))
+                        shared_c.append((t, view.radar.name, owner))
                     elif np.isfinite(t):
                         # Another party's radar: its data travel over the network, as a cue
                         # (detection) or a track (track, fire control), on the scenario clock.
@@ -329,7 +265,7 @@ def timeline(
                         arrival = network.deliver(
                             owner, party, np.array([launch[k] + t]), kind, np.array([targets_me])
                         )[0]
-                        shared_c.append((float(arrival - launch[k]), pic.radar.name, owner))
+                        shared_c.append((float(arrival - launch[k]), view.radar.name, owner))
                 own[milestone] = _earliest(own_c)
                 shared[milestone] = _earliest(shared_c)
             per_party[party] = PartyTimeline(party, own, shared)
@@ -370,12 +306,18 @@ def _link_meta(link: LinkModel) -> dict[str, Any]:
     }
 
 
-def _milestone_time(pic: _RadarPicture, milestone: str, party: str, k: int) -> float:
+def _milestone_time(
+    view: RadarView,
+    fire_control: dict[str, dict[str, FloatArray]],
+    milestone: str,
+    party: str,
+    k: int,
+) -> float:
     if milestone == "detection":
-        return float(pic.first_look_s[k])
+        return float(view.first_look_s[k])
     if milestone == "track":
-        return float(pic.confirmed_s[k])
-    return float(pic.fire_control_s[party][k])
+        return float(view.confirmed_s[k])
+    return float(fire_control[view.radar.name][party][k])
 
 
 def _select(geo: RaidGeometry, idx: list[int]) -> RaidGeometry:
