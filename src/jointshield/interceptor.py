@@ -1,0 +1,903 @@
+"""Interceptor reach and intercept windows: when a battery can launch to meet a threat.
+
+The model is kinematic reach only, the approach of the open analyses of missile
+defence in Europe (D. Wilkening, "Does Missile Defence in Europe Threaten
+Russia?", *Survival* 54(1), 2012; National Research Council, *Making Sense of
+Ballistic Missile Defense: An Assessment of Concepts and Systems for U.S.
+Boost-Phase Missile Defense in Comparison to Other Alternatives*, National
+Academies Press, 2012): an interceptor type is described by the time it needs to
+reach each point of the (ground range, altitude) plane from its launcher, and a
+threat can be engaged at a point of its trajectory if the interceptor, launched
+in time, can be there when the threat is. Nothing here steers an interceptor:
+no guidance law, no seeker, no end game; whether the kill vehicle then hits is
+the kill probability ``pk`` of the scenario.
+
+Reach table
+-----------
+The published figures of an interceptor type are a burnout speed, a burn time,
+altitude limits and a maximum range. :class:`InterceptorKinematics` turns them
+into a table of the minimum time of flight from launch to each (ground range,
+altitude) point, in five steps:
+
+1. A stand-in vehicle (:func:`_vehicle`) on the project's own flight engine
+   (:func:`jointshield.flight.fly_powered`): one stage that burns for the
+   published burn time, with a generic specific impulse, launch mass,
+   diameter and drag coefficient (the ``VEHICLE_*`` constants) and a vertical
+   rise of 2 % of the burn (interceptors pitch over almost at once). Its
+   mass ratio is tuned by a bracketed root search (Brent's method) until the
+   burnout speed of the reference shot (thrust pitched to
+   :data:`TUNING_PITCH_END_RAD` at cut-off, fixed Earth) is the published one.
+   Across the fan the burnout speed then differs by gravity and drag losses:
+   low shots, which burn through dense air, burn out slower (SM-3 IB at
+   3.0 km/s: 2.5 km/s for a level burnout, 3.06 km/s straight up).
+2. A fan of full-burn flights of that vehicle on a fixed (non-rotating)
+   WGS-84 Earth, launched eastwards from the equator at sea level, sampled
+   every ``dt_s`` seconds. The fan is even in burnout flight-path angle,
+   from :data:`FAN_BURNOUT_GAMMA_MIN_RAD` (slightly descending, so that the
+   low edge of the envelope is covered by trajectories on their way out)
+   to 90° (vertical); the thrust pitch at cut-off that gives each angle is
+   interpolated from a probe fan (the programme starts vertical, so the
+   shallow shots need a thrust below the horizon at cut-off). Along the
+   equator the ground range from the launcher is ``a·Δλ`` (the geodesic)
+   and the altitude ``|r| - a``.
+3. The fan is a mesh in (pitch, time); each of its cells, cut in two
+   triangles, maps to a triangle of the (range, altitude) plane in which the
+   time of flight is interpolated linearly. The table holds, at each node of
+   a regular grid over ``[0, max_range] × [min_alt, max_alt]``, the smallest
+   time of all triangles that cover it: the earliest arrival, on the
+   ascending branch of some trajectory where one passes and on a descending
+   branch where only those do (``descending=False`` keeps ascending branches
+   only). The steepest shot is mirrored to negative ranges so that the
+   column straight above the launcher is inside the mesh.
+4. Nodes no triangle covers are NaN: outside the fan's reach.
+5. :meth:`InterceptorKinematics.time_to_reach` interpolates the table
+   bilinearly; a point whose table cell has a NaN corner is NaN, so the edge
+   of the envelope is resolved to one cell (the table's spacing is in
+   ``range_grid_m`` and ``alt_grid_m``).
+
+Accuracy: against flyouts of the stand-in aimed through chosen points (a
+pitch search, ``tests/test_interceptor.py``) the table is within 0.03 s
+(0.01 %) of the direct time of flight, on ascending and descending branches;
+straight up in vacuum it is within 3 ms of the radial Kepler arc.
+
+Neglected, and what it costs: the Earth's rotation during the interceptor's
+flight (the threat's trajectory is Earth-fixed already; only the
+interceptor's own motion relative to the ground is taken from a fixed Earth).
+Flying the SM-3 IB fan on the rotating Earth along the equator, the worst
+case with all of the Coriolis acceleration in the plane of flight, changes
+the time to reach a node by a median 0.3 s and by under 2 % at 95 % of the
+nodes (up to tens of seconds at the far edge, reached on the way down), and
+the envelope's area by +2 % eastwards and -0.5 % westwards. The ellipsoid's
+radius of curvature in Europe (34-56° N) differs from the equator's by under
+0.4 %, which moves a point 1,000 km out by about 0.3 km in height. The battery's
+elevation (tens to hundreds of metres) is taken as zero, and no limit is put
+on the kill vehicle's flight time beyond the table's.
+
+Intercept windows
+-----------------
+:func:`intercept_windows` puts every sampled point of every threat trajectory
+(after burnout by default: the exo-atmospheric and terminal interceptors
+modelled here engage after the threat's boost) into each battery's table:
+ground range from the battery to the point's sub-point along the WGS-84
+geodesic (Vincenty, :func:`jointshield.geo.geodesic_inverse`), geodetic
+altitude of the point. A point is a feasible intercept if it is within the
+battery's range and altitude limits and reachable; the interceptor must then
+be launched at ``t_intercept - time_to_reach``. The result is an
+:class:`InterceptWindows`, computed once per raid and shared by every Monte
+Carlo trial; :meth:`InterceptWindows.earliest` answers, for ready times drawn
+per trial, which solution a battery ready then would take.
+
+All quantities are SI (m, s, rad) unless the name says otherwise.
+"""
+
+from __future__ import annotations
+
+import functools
+import itertools
+import math
+from collections.abc import Sequence
+from dataclasses import dataclass
+from functools import cached_property
+from typing import Final
+
+import numpy as np
+from numpy.typing import ArrayLike, NDArray
+from scipy.optimize import brentq
+
+from jointshield.errors import JointshieldError
+from jointshield.flight.earth import FIXED_WGS84
+from jointshield.flight.flyout import PHASE_BOOST, Flyouts, fly_powered
+from jointshield.flight.missile import MissileModel
+from jointshield.geo import WGS84, ecef_to_geodetic, geodesic_inverse
+from jointshield.scenario.model import Interceptor, Scenario
+
+__all__ = [
+    "FAN_BURNOUT_GAMMA_MIN_RAD",
+    "REASON_ALTITUDE",
+    "REASON_FEASIBLE",
+    "REASON_NAMES",
+    "REASON_OUT_OF_RANGE",
+    "REASON_UNREACHABLE",
+    "TUNING_PITCH_END_RAD",
+    "BatteryGeometry",
+    "InterceptWindows",
+    "InterceptorKinematics",
+    "batteries_from_scenario",
+    "intercept_windows",
+]
+
+FloatArray = NDArray[np.float64]
+BoolArray = NDArray[np.bool_]
+IntArray = NDArray[np.intp]
+
+# --------------------------------------------------------------------------- assumptions
+
+VEHICLE_LAUNCH_MASS_KG: Final = 1500.0
+"""Launch mass of the stand-in vehicle, kg (assumption: of the order of an SM-3).
+
+Only the ratio of mass to cross-section matters (through drag), and the same
+sectional load is used for every type: a generic body, not a model of one.
+"""
+
+VEHICLE_DIAMETER_M: Final = 0.34
+"""Body diameter of the stand-in vehicle, m (assumption: a slender interceptor)."""
+
+VEHICLE_DRAG_COEFFICIENT: Final = 0.3
+"""Drag coefficient of the stand-in, in the boost and after (assumption: generic slender body)."""
+
+VEHICLE_ISP_S: Final = 280.0
+"""Vacuum specific impulse of the stand-in, s (assumption: a good composite solid).
+
+The mass ratio is tuned to the burnout speed, so a different choice changes the
+mass ratio, not the burnout speed; it changes the acceleration profile a little.
+"""
+
+VERTICAL_RISE_FRACTION: Final = 0.02
+"""Vertical rise before the pitch-over, as a fraction of the burn time (near zero)."""
+
+TUNING_PITCH_END_RAD: Final = math.radians(45.0)
+"""Thrust pitch at cut-off of the shot on which the burnout speed is tuned, rad.
+
+A mid-fan shot: steeper shots lose more to gravity, shallower ones more to drag.
+"""
+
+FAN_BURNOUT_GAMMA_MIN_RAD: Final = math.radians(-5.0)
+"""Burnout flight-path angle of the fan's shallowest shot, rad (slightly descending)."""
+
+_PROBE_PITCH_END_MIN_RAD = math.radians(-89.0)  # the probe fan's shallowest thrust pitch
+
+TABLE_RANGE_NODES: Final = 301
+"""Nodes of the reach table in ground range, from 0 to the maximum range."""
+
+TABLE_ALT_NODES: Final = 201
+"""Nodes of the reach table in altitude, from the minimum to the maximum intercept altitude."""
+
+_MASS_RATIO_MAX = 60.0  # far beyond any single stage; the search fails clearly above it
+_FAN_HORIZON_S = 3600.0  # longest flight kept in the fan, s
+_PAIRS_PER_CHUNK = 2_000_000  # (triangle, node) pairs rasterised at once, to bound memory
+_BARY_EPS = 1e-9  # nodes on a triangle's edge belong to it
+
+#: Why a threat-battery pair has no feasible intercept.
+REASON_FEASIBLE: Final = 0
+REASON_OUT_OF_RANGE: Final = 1
+REASON_ALTITUDE: Final = 2
+REASON_UNREACHABLE: Final = 3
+REASON_NAMES: Final = {
+    REASON_FEASIBLE: "feasible",
+    REASON_OUT_OF_RANGE: "out of range",
+    REASON_ALTITUDE: "outside altitude limits",
+    REASON_UNREACHABLE: "unreachable in time",
+}
+
+
+def _read_only(a: NDArray[np.generic]) -> None:
+    """Freeze an array held by a frozen record (tables are shared through the cache)."""
+    a.flags.writeable = False
+
+
+# --------------------------------------------------------------------------- stand-in vehicle
+
+
+def _vehicle(name: str, mass_ratio: float, burn_time_s: float) -> MissileModel:
+    """Build the one-stage stand-in with launch-to-burnout mass ratio ``mass_ratio``.
+
+    The burnt-out vehicle flies on whole (nothing is dropped at burnout), with
+    ballistic coefficient ``m_bo / (Cd A)``.
+    """
+    area_m2 = math.pi * VEHICLE_DIAMETER_M**2 / 4.0
+    burnout_kg = VEHICLE_LAUNCH_MASS_KG / mass_ratio
+    return MissileModel(
+        name=name,
+        burn_time_s=(burn_time_s,),
+        propellant_kg=(VEHICLE_LAUNCH_MASS_KG - burnout_kg,),
+        dry_kg=(0.0,),
+        isp_s=(VEHICLE_ISP_S,),
+        payload_kg=burnout_kg,
+        diameter_m=VEHICLE_DIAMETER_M,
+        drag_coefficient=VEHICLE_DRAG_COEFFICIENT,
+        reentry_beta_kg_m2=burnout_kg / (VEHICLE_DRAG_COEFFICIENT * area_m2),
+        vertical_rise_s=VERTICAL_RISE_FRACTION * burn_time_s,
+    )
+
+
+def _reference_burnout_speed_mps(model: MissileModel, drag: bool) -> float:
+    """Burnout speed of the reference shot (:data:`TUNING_PITCH_END_RAD`, fixed Earth), m/s."""
+    fly = fly_powered(
+        model, 0.0, 0.0, math.pi / 2.0, TUNING_PITCH_END_RAD, earth=FIXED_WGS84, drag=drag
+    )
+    return float(fly.burnout_speed_mps[0])
+
+
+@functools.lru_cache(maxsize=64)
+def _tuned_mass_ratio(burnout_speed_mps: float, burn_time_s: float, drag: bool) -> float:
+    """Mass ratio at which the stand-in's reference shot burns out at ``burnout_speed_mps``."""
+    # Thrust-to-weight at lift-off is Isp·(1 - 1/R)/t_burn: it must exceed 1.
+    if burn_time_s >= 0.95 * VEHICLE_ISP_S:
+        raise JointshieldError(
+            f"interceptor burn time {burn_time_s:g} s: expected under "
+            f"{0.95 * VEHICLE_ISP_S:g} s, or the stand-in vehicle cannot lift off"
+        )
+    low = 1.0 / (1.0 - 1.02 * burn_time_s / VEHICLE_ISP_S)
+
+    def excess(log_ratio: float) -> float:
+        model = _vehicle("stand-in", math.exp(log_ratio), burn_time_s)
+        return _reference_burnout_speed_mps(model, drag) - burnout_speed_mps
+
+    lo, hi = math.log(low), math.log(_MASS_RATIO_MAX)
+    if excess(hi) < 0.0:
+        raise JointshieldError(
+            f"interceptor burnout speed {burnout_speed_mps / 1e3:g} km/s in {burn_time_s:g} s: "
+            f"beyond a single stage of mass ratio {_MASS_RATIO_MAX:g}"
+        )
+    if excess(lo) > 0.0:
+        raise JointshieldError(
+            f"interceptor burnout speed {burnout_speed_mps / 1e3:g} km/s in {burn_time_s:g} s: "
+            "too slow for a vehicle that can lift off"
+        )
+    # 1e-5 in log mass ratio is about 0.03 m/s of burnout speed.
+    return math.exp(float(brentq(excess, lo, hi, xtol=1e-5)))
+
+
+# --------------------------------------------------------------------------- reach table
+
+
+def _fan_pitch_end_rad(model: MissileModel, n_pitch: int, drag: bool) -> FloatArray:
+    """Thrust pitches at cut-off that space the fan evenly in burnout flight-path angle."""
+    probe = np.linspace(_PROBE_PITCH_END_MIN_RAD, 0.5 * np.pi, 90)
+    gamma = fly_powered(
+        model, 0.0, 0.0, 0.5 * np.pi, probe, earth=FIXED_WGS84, drag=drag
+    ).burnout_gamma_rad
+    ok = np.isfinite(gamma)
+    # The burnout angle rises with the final pitch; keep the probes where it does.
+    ok &= gamma >= np.maximum.accumulate(np.where(ok, gamma, -np.inf))
+    g, p = gamma[ok], probe[ok]
+    target = np.linspace(max(FAN_BURNOUT_GAMMA_MIN_RAD, float(g[0])), 0.5 * np.pi, n_pitch)
+    pitch = np.interp(target, g, p)
+    pitch[-1] = 0.5 * np.pi  # exactly vertical: the column above the launcher
+    return pitch
+
+
+def _fan_plane(
+    model: MissileModel, n_pitch: int, dt_s: float, drag: bool, descending: bool
+) -> tuple[FloatArray, FloatArray, BoolArray]:
+    """Fly the fan; return ground range, altitude and validity, each (pitch, time).
+
+    The fan is flown along the equator of a fixed WGS-84 Earth, so that every
+    trajectory stays in the equatorial plane: the ground range is ``a·Δλ``
+    and the altitude ``|r| - a``, exactly.
+    """
+    pitch = _fan_pitch_end_rad(model, n_pitch, drag)
+    fly = fly_powered(
+        model,
+        0.0,
+        0.0,
+        0.5 * np.pi,
+        pitch,
+        earth=FIXED_WGS84,
+        drag=drag,
+        sample_dt_s=dt_s,
+        sample_horizon_s=_FAN_HORIZON_S,
+    ).trim_samples()
+    assert fly.samples is not None
+    s = fly.samples
+    a = WGS84.a_m
+    x, y = s[..., 0], s[..., 1]
+    with np.errstate(invalid="ignore"):
+        range_m = a * np.arctan2(y, x)
+        alt_m = np.hypot(x, y) - a
+        valid = np.isfinite(alt_m) & (alt_m > -1.0)
+        if not descending:
+            climbing = (x * s[..., 3] + y * s[..., 4]) >= 0.0
+            valid &= np.logical_and.accumulate(climbing | ~np.isfinite(x), axis=1)
+    # Mirror the second-steepest shot to negative ranges: the cells between it and
+    # the vertical shot then cover the column straight above the launcher.
+    range_m = np.concatenate([range_m, -range_m[-2:-1]])
+    alt_m = np.concatenate([alt_m, alt_m[-2:-1]])
+    valid = np.concatenate([valid, valid[-2:-1]])
+    return range_m, alt_m, valid
+
+
+def _rasterise(
+    u: FloatArray, w: FloatArray, t_s: FloatArray, valid: BoolArray, n_u: int, n_w: int
+) -> FloatArray:
+    """Smallest time over the mesh's triangles at each integer node of (u, w).
+
+    ``u``, ``w`` (pitch, time) are positions in grid-index units and ``t_s``
+    (time,) the sample times. Every cell (p, k)-(p+1, k+1) of the mesh is cut
+    into two triangles; each grid node inside a triangle takes the
+    barycentric (linear) interpolation of its corners' times.
+    """
+    n_p, n_k = u.shape
+    p, k = np.meshgrid(np.arange(n_p - 1), np.arange(n_k - 1), indexing="ij")
+    c00 = (p * n_k + k).ravel()
+    c10 = c00 + n_k
+    c01 = c00 + 1
+    c11 = c10 + 1
+    va = np.concatenate([c00, c00])
+    vb = np.concatenate([c10, c11])
+    vc = np.concatenate([c11, c01])
+    ok = valid.ravel()
+    keep = ok[va] & ok[vb] & ok[vc]
+    va, vb, vc = va[keep], vb[keep], vc[keep]
+    uf, wf = u.ravel(), w.ravel()
+    tf = np.broadcast_to(t_s, u.shape).ravel()
+    ua, ub, uc = uf[va], uf[vb], uf[vc]
+    wa, wb, wc = wf[va], wf[vb], wf[vc]
+    det = (ub - ua) * (wc - wa) - (uc - ua) * (wb - wa)
+    i_lo = np.maximum(np.ceil(np.minimum(np.minimum(ua, ub), uc)), 0.0)
+    i_hi = np.minimum(np.floor(np.maximum(np.maximum(ua, ub), uc)), n_u - 1.0)
+    j_lo = np.maximum(np.ceil(np.minimum(np.minimum(wa, wb), wc)), 0.0)
+    j_hi = np.minimum(np.floor(np.maximum(np.maximum(wa, wb), wc)), n_w - 1.0)
+    n_i = np.maximum(i_hi - i_lo + 1.0, 0.0)
+    n_j = np.maximum(j_hi - j_lo + 1.0, 0.0)
+    count = (n_i * n_j).astype(np.int64)
+    use = np.flatnonzero((count > 0) & (np.abs(det) > 1e-12))
+
+    table = np.full(n_u * n_w, np.inf)
+    ends = np.cumsum(count[use])
+    starts = np.concatenate([[0], ends[:-1]])
+    # Cut the triangles into chunks of about _PAIRS_PER_CHUNK (triangle, node) pairs.
+    cuts = np.searchsorted(ends, np.arange(0, int(ends[-1]) if ends.size else 0, _PAIRS_PER_CHUNK))
+    bounds = [*np.unique(cuts).tolist(), use.size]
+    for first, last in itertools.pairwise(bounds):
+        tri = use[first:last]
+        cnt = count[tri]
+        rep = np.repeat(np.arange(tri.size), cnt)
+        offset = np.arange(rep.size) - np.repeat(starts[first:last] - starts[first], cnt)
+        t_i = tri[rep]
+        nj = n_j[t_i].astype(np.int64)
+        ii = i_lo[t_i].astype(np.int64) + offset // nj
+        jj = j_lo[t_i].astype(np.int64) + offset % nj
+        du, dw = ii - ua[t_i], jj - wa[t_i]
+        inv = 1.0 / det[t_i]
+        lb = (du * (wc[t_i] - wa[t_i]) - (uc[t_i] - ua[t_i]) * dw) * inv
+        lc = ((ub[t_i] - ua[t_i]) * dw - du * (wb[t_i] - wa[t_i])) * inv
+        la = 1.0 - lb - lc
+        inside = (la >= -_BARY_EPS) & (lb >= -_BARY_EPS) & (lc >= -_BARY_EPS)
+        tt = la * tf[va[t_i]] + lb * tf[vb[t_i]] + lc * tf[vc[t_i]]
+        np.minimum.at(table, (ii * n_w + jj)[inside], tt[inside])
+    table[~np.isfinite(table)] = np.nan
+    return table.reshape(n_u, n_w)
+
+
+@functools.lru_cache(maxsize=32)
+def _reach_table(
+    mass_ratio: float,
+    burn_time_s: float,
+    min_alt_m: float,
+    max_alt_m: float,
+    max_range_m: float,
+    drag: bool,
+    n_pitch: int,
+    dt_s: float,
+    descending: bool,
+) -> tuple[FloatArray, FloatArray, FloatArray]:
+    """Grids and minimum time-of-flight table of a stand-in vehicle (see the module notes)."""
+    model = _vehicle("stand-in", mass_ratio, burn_time_s)
+    range_m, alt_m, valid = _fan_plane(model, n_pitch, dt_s, drag, descending)
+    range_grid = np.linspace(0.0, max_range_m, TABLE_RANGE_NODES)
+    alt_grid = np.linspace(min_alt_m, max_alt_m, TABLE_ALT_NODES)
+    du = range_grid[1] - range_grid[0]
+    dw = alt_grid[1] - alt_grid[0]
+    t_s = np.arange(range_m.shape[1], dtype=np.float64) * dt_s
+    with np.errstate(invalid="ignore"):
+        u = np.where(valid, range_m / du, 0.0)
+        w = np.where(valid, (alt_m - min_alt_m) / dw, 0.0)
+    table = _rasterise(u, w, t_s, valid, TABLE_RANGE_NODES, TABLE_ALT_NODES)
+    for a in (range_grid, alt_grid, table):
+        _read_only(a)
+    return range_grid, alt_grid, table
+
+
+def _default_dt_s(burn_time_s: float) -> float:
+    """Sample interval of the fan: an eighth of the burn, between 0.25 and 1 s."""
+    return float(np.clip(burn_time_s / 8.0, 0.25, 1.0))
+
+
+@dataclass(frozen=True, eq=False)
+class InterceptorKinematics:
+    """An interceptor type's reach: the time it needs to reach each (ground range, altitude).
+
+    Build it with :meth:`build` from a scenario's interceptor type; the
+    module's notes describe the model, the stand-in vehicle and the table.
+
+    Attributes
+    ----------
+    name : str
+        Name of the interceptor type.
+    burnout_speed_mps, burn_time_s : float
+        Published burnout speed (m/s) and burn time (s).
+    min_intercept_alt_m, max_intercept_alt_m : float
+        Altitude limits of an intercept, m.
+    max_range_m : float
+        Greatest ground range from the launcher to an intercept, m.
+    pk : float
+        Single-shot kill probability (carried, not used here).
+    model : MissileModel
+        The one-stage stand-in vehicle whose flights make the table.
+    range_grid_m : ndarray, shape (R,)
+        Ground ranges of the table's nodes, m, from 0 to ``max_range_m``.
+    alt_grid_m : ndarray, shape (H,)
+        Altitudes of the table's nodes, m, from the minimum to the maximum
+        intercept altitude.
+    time_to_reach_s : ndarray, shape (R, H)
+        Minimum time of flight from launch to each node, s; NaN where the
+        fan does not reach.
+    """
+
+    name: str
+    burnout_speed_mps: float
+    burn_time_s: float
+    min_intercept_alt_m: float
+    max_intercept_alt_m: float
+    max_range_m: float
+    pk: float
+    model: MissileModel
+    range_grid_m: FloatArray
+    alt_grid_m: FloatArray
+    time_to_reach_s: FloatArray
+
+    @classmethod
+    def build(
+        cls,
+        interceptor: Interceptor,
+        *,
+        drag: bool = True,
+        n_pitch: int = 91,
+        dt_s: float | None = None,
+        descending: bool = True,
+    ) -> InterceptorKinematics:
+        """Tune the stand-in vehicle and tabulate its reach (cached per type and options).
+
+        Parameters
+        ----------
+        interceptor : Interceptor
+            The scenario's interceptor type (km and km/s at that edge).
+        drag : bool
+            Whether the atmosphere acts, in the tuning and in the fan.
+        n_pitch : int
+            Trajectories in the fan, evenly spaced in burnout flight-path
+            angle from :data:`FAN_BURNOUT_GAMMA_MIN_RAD` to 90° (91: 1.06° apart).
+        dt_s : float, optional
+            Sample interval of the fan, s; by default an eighth of the burn
+            time, between 0.25 and 1 s.
+        descending : bool
+            Whether points reached only on the way down count (see the
+            module notes).
+
+        Returns
+        -------
+        InterceptorKinematics
+            The reach; equal inputs return the same object.
+
+        Raises
+        ------
+        JointshieldError
+            For altitude limits out of order, a non-positive sample interval,
+            fewer than 3 trajectories, or a burnout speed the stand-in cannot
+            reach in the burn time.
+        """
+        if not isinstance(interceptor, Interceptor):
+            raise JointshieldError(
+                f"expected a scenario Interceptor, got {type(interceptor).__name__}"
+            )
+        if interceptor.min_intercept_alt_km >= interceptor.max_intercept_alt_km:
+            raise JointshieldError(
+                f"interceptor {interceptor.name!r}: min_intercept_alt_km "
+                f"({interceptor.min_intercept_alt_km:g}) must be below max_intercept_alt_km "
+                f"({interceptor.max_intercept_alt_km:g})"
+            )
+        if n_pitch < 3:
+            raise JointshieldError(f"n_pitch: expected at least 3 trajectories, got {n_pitch}")
+        dt = _default_dt_s(interceptor.burn_time_s) if dt_s is None else float(dt_s)
+        if not dt > 0.0:
+            raise JointshieldError(f"dt_s: expected a positive sample interval, got {dt_s}")
+        return _build(
+            interceptor.name,
+            interceptor.burnout_speed_kms * 1e3,
+            interceptor.burn_time_s,
+            interceptor.min_intercept_alt_km * 1e3,
+            interceptor.max_intercept_alt_km * 1e3,
+            interceptor.max_range_km * 1e3,
+            interceptor.pk,
+            drag,
+            int(n_pitch),
+            dt,
+            descending,
+        )
+
+    def time_to_reach(self, range_m: ArrayLike, alt_m: ArrayLike) -> FloatArray:
+        """Minimum time of flight from launch to (ground range, altitude), s.
+
+        Bilinear interpolation on :attr:`time_to_reach_s`; NaN outside the
+        table's box (the range and altitude limits), where the envelope does
+        not reach, and in a table cell that has an unreachable corner.
+
+        Parameters
+        ----------
+        range_m : array_like
+            Ground range from the launcher, m.
+        alt_m : array_like
+            Altitude above the ellipsoid, m; broadcast with ``range_m``.
+
+        Returns
+        -------
+        ndarray
+            Time of flight, s, of the broadcast shape.
+        """
+        r, h = np.broadcast_arrays(np.asarray(range_m, dtype=float), np.asarray(alt_m, dtype=float))
+        rg, ag, table = self.range_grid_m, self.alt_grid_m, self.time_to_reach_s
+        n_r, n_h = table.shape
+        u = (r - rg[0]) / (rg[1] - rg[0])
+        w = (h - ag[0]) / (ag[1] - ag[0])
+        inside = (u >= 0.0) & (u <= n_r - 1) & (w >= 0.0) & (w <= n_h - 1)
+        u = np.where(inside, u, 0.0)
+        w = np.where(inside, w, 0.0)
+        i0 = np.minimum(np.floor(u).astype(np.intp), n_r - 2)
+        j0 = np.minimum(np.floor(w).astype(np.intp), n_h - 2)
+        fu, fw = u - i0, w - j0
+        out = np.zeros(r.shape)
+        bad = ~inside
+        for di, dj, weight in (
+            (0, 0, (1.0 - fu) * (1.0 - fw)),
+            (1, 0, fu * (1.0 - fw)),
+            (0, 1, (1.0 - fu) * fw),
+            (1, 1, fu * fw),
+        ):
+            v = table[i0 + di, j0 + dj]
+            used = weight > 0.0
+            # A corner with no weight must not spoil a point on a cell's edge.
+            bad |= used & np.isnan(v)
+            out += np.where(used, weight * np.where(np.isnan(v), 0.0, v), 0.0)
+        out[bad] = np.nan
+        return out
+
+
+@functools.lru_cache(maxsize=64)
+def _build(
+    name: str,
+    burnout_speed_mps: float,
+    burn_time_s: float,
+    min_alt_m: float,
+    max_alt_m: float,
+    max_range_m: float,
+    pk: float,
+    drag: bool,
+    n_pitch: int,
+    dt_s: float,
+    descending: bool,
+) -> InterceptorKinematics:
+    """Tune and tabulate: the cached body of :meth:`InterceptorKinematics.build`."""
+    ratio = _tuned_mass_ratio(burnout_speed_mps, burn_time_s, drag)
+    range_grid, alt_grid, table = _reach_table(
+        ratio, burn_time_s, min_alt_m, max_alt_m, max_range_m, drag, n_pitch, dt_s, descending
+    )
+    return InterceptorKinematics(
+        name=name,
+        burnout_speed_mps=burnout_speed_mps,
+        burn_time_s=burn_time_s,
+        min_intercept_alt_m=min_alt_m,
+        max_intercept_alt_m=max_alt_m,
+        max_range_m=max_range_m,
+        pk=pk,
+        model=_vehicle(f"{name} (stand-in)", ratio, burn_time_s),
+        range_grid_m=range_grid,
+        alt_grid_m=alt_grid,
+        time_to_reach_s=table,
+    )
+
+
+# --------------------------------------------------------------------------- batteries
+
+
+@dataclass(frozen=True)
+class BatteryGeometry:
+    """A battery as the engagement model sees it: where, whose, how many, how far it reaches.
+
+    Attributes
+    ----------
+    name, owner : str
+        The battery's name and the party that fires it.
+    lat_rad, lon_rad, alt_m : float
+        Geodetic position of the launchers, rad and m.
+    rounds : int
+        Interceptors ready to fire.
+    kinematics : InterceptorKinematics
+        The reach of its interceptor type.
+    """
+
+    name: str
+    owner: str
+    lat_rad: float
+    lon_rad: float
+    alt_m: float
+    rounds: int
+    kinematics: InterceptorKinematics
+
+
+def batteries_from_scenario(
+    scenario: Scenario | str, *, drag: bool = True
+) -> tuple[BatteryGeometry, ...]:
+    """Every battery of a scenario, in the file's order, with its interceptor's reach.
+
+    Parameters
+    ----------
+    scenario : Scenario or str
+        A loaded scenario, or a built-in name or file path.
+    drag : bool
+        Whether the reach tables are flown with drag.
+
+    Returns
+    -------
+    tuple of BatteryGeometry
+        One per battery; batteries of one interceptor type share a table.
+    """
+    if isinstance(scenario, str):
+        from jointshield.scenario import load_scenario
+
+        scenario = load_scenario(scenario)
+    out = []
+    for battery in scenario.batteries:
+        site = scenario.site(battery.site)
+        out.append(
+            BatteryGeometry(
+                name=battery.name,
+                owner=battery.owner,
+                lat_rad=math.radians(site.lat_deg),
+                lon_rad=math.radians(site.lon_deg),
+                alt_m=site.alt_m,
+                rounds=battery.rounds,
+                kinematics=InterceptorKinematics.build(
+                    scenario.interceptor(battery.interceptor), drag=drag
+                ),
+            )
+        )
+    return tuple(out)
+
+
+# --------------------------------------------------------------------------- windows
+
+
+@dataclass(frozen=True, eq=False)
+class InterceptWindows:
+    """For every threat × battery, the intercept solutions along the threat's path.
+
+    Times are on each threat's own clock: seconds after that threat's launch.
+    Axis ``K`` runs over the threat's trajectory samples.
+
+    Attributes
+    ----------
+    t_intercept_s : ndarray, shape (n, b, K)
+        Candidate intercept times (the threat's sample times), s; NaN where
+        the sample is not a candidate (after impact, or in the boost when
+        only post-burnout intercepts are asked for).
+    t_launch_s : ndarray, shape (n, b, K)
+        When the interceptor must launch to be at the point then:
+        ``t_intercept_s - time_to_reach``, s; NaN where unreachable.
+    feasible : ndarray of bool, shape (n, b, K)
+        The point is a candidate, within the battery's range and altitude
+        limits, and in its reach.
+    point_ecef_m : ndarray, shape (n, b, K, 3)
+        The candidate points, ECEF, m.
+    reason : ndarray of int8, shape (n, b)
+        Why a pair has no feasible solution at all: :data:`REASON_FEASIBLE`
+        (0, it has some), :data:`REASON_OUT_OF_RANGE` (1, no candidate
+        point within the maximum range), :data:`REASON_ALTITUDE` (2, none in
+        range is within the altitude limits), :data:`REASON_UNREACHABLE`
+        (3, those that are lie outside the reach envelope).
+    """
+
+    t_intercept_s: FloatArray
+    t_launch_s: FloatArray
+    feasible: BoolArray
+    point_ecef_m: FloatArray
+    reason: NDArray[np.int8]
+
+    @cached_property
+    def _launch_running_max_s(self) -> FloatArray:
+        """Running maximum over k of the feasible launch times (-inf before the first)."""
+        launch = np.where(self.feasible, self.t_launch_s, -np.inf)
+        out: FloatArray = np.maximum.accumulate(launch, axis=-1)
+        return out
+
+    def earliest(self, ready_s: ArrayLike) -> tuple[FloatArray, FloatArray, IntArray]:
+        """Return the earliest intercept whose launch is no earlier than ``ready_s``.
+
+        "Earliest" is by intercept time: of the feasible solutions with
+        ``t_launch ≥ ready_s``, the one with the smallest sample index k.
+
+        Parameters
+        ----------
+        ready_s : array_like
+            When each battery is ready to fire at each threat, s after the
+            threat's launch; broadcastable to ``(..., n, b)`` (a leading
+            trial axis is allowed). NaN means never.
+
+        Returns
+        -------
+        t_launch_s, t_intercept_s : ndarray
+            Launch and intercept time of the solution, s; NaN where none
+            ("too late").
+        k : ndarray of intp
+            Sample index of the solution; -1 where none.
+
+        Notes
+        -----
+        ``t_launch`` is not monotone in k, but its running maximum ``M_k``
+        is, and the first k with ``t_launch_k ≥ r`` is the first with
+        ``M_k ≥ r`` (there ``M`` rises, so ``M_k = t_launch_k``). A
+        vectorised binary search on ``M`` answers every query in
+        ``log2(K)`` passes, exactly.
+        """
+        ready = np.asarray(ready_s, dtype=float)
+        n, b, n_k = self.t_launch_s.shape
+        try:
+            shape = np.broadcast_shapes(ready.shape, (n, b))
+        except ValueError:
+            raise JointshieldError(
+                f"ready times of shape {ready.shape}: expected a shape broadcastable to "
+                f"(..., {n}, {b}) (threats, batteries)"
+            ) from None
+        r = np.broadcast_to(ready, shape).reshape(-1, n * b)
+        never = np.isnan(r)
+        # -inf marks "no feasible solution yet": any ready time must be above it.
+        r = np.where(never, np.inf, np.maximum(r, np.finfo(np.float64).min))
+        running = self._launch_running_max_s.reshape(-1)
+        base = (np.arange(n * b) * n_k)[None, :]
+        lo = np.zeros(r.shape, dtype=np.intp)
+        hi = np.full(r.shape, n_k, dtype=np.intp)
+        for _ in range(max(n_k, 1).bit_length()):
+            mid = (lo + hi) >> 1
+            below = running[base + np.minimum(mid, n_k - 1)] < r
+            active = lo < hi
+            lo = np.where(active & below, mid + 1, lo)
+            hi = np.where(active & ~below, mid, hi)
+        found = (lo < n_k) & ~never
+        k = np.where(found, lo, -1)
+        flat = base + np.maximum(k, 0)
+        t_launch = np.where(found, self.t_launch_s.reshape(-1)[flat], np.nan)
+        t_intercept = np.where(found, self.t_intercept_s.reshape(-1)[flat], np.nan)
+        return t_launch.reshape(shape), t_intercept.reshape(shape), k.reshape(shape)
+
+    def latest_launch(self) -> FloatArray:
+        """Return the last launch time that still meets each threat, s, (n, b); NaN if none."""
+        last = self._launch_running_max_s[..., -1]
+        return np.where(np.isfinite(last), last, np.nan)
+
+    def after(
+        self, t_intercept_s: ArrayLike, gap_s: ArrayLike
+    ) -> tuple[FloatArray, FloatArray, IntArray]:
+        """Return the earliest solution launched at least ``gap_s`` after ``t_intercept_s``.
+
+        For shoot-look-shoot: a second interceptor is launched only after the
+        first one's intercept has been assessed.
+
+        Parameters
+        ----------
+        t_intercept_s : array_like
+            Intercept time of the earlier shot, s after the threat's launch;
+            broadcastable to ``(..., n, b)``; NaN means no earlier shot.
+        gap_s : array_like
+            Time from that intercept to the earliest next launch (kill
+            assessment), s.
+
+        Returns
+        -------
+        tuple
+            As :meth:`earliest`.
+        """
+        ready = np.asarray(t_intercept_s, dtype=float) + np.asarray(gap_s, dtype=float)
+        return self.earliest(ready)
+
+
+def intercept_windows(
+    batteries: Sequence[BatteryGeometry], flyouts: Flyouts, *, post_burnout_only: bool = True
+) -> InterceptWindows:
+    """Intercept solutions of every battery against every sampled threat trajectory.
+
+    Parameters
+    ----------
+    batteries : sequence of BatteryGeometry
+        The batteries (``b``).
+    flyouts : Flyouts
+        The threats (``n``), with trajectory samples (ECEF, e.g.
+        :attr:`jointshield.raid.RaidGeometry.flyouts`).
+    post_burnout_only : bool
+        Leave out samples of the threat's boost (the default: the
+        interceptors modelled engage after burnout).
+
+    Returns
+    -------
+    InterceptWindows
+        Solutions on each threat's own clock (s after its launch).
+
+    Notes
+    -----
+    Ground range: WGS-84 geodesic from the battery to the point's geodetic
+    sub-point (Vincenty); altitude: geodetic, above the ellipsoid. Both go
+    into the battery's reach table (:meth:`InterceptorKinematics.time_to_reach`).
+    """
+    bats = tuple(batteries)
+    if not bats or not all(isinstance(x, BatteryGeometry) for x in bats):
+        raise JointshieldError("batteries: expected a non-empty sequence of BatteryGeometry")
+    if flyouts.samples is None or flyouts.sample_phase is None or flyouts.sample_dt_s is None:
+        raise JointshieldError(
+            "flyouts: expected sampled trajectories (fly them with sample_dt_s set)"
+        )
+    samples, phase = flyouts.samples, flyouts.sample_phase
+    n, n_k = phase.shape
+    n_b = len(bats)
+    times = np.arange(n_k, dtype=np.float64) * float(flyouts.sample_dt_s)
+    pos = samples[..., :3]
+    candidate = (phase >= 0) & np.isfinite(pos).all(axis=-1)
+    if post_burnout_only:
+        candidate &= phase != PHASE_BOOST
+    idx = np.flatnonzero(candidate.ravel())
+    lat, lon, alt_c = ecef_to_geodetic(pos.reshape(-1, 3)[idx], flyouts.earth.ellipsoid)
+    b_lat = np.array([x.lat_rad for x in bats])
+    b_lon = np.array([x.lon_rad for x in bats])
+    dist_c, _, _ = geodesic_inverse(
+        b_lat[None, :], b_lon[None, :], lat[:, None], lon[:, None], flyouts.earth.ellipsoid
+    )
+    # Scatter the candidates' geometry back onto the (n, b, K) grid.
+    range_m = np.full((n * n_k, n_b), np.nan)
+    range_m[idx] = dist_c
+    range_m = range_m.reshape(n, n_k, n_b).transpose(0, 2, 1)
+    alt_flat = np.full(n * n_k, np.nan)
+    alt_flat[idx] = alt_c
+    alt_m = np.broadcast_to(alt_flat.reshape(n, 1, n_k), (n, n_b, n_k))
+
+    max_range = np.array([x.kinematics.max_range_m for x in bats])[None, :, None]
+    min_alt = np.array([x.kinematics.min_intercept_alt_m for x in bats])[None, :, None]
+    max_alt = np.array([x.kinematics.max_intercept_alt_m for x in bats])[None, :, None]
+    cand = np.broadcast_to(candidate[:, None, :], (n, n_b, n_k))
+    with np.errstate(invalid="ignore"):
+        in_range = cand & (range_m <= max_range)
+        in_alt = in_range & (alt_m >= min_alt) & (alt_m <= max_alt)
+    ttr = np.full((n, n_b, n_k), np.nan)
+    # One table lookup per interceptor type, over all its batteries at once.
+    groups: dict[int, list[int]] = {}
+    for j, x in enumerate(bats):
+        groups.setdefault(id(x.kinematics), []).append(j)
+    for cols in groups.values():
+        kin = bats[cols[0]].kinematics
+        ttr[:, cols, :] = kin.time_to_reach(range_m[:, cols, :], alt_m[:, cols, :])
+    t_intercept = np.where(cand, times[None, None, :], np.nan)
+    t_launch = t_intercept - ttr
+    feasible = in_alt & np.isfinite(t_launch)
+    reason = np.full((n, n_b), REASON_UNREACHABLE, dtype=np.int8)
+    reason[~in_alt.any(axis=-1)] = REASON_ALTITUDE
+    reason[~in_range.any(axis=-1)] = REASON_OUT_OF_RANGE
+    reason[feasible.any(axis=-1)] = REASON_FEASIBLE
+    point = np.where(candidate[..., None], pos, np.nan)
+    point_ecef = np.broadcast_to(point[:, None, :, :], (n, n_b, n_k, 3))
+    out = InterceptWindows(
+        t_intercept_s=t_intercept,
+        t_launch_s=t_launch,
+        feasible=feasible,
+        point_ecef_m=point_ecef,
+        reason=reason,
+    )
+    for a in (t_intercept, t_launch, feasible, reason):
+        _read_only(a)
+    return out
