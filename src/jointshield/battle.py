@@ -1,29 +1,35 @@
 """Battle management over a raid: who may fire at what, when, and what it achieves.
 
 This module ties the deterministic picture of a raid (aimed flyouts, radar
-looks, track covariances, intercept windows: computed once) to the
-engagement engine (:mod:`jointshield.engagement`: assignment, doctrine, kill
-draws), trial by trial.
+looks, track covariances, intercept windows) to the engagement engine
+(:mod:`jointshield.engagement`: assignment, doctrine, kill draws), under the
+rules of an architecture (:mod:`jointshield.governance`). It is split in two:
 
-Which track a battery may launch on (the engagement rules):
+* :func:`prepare` computes, once, everything that does not change from trial
+  to trial (a picklable :class:`BattleContext`);
+* :func:`run_block` simulates a block of trials from one seed sequence:
+  link outages, authorisation delays, vetoes and kill draws, and returns the
+  per-trial columns.
+
+Which track a battery may launch on:
 
 * its **organic** radar (a radar of the same party at the battery's site)
   once that radar holds a fire-control-quality track;
-* **launch on remote** (``Rules.launch_on_remote``): a fire-control track of
-  another radar of its party, or of another party's radar delivered over the
-  data links, provided its organic radar sees the threat at least
-  ``handover_s`` before the intercept (it takes over the engagement);
-* **engage on remote** (``Rules.engage_on_remote``): the whole engagement on
-  such a remote track, no organic radar needed.
+* **launch on remote**: a fire-control track of another radar of its party,
+  or of another party's radar delivered over the data links (when the
+  architecture allows), provided its organic radar sees the threat at least
+  ``handover_s`` before the intercept and takes over;
+* **engage on remote** (a fused picture): the whole engagement on a remote
+  track, no organic radar needed.
 
-A battery defends its own party's assets only (``Rules.defend='own'``) or
-any asset (``'all'``). A threat fired ``count`` times is ``count`` targets on
-one trajectory. Each pair that cannot engage at all says why (no track, no
-fire-control-quality track, out of the envelope, not its party's asset); the
-engagement engine adds too late, no rounds and missed.
-
-Link outages are drawn per trial (one generator for the block); kill draws
-come from one seed sequence per trial, spawned from the seed.
+A battery is responsible for the threats its architecture gives it (its own
+party's assets, all assets, or whatever is intercepted over its party's
+sector). A launch in a dual-key architecture waits for both parties'
+authorisation and may be vetoed. A threat fired ``count`` times is ``count``
+targets on one trajectory. Every pair that cannot engage says why, in the
+order physics first (no track, no fire-control track, out of the envelope,
+too late), then the architecture (not responsible, vetoed); the engagement
+engine adds no rounds and missed.
 """
 
 from __future__ import annotations
@@ -41,10 +47,24 @@ from jointshield.engagement import (
     OUT_OF_ENVELOPE,
     REASONS,
     TOO_LATE,
+    VETOED,
     Doctrine,
     Opportunities,
     Outcome,
     engage,
+)
+from jointshield.errors import JointshieldError
+from jointshield.geo import ecef_to_geodetic
+from jointshield.governance import (
+    DEFAULT_SECTORS,
+    Architecture,
+    Sector,
+    architecture,
+    draw_authorisation,
+    draw_veto,
+    may_use_track,
+    responsible,
+    sector_owner,
 )
 from jointshield.interceptor import (
     BatteryGeometry,
@@ -52,8 +72,8 @@ from jointshield.interceptor import (
     batteries_from_scenario,
     intercept_windows,
 )
-from jointshield.network import SHARING_POLICIES, Network, SharingPolicy
-from jointshield.picture import Picture, sensor_picture
+from jointshield.network import LinkModel, Network
+from jointshield.picture import sensor_picture
 from jointshield.raid import RaidGeometry, raid_geometry
 from jointshield.scenario import Scenario
 
@@ -62,110 +82,96 @@ FloatArray = NDArray[np.float64]
 
 @dataclass(frozen=True)
 class Rules:
-    """Engagement rules of one run.
+    """Engagement settings that every architecture shares.
 
     Parameters
     ----------
-    launch_on_remote : bool
-        May a battery launch on another radar's fire-control track (its organic
-        radar taking over before the intercept)?
-    engage_on_remote : bool
-        May a battery fly a whole engagement on a remote track?
-    handover_s : float
-        For launch on remote: how long before the intercept the organic radar
-        must see the threat, s [assumption].
-    defend : {'own', 'all'}
-        Whose assets a battery defends.
-    sharing : str, optional
-        Sharing policy for every link, overriding the scenario's.
     doctrine : Doctrine
         Shoot-look-shoot or salvo, and the kill-assessment time.
     assignment : {'auto', 'optimal', 'greedy'}
         Weapon–target assignment method.
+    handover_s : float
+        For launch on remote: how long before the intercept the organic radar
+        must see the threat, s [assumption].
     """
 
-    launch_on_remote: bool = True
-    engage_on_remote: bool = False
-    handover_s: float = 30.0
-    defend: Literal["own", "all"] = "own"
-    sharing: SharingPolicy | None = None
     doctrine: Doctrine = field(default_factory=Doctrine)
     assignment: Literal["auto", "optimal", "greedy"] = "auto"
+    handover_s: float = 30.0
 
 
 @dataclass(frozen=True)
-class Battle:
-    """A raid fought ``trials`` times: the outcome per trial and what produced it.
+class _RemoteTrack:
+    """A fire-control track that reaches a battery over the links, per trial."""
 
-    Attributes
-    ----------
-    geometry : RaidGeometry
-        The raid as flown.
-    warhead_threat : ndarray of int, shape (m,)
-        For each engaged target (a threat fired ``count`` times is ``count``
-        targets), the index of its threat in the raid.
-    batteries : tuple of BatteryGeometry
-        The batteries, in the scenario's order.
-    outcome : Outcome
-        Per trial and target: killed, reason, battery, shots, times.
-    seed : int
-        The seed of the run.
-    """
+    sender: str
+    receiver: str
+    battery: int
+    fc_s: FloatArray  # (n,) flight time at which the sender holds it
+    targets_receiver: NDArray[np.bool_]
+
+
+@dataclass(frozen=True)
+class BattleContext:
+    """Everything about a battle that does not change from trial to trial (picklable)."""
 
     geometry: RaidGeometry
-    warhead_threat: NDArray[np.int64]
+    architecture: Architecture
+    rules: Rules
     batteries: tuple[BatteryGeometry, ...]
-    outcome: Outcome
-    seed: int
-    meta: dict[str, Any] = field(default_factory=dict)
-
-    @property
-    def n_trials(self) -> int:
-        """Number of trials."""
-        return int(self.outcome.killed.shape[0])
-
-    def asset_hit(self) -> tuple[tuple[str, ...], NDArray[np.bool_]]:
-        """Assets under attack and, per trial, whether at least one warhead reached each."""
-        targets = [self.geometry.target[i] for i in self.warhead_threat]
-        names = tuple(dict.fromkeys(targets))
-        leaked = ~self.outcome.killed
-        hit = np.stack([leaked[:, [t == a for t in targets]].any(axis=1) for a in names], axis=1)
-        return names, hit
-
-    def leak_reasons(self) -> dict[str, int]:
-        """How many leaks, over all trials, each reason explains."""
-        leaked = ~self.outcome.killed
-        codes, counts = np.unique(self.outcome.reason[leaked], return_counts=True)
-        return {REASONS[int(c)]: int(k) for c, k in zip(codes, counts, strict=True)}
+    network: Network
+    organic_windows: InterceptWindows
+    remote_windows: InterceptWindows | None
+    ready_organic_s: FloatArray  # (n, b)
+    ready_own_remote_s: FloatArray  # (n, b): the battery's own party's other radars
+    remote_tracks: tuple[_RemoteTrack, ...]
+    blocked_static: NDArray[np.int8]  # (n, b) physics that no trial changes
+    sector_owner: NDArray[np.object_]  # (n, b, K) party whose sector holds each candidate point
+    target_owner: NDArray[np.object_]  # (n,)
+    warhead_threat: NDArray[np.int64]  # (m,)
+    value: FloatArray  # (m,)
+    pk: FloatArray  # (b,)
+    rounds: NDArray[np.int64]  # (b,)
+    assets: tuple[str, ...]
+    asset_population: FloatArray  # (A,)
+    warhead_asset: NDArray[np.int64]  # (m,) index into assets
+    meta: dict[str, Any]
 
 
-def _organic(picture: Picture, battery: BatteryGeometry, scenario: Scenario) -> list[str]:
+def _organic_radars(scenario: Scenario, battery: str, owner: str) -> set[str]:
     """Radars of the battery's party standing on the battery's site."""
-    site = next(b.site for b in scenario.batteries if b.name == battery.name)
-    return [
+    site = scenario.battery(battery).site
+    return {
         s.name
         for s in scenario.sensors
-        if s.kind == "radar" and s.site == site and s.owner == battery.owner
-    ]
+        if s.kind == "radar" and s.site == site and s.owner == owner
+    }
 
 
-def _min(arrays: list[FloatArray], shape: tuple[int, ...]) -> FloatArray:
-    if not arrays:
-        return np.full(shape, np.nan)
-    out: FloatArray = np.fmin.reduce(np.stack(np.broadcast_arrays(*arrays)), axis=0)
-    return out
+def _network(scenario: Scenario, arch: Architecture) -> Network:
+    net = Network.from_scenario(scenario)
+
+    def adapt(link: LinkModel) -> LinkModel:
+        link = replace(link, sharing=arch.sharing)
+        if arch.latency_s is not None:
+            link = replace(link, latency_s=arch.latency_s)
+        if arch.availability is not None:
+            link = replace(link, availability=arch.availability)
+        return link
+
+    return replace(net, links=tuple(adapt(lk) for lk in net.links))
 
 
-def fight(
+def prepare(
     scenario: Scenario | str | None = None,
     raid: str | None = None,
     *,
+    arch: Architecture | str = "data-exchange",
     rules: Rules | None = None,
-    trials: int = 1000,
-    seed: int = 0,
     geometry: RaidGeometry | None = None,
-) -> Battle:
-    """Fight a raid ``trials`` times under the given engagement rules.
+    sectors: tuple[Sector, ...] | None = None,
+) -> BattleContext:
+    """Compute the deterministic part of a battle once.
 
     Parameters
     ----------
@@ -173,29 +179,22 @@ def fight(
         A loaded scenario, a built-in name or file path; None for the default.
     raid : str, optional
         The raid; by default the scenario's default raid.
+    arch : Architecture or str
+        The architecture in force (a preset name or a configured one).
     rules : Rules, optional
-        Engagement rules (defaults: launch on remote allowed, own assets).
-    trials : int
-        Number of Monte Carlo trials.
-    seed : int
-        Seed of the run; the same seed gives the same battle.
+        Doctrine, assignment method and hand-over time.
     geometry : RaidGeometry, optional
-        A raid already flown (deterministic geometry reused across runs).
+        A raid already flown (reused across architectures).
+    sectors : tuple of Sector, optional
+        Sectors of responsibility (default: the built-in split).
 
     Returns
     -------
-    Battle
-        The outcome of every trial.
+    BattleContext
+        The picklable context of :func:`run_block`.
     """
-    from jointshield.errors import JointshieldError, unknown_name_message
-
+    the_arch = architecture(arch) if isinstance(arch, str) else arch
     rules = rules or Rules()
-    if trials < 1:
-        raise JointshieldError(f"trials must be at least 1, got {trials}")
-    if rules.sharing is not None and rules.sharing not in SHARING_POLICIES:
-        raise JointshieldError(
-            unknown_name_message("sharing policy", rules.sharing, SHARING_POLICIES)
-        )
     geo = geometry or raid_geometry(scenario, raid)
     sc = geo.scenario
     picture = sensor_picture(geo)
@@ -203,115 +202,75 @@ def fight(
     if not batteries:
         raise JointshieldError(f"scenario {sc.name!r} has no batteries to fight with")
     windows = intercept_windows(batteries, geo.flyouts)
-    network = Network.from_scenario(sc)
-    if rules.sharing is not None:
-        policy = rules.sharing
-        network = replace(network, links=tuple(replace(lk, sharing=policy) for lk in network.links))
-
-    n, b, T = len(geo), len(batteries), trials
-    seeds = np.random.SeedSequence(seed)
-    net_seed, kill_seed = seeds.spawn(2)
-    net_rng = np.random.default_rng(net_seed)
-    launch = geo.launch_time_s
+    network = _network(sc, the_arch)
+    n, b = len(geo), len(batteries)
+    target_owner = np.array(geo.target_owner, dtype=object)
 
     ready_org = np.full((n, b), np.nan)
-    ready_remote = np.full((T, n, b), np.nan)  # launch on remote
+    ready_own = np.full((n, b), np.nan)
     organic_first = np.full((n, b), np.nan)
-    seen = np.zeros((n, b), dtype=bool)  # some permitted radar looks at the threat
+    any_look = np.zeros((n, b), dtype=bool)
+    remote: list[_RemoteTrack] = []
     for j, bat in enumerate(batteries):
         kind = sc.interceptor(sc.battery(bat.name).interceptor)
         fig = (kind.fire_control_sigma_m, kind.fire_control_sigma_mps)
-        organic = set(_organic(picture, bat, sc))
-        org, rem = [], []
+        organic = _organic_radars(sc, bat.name, bat.owner)
         for view in picture.views:
+            radar = view.radar
+            is_organic = radar.name in organic
+            allowed, _ = may_use_track(the_arch, bat.owner, radar.owner, is_organic)
+            if not allowed:
+                continue
             fc = view.fire_control_s(*fig)
-            owner = view.radar.owner
-            if view.radar.name in organic:
-                org.append(fc)
+            looked = np.isfinite(view.first_look_s)
+            if is_organic:
+                ready_org[:, j] = np.fmin(ready_org[:, j], fc)
                 organic_first[:, j] = np.fmin(organic_first[:, j], view.first_look_s)
-                seen[:, j] |= np.isfinite(view.first_look_s)
-            elif owner == bat.owner:
-                rem.append(np.broadcast_to(fc, (T, n)))
-                seen[:, j] |= np.isfinite(view.first_look_s) & (
-                    rules.launch_on_remote or rules.engage_on_remote
+                any_look[:, j] |= looked
+            elif radar.owner == bat.owner or the_arch.fused_picture:
+                # The battery's own party's radar (or, in a fused picture, anyone's with
+                # only the fusion centre's latency, counted as the party's own picture).
+                if radar.owner == bat.owner:
+                    ready_own[:, j] = np.fmin(ready_own[:, j], fc)
+                else:
+                    remote.append(
+                        _RemoteTrack(radar.owner, bat.owner, j, fc, target_owner == bat.owner)
+                    )
+                any_look[:, j] |= looked
+            else:
+                remote.append(
+                    _RemoteTrack(radar.owner, bat.owner, j, fc, target_owner == bat.owner)
                 )
-            elif rules.launch_on_remote or rules.engage_on_remote:
-                targets_me = np.array([o == bat.owner for o in geo.target_owner])
-                arrival = network.deliver(
-                    owner, bat.owner, launch + fc, "track", targets_me, rng=net_rng, n_trials=T
-                )
-                rem.append(arrival - launch)
-                seen[:, j] |= np.isfinite(view.first_look_s) & (np.isfinite(arrival).any(axis=0))
-        ready_org[:, j] = _min(org, (n,)) if org else np.nan
-        ready_remote[:, :, j] = _min(rem, (T, n)) if rem else np.nan
+                any_look[:, j] |= looked
 
-    # Organic first, then remote under the rules; each with its own admissible solutions.
-    first_launch = np.full((T, n, b), np.nan)
-    first_int = np.full((T, n, b), np.nan)
-    src_windows: list[tuple[InterceptWindows, FloatArray]] = [
-        (windows, np.broadcast_to(ready_org, (T, n, b)))
-    ]
-    if rules.engage_on_remote:
-        src_windows.append((windows, ready_remote))
-    elif rules.launch_on_remote:
-        # The organic radar must see the threat handover_s before the intercept.
+    # Launch on remote: the organic radar must see the threat handover_s before the intercept;
+    # in a fused picture (engage on remote) no organic radar is needed.
+    remote_windows: InterceptWindows | None = None
+    if the_arch.engage_on_remote or the_arch.fused_picture:
+        remote_windows = windows
+    else:
         lower = organic_first + rules.handover_s
-        lor = replace(
+        remote_windows = replace(
             windows, feasible=windows.feasible & (windows.t_intercept_s >= lower[..., None])
         )
-        src_windows.append((lor, ready_remote))
-    best_src = np.full((T, n, b), -1)
-    for s, (win, ready) in enumerate(src_windows):
-        tl, ti, _ = win.earliest(ready)
-        better = np.isfinite(ti) & ~(ti >= first_int)  # earlier intercept, or the first found
-        first_launch = np.where(better, tl, first_launch)
-        first_int = np.where(better, ti, first_int)
-        best_src = np.where(better, s, best_src)
-    second_launch = np.full((T, n, b), np.nan)
-    second_int = np.full((T, n, b), np.nan)
-    for s, (win, _) in enumerate(src_windows):
-        tl2, ti2, _ = win.after(first_int, rules.doctrine.kill_assessment_s)
-        use = best_src == s
-        second_launch = np.where(use, tl2, second_launch)
-        second_int = np.where(use, ti2, second_int)
 
-    # Why a pair cannot engage at all, in order of precedence (the engine adds the rest).
-    any_fc = np.isfinite(np.fmin(np.broadcast_to(ready_org, (T, n, b)), ready_remote))
-    blocked = np.zeros((T, n, b), dtype=np.int8)
-    blocked = np.where(~seen[None], NO_TRACK, blocked)
-    blocked = np.where((blocked == 0) & ~any_fc, NOT_FIRE_CONTROL_QUALITY, blocked)
-    blocked = np.where((blocked == 0) & (windows.reason[None] != 0), OUT_OF_ENVELOPE, blocked)
-    blocked = np.where((blocked == 0) & np.isnan(first_int), TOO_LATE, blocked)
-    if rules.defend == "own":
-        # A rule matters only where physics would allow the shot.
-        foreign = np.array(
-            [[geo.target_owner[i] != bat.owner for bat in batteries] for i in range(n)]
-        )
-        blocked = np.where((blocked == 0) & foreign[None], NOT_RESPONSIBLE, blocked)
-    blocked = blocked.astype(np.int8)
+    any_fc = np.isfinite(ready_org) | np.isfinite(ready_own)
+    for track in remote:
+        any_fc[:, track.battery] |= np.isfinite(track.fc_s)
+    blocked = np.zeros((n, b), dtype=np.int8)
+    blocked[~any_look] = NO_TRACK
+    blocked[(blocked == 0) & ~any_fc] = NOT_FIRE_CONTROL_QUALITY
+    blocked[(blocked == 0) & (windows.reason != 0)] = OUT_OF_ENVELOPE
 
-    # Expand threats fired more than once into one target per warhead.
-    per = np.repeat(np.arange(n), geo.count)
-    opp = Opportunities(
-        earliest_launch_s=first_launch[:, per],
-        earliest_intercept_s=first_int[:, per],
-        second_launch_s=second_launch[:, per],
-        second_intercept_s=second_int[:, per],
-        blocked=blocked[:, per],
-    )
-    population = np.array([sc.asset(t).population for t in geo.target], dtype=float)
-    value = population[per]
-    pk = np.array([bat.kinematics.pk for bat in batteries])
-    rounds = np.array([bat.rounds for bat in batteries])
-    outcome = engage(
-        opp,
-        value,
-        pk,
-        rounds,
-        rng=kill_seed.spawn(T),
-        doctrine=rules.doctrine,
-        assignment=rules.assignment,
-    )
+    # The party whose sector holds each candidate intercept point (sectoral rules, vetoes).
+    lat, lon, _ = ecef_to_geodetic(windows.point_ecef_m)
+    owners = sector_owner(sectors or DEFAULT_SECTORS, lat, lon)
+    owners = np.where(np.isfinite(lat), owners, "")
+
+    per = np.repeat(np.arange(n), geo.count).astype(np.int64)
+    assets = tuple(dict.fromkeys(geo.target))
+    population = np.array([sc.asset(a).population for a in assets], dtype=float)
+    warhead_asset = np.array([assets.index(geo.target[i]) for i in per], dtype=np.int64)
     from jointshield import __version__
     from jointshield.scenario import scenario_hash
 
@@ -319,8 +278,221 @@ def fight(
         "scenario": sc.name,
         "scenario_hash": scenario_hash(sc),
         "raid": geo.raid.name,
-        "seed": seed,
-        "trials": T,
+        "architecture": the_arch.name,
         "jointshield_version": __version__,
     }
-    return Battle(geo, per.astype(np.int64), batteries, outcome, seed, meta)
+    return BattleContext(
+        geometry=geo,
+        architecture=the_arch,
+        rules=rules,
+        batteries=batteries,
+        network=network,
+        organic_windows=windows,
+        remote_windows=remote_windows,
+        ready_organic_s=ready_org,
+        ready_own_remote_s=ready_own,
+        remote_tracks=tuple(remote),
+        blocked_static=blocked,
+        sector_owner=owners,
+        target_owner=target_owner,
+        warhead_threat=per,
+        value=population[warhead_asset],
+        pk=np.array([bat.kinematics.pk for bat in batteries]),
+        rounds=np.array([bat.rounds for bat in batteries], dtype=np.int64),
+        assets=assets,
+        asset_population=population,
+        warhead_asset=warhead_asset,
+        meta=meta,
+    )
+
+
+def _take_k(values: NDArray[Any], k: NDArray[np.intp]) -> NDArray[Any]:
+    """``values[n, b, k]`` for an index array ``k`` of shape (T, n, b) (−1 → first)."""
+    n, b = values.shape[:2]
+    kk = np.maximum(k, 0)
+    return values[np.arange(n)[None, :, None], np.arange(b)[None, None, :], kk]
+
+
+def run_block(
+    ctx: BattleContext, seed: np.random.SeedSequence, n_trials: int
+) -> dict[str, NDArray[Any]]:
+    """Simulate ``n_trials`` trials of a prepared battle from one seed sequence.
+
+    Returns
+    -------
+    dict of str to ndarray
+        Per-trial columns (first axis the trial): ``killed`` (T, m), ``reason``
+        (T, m), ``battery`` (T, m), ``shots`` (T, m), ``first_launch_s`` and
+        ``first_intercept_s`` (T, m), ``rounds_left`` (T, b), ``asset_hit``
+        (T, A), ``leakers`` (T,), ``interceptors`` (T,), ``population_hit`` (T,),
+        ``no_leak`` (T,).
+    """
+    arch, rules, geo = ctx.architecture, ctx.rules, ctx.geometry
+    n, b = ctx.ready_organic_s.shape
+    T = n_trials
+    net_seed, auth_seed, kill_seed = seed.spawn(3)
+    net_rng = np.random.default_rng(net_seed)
+    launch = geo.launch_time_s
+
+    ready_remote = np.broadcast_to(ctx.ready_own_remote_s, (T, n, b)).copy()
+    for track in ctx.remote_tracks:
+        arrival = ctx.network.deliver(
+            track.sender,
+            track.receiver,
+            launch + track.fc_s,
+            "track",
+            track.targets_receiver,
+            rng=net_rng,
+            n_trials=T,
+        )
+        ready_remote[:, :, track.battery] = np.fmin(
+            ready_remote[:, :, track.battery], arrival - launch
+        )
+    ready_org = np.broadcast_to(ctx.ready_organic_s, (T, n, b))
+
+    # Authorisation: every launch decision takes time; under a dual key, both parties'.
+    auth_rng = np.random.default_rng(auth_seed)
+    parties = ctx.network.parties
+    n_consent = len(parties) if arch.dual_key else 1
+    delay = draw_authorisation(arch, auth_rng, (T, n, b), n_consent)
+
+    best_launch = np.full((T, n, b), np.nan)
+    best_int = np.full((T, n, b), np.nan)
+    best_k = np.full((T, n, b), -1, dtype=np.intp)
+    best_src = np.full((T, n, b), -1, dtype=np.int8)
+    sources: list[tuple[InterceptWindows, NDArray[Any]]] = [
+        (ctx.organic_windows, ready_org + delay)
+    ]
+    if ctx.remote_windows is not None:
+        sources.append((ctx.remote_windows, ready_remote + delay))
+    for s, (win, ready) in enumerate(sources):
+        tl, ti, k = win.earliest(ready)
+        better = np.isfinite(ti) & ~(ti >= best_int)
+        best_launch = np.where(better, tl, best_launch)
+        best_int = np.where(better, ti, best_int)
+        best_k = np.where(better, k, best_k)
+        best_src = np.where(better, s, best_src)
+    second_launch = np.full((T, n, b), np.nan)
+    second_int = np.full((T, n, b), np.nan)
+    for s, (win, _) in enumerate(sources):
+        tl2, ti2, _k2 = win.after(best_int, rules.doctrine.kill_assessment_s)
+        use = best_src == s
+        second_launch = np.where(use, tl2, second_launch)
+        second_int = np.where(use, ti2, second_int)
+
+    # Why a pair cannot engage: physics first, then the architecture.
+    blocked = np.broadcast_to(ctx.blocked_static, (T, n, b)).copy()
+    blocked[(blocked == 0) & np.isnan(best_int)] = TOO_LATE
+    point_owner = _take_k(ctx.sector_owner, best_k)
+    battery_party = np.array([bat.owner for bat in ctx.batteries], dtype=object)
+    resp = responsible(
+        arch, battery_party[None, None, :], ctx.target_owner[None, :, None], point_owner
+    )
+    blocked[(blocked == 0) & ~resp] = NOT_RESPONSIBLE
+    if arch.dual_key:
+        vetoer = np.array(
+            [[p for p in parties if p != bp][:1] or [""] for bp in battery_party], dtype=object
+        )[:, 0]
+        over_vetoer = point_owner == vetoer[None, None, :]
+        other_battery = np.ones((T, n, b), dtype=bool)
+        vetoed = draw_veto(arch, auth_rng, (T, n, b), over_vetoer, other_battery)
+        blocked[(blocked == 0) & vetoed] = VETOED
+
+    per = ctx.warhead_threat
+    opp = Opportunities(
+        earliest_launch_s=best_launch[:, per],
+        earliest_intercept_s=best_int[:, per],
+        second_launch_s=second_launch[:, per],
+        second_intercept_s=second_int[:, per],
+        blocked=blocked[:, per],
+    )
+    outcome = engage(
+        opp,
+        ctx.value,
+        ctx.pk,
+        ctx.rounds,
+        rng=kill_seed.spawn(T),
+        doctrine=rules.doctrine,
+        assignment=rules.assignment,
+    )
+    return _columns(ctx, outcome)
+
+
+def _columns(ctx: BattleContext, outcome: Outcome) -> dict[str, NDArray[Any]]:
+    leaked = ~outcome.killed
+    n_assets = len(ctx.assets)
+    hit = np.zeros((leaked.shape[0], n_assets), dtype=bool)
+    for a in range(n_assets):
+        hit[:, a] = leaked[:, ctx.warhead_asset == a].any(axis=1)
+    return {
+        "killed": outcome.killed,
+        "reason": outcome.reason,
+        "battery": outcome.battery,
+        "shots": outcome.shots,
+        "first_launch_s": outcome.shot_launch_s[..., 0],
+        "first_intercept_s": outcome.shot_intercept_s[..., 0],
+        "rounds_left": outcome.rounds_left,
+        "asset_hit": hit,
+        "leakers": leaked.sum(axis=1),
+        "interceptors": outcome.interceptors_spent(),
+        "population_hit": hit @ ctx.asset_population,
+        "no_leak": ~leaked.any(axis=1),
+    }
+
+
+@dataclass(frozen=True)
+class Battle:
+    """A raid fought many times under one architecture: per-trial columns and context."""
+
+    context: BattleContext
+    columns: dict[str, NDArray[Any]]
+    seed: int
+
+    @property
+    def n_trials(self) -> int:
+        """Number of trials."""
+        return int(self.columns["leakers"].shape[0])
+
+    def leak_reasons(self) -> dict[str, int]:
+        """How many leaks, over all trials, each reason explains."""
+        leaked = ~self.columns["killed"]
+        codes, counts = np.unique(self.columns["reason"][leaked], return_counts=True)
+        return {REASONS[int(c)]: int(k) for c, k in zip(codes, counts, strict=True)}
+
+
+def fight(
+    scenario: Scenario | str | None = None,
+    raid: str | None = None,
+    *,
+    arch: Architecture | str = "data-exchange",
+    rules: Rules | None = None,
+    trials: int = 1000,
+    seed: int = 0,
+    geometry: RaidGeometry | None = None,
+    workers: int = 1,
+) -> Battle:
+    """Fight a raid ``trials`` times under an architecture (see :mod:`jointshield.montecarlo`).
+
+    Parameters
+    ----------
+    scenario, raid, arch, rules, geometry
+        As for :func:`prepare`.
+    trials : int
+        Number of Monte Carlo trials.
+    seed : int
+        Seed of the run; the same seed gives the same battle on any number of workers.
+    workers : int
+        Local worker processes.
+
+    Returns
+    -------
+    Battle
+        Per-trial columns with the context that produced them.
+    """
+    from jointshield.montecarlo import run_blocks
+
+    if trials < 1:
+        raise JointshieldError(f"trials must be at least 1, got {trials}")
+    ctx = prepare(scenario, raid, arch=arch, rules=rules, geometry=geometry)
+    columns = run_blocks(run_block, ctx, trials, seed, workers=workers, progress=False)
+    return Battle(ctx, columns, seed)

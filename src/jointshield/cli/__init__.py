@@ -30,6 +30,7 @@ err_console = Console(stderr=True)
 def _register() -> None:
     # Sub-commands live in their own modules; importing them registers them on ``app``.
     from jointshield.cli import flyout as _flyout  # noqa: F401
+    from jointshield.cli import run as _run  # noqa: F401
     from jointshield.cli import scenarios as _scenarios
     from jointshield.cli import timeline as _timeline  # noqa: F401
 

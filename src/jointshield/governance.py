@@ -1,0 +1,1251 @@
+"""The architectures: what flows between the parties, and who decides each launch.
+
+Model
+-----
+An :class:`Architecture` is data: what the data links let through, whose
+tracks a battery may fire on, whose assets it defends, and whose consent a
+launch needs. The functions beside it are pure rules over that data, each
+answering one part of the question "may party P fire interceptor I at threat
+T now, and when?" with a decision and a reason that a report can show:
+
+==========================  ====================================================
+rule                        answers
+==========================  ====================================================
+:func:`may_use_track`       may this battery fire on this radar's track, and how
+                            (organic, launch on remote, engage on remote)?
+:func:`responsible`         is this threat this battery's business
+                            (own assets, everyone's, the sector it overflies)?
+                            If not: ``not-responsible``.
+:func:`consent_needed`      whose consent does a launch need besides the
+                            battery's own party (the dual key)?
+:func:`deciders`            which parties must authorise a launch?
+:func:`draw_authorisation`  how long does authorising a launch take?
+                            Too long to launch in time: ``not-authorised``.
+:func:`draw_veto`           does another party veto it? If so: ``vetoed``.
+:func:`refusal`             the reason code of the decision, in that order.
+==========================  ====================================================
+
+The five architectures, named in the public debate of 2010-2013 (project
+brief), are the presets of :func:`architecture`:
+
+==============  ========  ===========  ===========  =====  ======  ===========  ========
+name            sharing   launch on    engage on    fused  defend  cue          dual key
+                          remote       remote                      confirms
+==============  ========  ===========  ===========  =====  ======  ===========  ========
+national        none      no           no           no     own     no           no
+early-warning   early-    no           no           no     own     yes          no
+                warning
+data-exchange   tracks    yes (a       no           no     own     yes          no
+                          parameter)
+sectoral        tracks    yes          no           no     sector  yes          no
+joint           tracks    yes          yes          yes    all     yes          yes
+==============  ========  ===========  ===========  =====  ======  ===========  ========
+
+* ``national``: the baseline, no cooperation. Each party detects, decides and
+  fires with its own assets, for its own territory.
+* ``early-warning``: the first step Russian experts proposed, integrating the
+  early-warning systems. The parties exchange cues only (launch detected,
+  launch area, rough azimuth); no fire-control data. A cue tells a radar where
+  to search, so it confirms a track on its first look (``cue_confirms``).
+* ``data-exchange``: NATO's position in 2011, "two independent but connected
+  systems" (project brief): a joint data-fusion centre exchanges threat
+  tracks, and each party still decides and fires alone, for its own assets.
+  NATO's Secretary General Anders Fogh Rasmussen gave the reason: "we cannot
+  outsource our collective defence obligations" (as quoted in the project
+  brief). Whether a battery may launch on the other party's track is the
+  open question of this architecture, so it is a parameter
+  (``launch_on_remote``, default yes).
+* ``sectoral``: Russia's proposal around the NATO-Russia Council summit in
+  Lisbon, November 2010. Europe is cut into sectors, and each party must
+  intercept whatever overflies its sector, whatever the target: one party's
+  safety depends on the other's interceptors (:func:`responsible`,
+  :func:`sector_owner`, :data:`DEFAULT_SECTORS`).
+* ``joint``: Russia's position in 2011, "a single system with equal authority
+  in decision making and interceptor launches" (project brief). One fused
+  picture and one command; every launch needs both parties' consent (a dual
+  key), which costs time (:func:`draw_authorisation`) and can be vetoed
+  (:func:`draw_veto`).
+
+Every preset receives at least what the one before it in this list receives
+(sharing is nested: ``none`` ⊂ ``early-warning`` ⊂ ``tracks``), so cueing
+(``cue_confirms``) holds in every architecture that exchanges anything: a
+track brings its cue with it.
+
+Decisions
+---------
+* **Launch on remote within a party is always allowed.** A battery may fire on
+  a track from another radar of its own party in every architecture, national
+  included, as launch on remote (its organic radar must take over before the
+  intercept), or as engage on remote where the architecture allows that. This
+  is the practice the United States' European Phased Adaptive Approach (EPAA,
+  announced in September 2009) planned within the Alliance: an Aegis ship
+  firing on the track of a forward-based AN/TPY-2 radar. Cooperation changes
+  only the use of the *other* party's tracks.
+* **Every launch decision takes the authorisation delay**, in every
+  architecture: a party deciding alone still decides
+  (``authorisation_delay_s``, 0 by default: instant). A dual key adds the other
+  party's decision, taken in parallel, so a launch waits for the slower of
+  the two (:func:`draw_authorisation`).
+* **Only a dual key can veto.** A party deciding alone never vetoes its own
+  launches; in ``joint`` each consenting party other than the launching
+  battery's may veto (:func:`draw_veto`).
+* **Outside every sector the target's owner defends.** In ``sectoral``, an
+  intercept point that lies in no sector (over Iran, the open sea, or a third
+  country left out of both sectors) falls back to the national rule: the
+  party whose asset is threatened is responsible. A sector owned by a name
+  that is no party (say ``nobody``) is a true gap that no battery covers.
+
+Parameters of the distrust studies (latency, availability, authorisation
+delay, veto probabilities) are assumptions of the user's study, not data: the
+defaults (instant authorisation, no veto, the scenario's own links) isolate
+the architecture itself.
+
+Conventions
+-----------
+SI units: times in s; angles in radians inside, degrees in the sector
+polygons (an edge of the input, converted once). Arrays broadcast; a
+``(T, n, b)`` array is per trial, threat and battery. Random draws come from
+one :class:`numpy.random.Generator` for the whole block, or from one
+:class:`numpy.random.SeedSequence` per trial (the leading axis), as in
+:mod:`jointshield.engagement`; give each kind of draw its own streams (spawn
+a child per kind), so that one never shifts another.
+
+Sources
+-------
+* Project brief: the five architectures, who proposed each, and the quoted
+  positions of NATO and Russia (2010-2011), as quoted there.
+* The White House, "Fact Sheet on U.S. Missile Defense Policy: A 'Phased,
+  Adaptive Approach' for Missile Defense in Europe", 17 September 2009: the
+  EPAA, the Aegis ships and forward-based radar whose remote tracks a NATO
+  battery uses within the Alliance.
+* NATO, Lisbon Summit Declaration, 20 November 2010: the decision to develop
+  a territorial missile-defence capability and the invitation to Russia to
+  cooperate, at whose NATO-Russia Council meeting Russia put the sectoral
+  approach.
+* NATO, Bucharest Summit Declaration, 3 April 2008: Ukraine and Georgia
+  "will become members of NATO" (used for :data:`DEFAULT_SECTORS`).
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import math
+import numbers
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any, Final, Literal, cast, get_args
+
+import numpy as np
+from numpy.typing import ArrayLike, NDArray
+
+from jointshield.engagement import NOT_AUTHORISED, NOT_RESPONSIBLE, VETOED, RandomSource
+from jointshield.errors import JointshieldError, UnknownNameError, closest, unknown_name_message
+from jointshield.network import SHARING_POLICIES, Network, SharingPolicy
+
+__all__ = [
+    "ARCHITECTURES",
+    "DEFAULT_SECTORS",
+    "DEFENCE_MODES",
+    "PARAMETERS",
+    "TRACK_USES",
+    "Architecture",
+    "Defend",
+    "Sector",
+    "TrackUse",
+    "architecture",
+    "consent_needed",
+    "deciders",
+    "draw_authorisation",
+    "draw_veto",
+    "may_use_track",
+    "network_for",
+    "parse_set",
+    "refusal",
+    "responsible",
+    "sector_owner",
+]
+
+FloatArray = NDArray[np.float64]
+BoolArray = NDArray[np.bool_]
+Int8Array = NDArray[np.int8]
+ObjectArray = NDArray[np.object_]
+
+ARCHITECTURES: Final[tuple[str, ...]] = (
+    "national",
+    "early-warning",
+    "data-exchange",
+    "sectoral",
+    "joint",
+)
+"""The five architectures, from no cooperation to a single joint system."""
+
+Defend = Literal["own", "all", "sector"]
+"""Whose assets a battery defends; see :func:`responsible`."""
+
+DEFENCE_MODES: Final[tuple[str, ...]] = get_args(Defend)
+"""The values of :data:`Defend`."""
+
+TrackUse = Literal["organic", "engage-on-remote", "launch-on-remote", "barred"]
+"""How a battery may use a radar's track; see :func:`may_use_track`."""
+
+TRACK_USES: Final[Mapping[str, str]] = {
+    "organic": "the battery's own radar, at its site: the whole engagement on its track",
+    "engage-on-remote": "another radar's track: the whole engagement on it, no organic radar",
+    "launch-on-remote": (
+        "another radar's track: launch on it, the organic radar taking over before the intercept"
+    ),
+    "barred": "the other party's track: the architecture keeps it out of fire control",
+}
+"""What each :data:`TrackUse` means, for reports."""
+
+PARAMETERS: Final[Mapping[str, str]] = {
+    "sharing": (
+        "what every link lets through: none, early-warning (cues), tracks, or "
+        "tracks-own-territory (tracks of threats to the receiver only)"
+    ),
+    "launch_on_remote": (
+        "true/false: a battery may launch on the other party's track, its own radar "
+        "taking over before the intercept"
+    ),
+    "engage_on_remote": (
+        "true/false: a battery may fly a whole engagement on another radar's track"
+    ),
+    "fused_picture": "true/false: one fused picture, every sensor's tracks are every party's",
+    "defend": (
+        "own (the battery party's assets), all (every asset), or sector (whatever "
+        "overflies the party's sector)"
+    ),
+    "cue_confirms": (
+        "true/false: a cue received before a radar's first look confirms a track on that look"
+    ),
+    "dual_key": "true/false: every launch needs every party's consent",
+    "latency_s": "s >= 0, or none: replaces every link's fixed latency",
+    "availability": "in [0, 1], or none: replaces every link's availability",
+    "authorisation_delay_s": (
+        "s >= 0: median time a party takes to authorise a launch (lognormal; 0 = instant)"
+    ),
+    "authorisation_sigma": "dimensionless >= 0: lognormal shape of the authorisation delay",
+    "veto_probability": "in [0, 1]: probability that another party vetoes a launch (dual key)",
+    "veto_own_territory": (
+        "in [0, 1], or none: veto probability when the intercept point lies over the "
+        "vetoing party's territory (none = veto_probability)"
+    ),
+    "veto_other_battery": (
+        "in [0, 1], or none: veto probability for launches by another party's battery "
+        "(none = veto_probability)"
+    ),
+}
+"""Every parameter a user may set (``--set NAME=VALUE``), with its unit and meaning."""
+
+_TRUE: Final = frozenset({"true", "yes", "1", "on"})
+_FALSE: Final = frozenset({"false", "no", "0", "off"})
+_NONE: Final = frozenset({"none", "null"})
+
+_BOOL_FIELDS: Final = frozenset(
+    {"launch_on_remote", "engage_on_remote", "fused_picture", "cue_confirms", "dual_key"}
+)
+# (lower bound, upper bound, may be None, what is expected)
+_NUMBER_FIELDS: Final[Mapping[str, tuple[float, float, bool, str]]] = {
+    "latency_s": (0.0, math.inf, True, "a number of s >= 0, or none"),
+    "availability": (0.0, 1.0, True, "a number in [0, 1], or none"),
+    "authorisation_delay_s": (0.0, math.inf, False, "a number of s >= 0"),
+    "authorisation_sigma": (0.0, math.inf, False, "a number >= 0"),
+    "veto_probability": (0.0, 1.0, False, "a probability in [0, 1]"),
+    "veto_own_territory": (0.0, 1.0, True, "a probability in [0, 1], or none"),
+    "veto_other_battery": (0.0, 1.0, True, "a probability in [0, 1], or none"),
+}
+_CHOICE_FIELDS: Final[Mapping[str, tuple[str, ...]]] = {
+    "sharing": SHARING_POLICIES,
+    "defend": DEFENCE_MODES,
+}
+
+
+# --------------------------------------------------------------------------- values
+
+
+def _where(arch: str, key: str) -> str:
+    return f"architecture {arch!r} {key}" if arch else key
+
+
+def _coerce(arch: str, key: str, value: object) -> object:
+    """Return ``value`` as the type of parameter ``key``, reading strings as the CLI gives them.
+
+    Raises
+    ------
+    JointshieldError
+        Naming the parameter, what was expected and what came.
+    """
+    if key in _BOOL_FIELDS:
+        if isinstance(value, bool | np.bool_):
+            return bool(value)
+        if isinstance(value, numbers.Integral) and int(value) in (0, 1):
+            return bool(value)
+        if isinstance(value, str):
+            word = value.strip().lower()
+            if word in _TRUE:
+                return True
+            if word in _FALSE:
+                return False
+        raise JointshieldError(
+            f"{_where(arch, key)}: expected true or false (also yes/no, 1/0), got {value!r}"
+        )
+    if key in _NUMBER_FIELDS:
+        low, high, optional, expected = _NUMBER_FIELDS[key]
+        number: float | None
+        if value is None or (isinstance(value, str) and value.strip().lower() in _NONE):
+            if optional:
+                return None
+            raise JointshieldError(f"{_where(arch, key)}: expected {expected}, got {value!r}")
+        if isinstance(value, bool | np.bool_):
+            number = None  # True is not a number of seconds
+        elif isinstance(value, numbers.Real):
+            number = float(value)
+        elif isinstance(value, str):
+            try:
+                number = float(value.strip())
+            except ValueError:
+                number = None
+        else:
+            number = None
+        if number is None or not math.isfinite(number) or not low <= number <= high:
+            raise JointshieldError(f"{_where(arch, key)}: expected {expected}, got {value!r}")
+        return number
+    if key in _CHOICE_FIELDS:
+        known = _CHOICE_FIELDS[key]
+        choice: object = value.strip() if isinstance(value, str) else value
+        if choice not in known:
+            kind = "sharing policy" if key == "sharing" else "defence mode"
+            raise JointshieldError(
+                f"{_where(arch, key)}: {unknown_name_message(kind, str(value), known)}"
+            )
+        return choice
+    raise _unknown_parameter(arch, key)
+
+
+def _unknown_parameter(arch: str, key: str) -> JointshieldError:
+    """Build the error for a parameter that does not exist, listing every one."""
+    guess = closest(key, PARAMETERS)
+    hint = f"; did you mean {guess!r}?" if guess else ""
+    why = " (the name chooses the architecture, it is not a parameter)" if key == "name" else ""
+    where = f" of architecture {arch!r}" if arch else ""
+    return JointshieldError(
+        f"unknown parameter {key!r}{where}{why}{hint} (valid: {', '.join(PARAMETERS)})"
+    )
+
+
+# --------------------------------------------------------------------------- architecture
+
+
+@dataclass(frozen=True)
+class Architecture:
+    """What flows between the parties and who decides: one architecture, as data.
+
+    Every field but ``name`` is a parameter a user may set
+    (:meth:`with_params`, ``--set NAME=VALUE``; :data:`PARAMETERS`).
+
+    Parameters
+    ----------
+    name : str
+        The architecture's name (a preset's, or the user's).
+    sharing : {'none', 'early-warning', 'tracks', 'tracks-own-territory'}
+        Sharing policy applied to every link (:func:`jointshield.network.allows`).
+    launch_on_remote : bool
+        May a battery launch on the other party's track, its organic radar
+        taking over before the intercept (:func:`may_use_track`)?
+    engage_on_remote : bool
+        May a battery fly a whole engagement on another radar's track?
+    fused_picture : bool
+        One fused picture: every sensor's tracks are every party's. There is
+        no link between the parties' own pictures; the fusion centre is the
+        picture.
+    defend : {'own', 'all', 'sector'}
+        Whose assets a battery defends (:func:`responsible`).
+    cue_confirms : bool
+        A cue received before a radar's first look lets that radar confirm a
+        track on that first look (it searches where it is told) instead of
+        after M of N looks.
+    dual_key : bool
+        Every launch needs every party's consent (:func:`consent_needed`).
+    latency_s : float or None
+        When set, replaces every link's fixed latency, s (a distrust
+        parameter: checks and relays cost time).
+    availability : float or None
+        When set, replaces every link's availability, in [0, 1].
+    authorisation_delay_s : float
+        Median time a party takes to authorise a launch, s; lognormal with
+        shape ``authorisation_sigma``; 0 is instant (:func:`draw_authorisation`)
+        [assumption].
+    authorisation_sigma : float
+        Lognormal shape of the authorisation delay (0.5: the 90th percentile
+        is about twice the median) [assumption].
+    veto_probability : float
+        Probability that another party vetoes a given launch; only with a
+        dual key (:func:`draw_veto`).
+    veto_own_territory : float or None
+        Veto probability for a launch whose intercept point lies over the
+        vetoing party's territory; None: ``veto_probability``.
+    veto_other_battery : float or None
+        Veto probability for a launch by another party's battery; None:
+        ``veto_probability``.
+
+    Raises
+    ------
+    JointshieldError
+        If a value is of the wrong type or out of its range; the message names
+        the parameter and what was expected.
+    """
+
+    name: str
+    sharing: SharingPolicy
+    launch_on_remote: bool
+    engage_on_remote: bool
+    fused_picture: bool
+    defend: Defend
+    cue_confirms: bool
+    dual_key: bool
+    latency_s: float | None = None
+    availability: float | None = None
+    authorisation_delay_s: float = 0.0
+    authorisation_sigma: float = 0.5
+    veto_probability: float = 0.0
+    veto_own_territory: float | None = None
+    veto_other_battery: float | None = None
+
+    def __post_init__(self) -> None:
+        if not isinstance(self.name, str) or not self.name:
+            raise JointshieldError(f"architecture name: expected a name, got {self.name!r}")
+        for key in PARAMETERS:
+            value = getattr(self, key)
+            # Constructed in code, a value must already have its type: a string
+            # "false" is read as a boolean only from the command line (with_params).
+            if key in _BOOL_FIELDS and not isinstance(value, bool):
+                raise JointshieldError(
+                    f"{_where(self.name, key)}: expected True or False, got {value!r}"
+                )
+            if key in _NUMBER_FIELDS and isinstance(value, str):
+                raise JointshieldError(
+                    f"{_where(self.name, key)}: expected {_NUMBER_FIELDS[key][3]}, got {value!r}"
+                )
+            object.__setattr__(self, key, _coerce(self.name, key, value))
+
+    def with_params(self, **params: object) -> Architecture:
+        """Return this architecture with some parameters changed, validated.
+
+        Values may be typed or strings as the command line gives them
+        (``"5"``, ``"false"``, ``"none"``).
+
+        Parameters
+        ----------
+        **params
+            Parameters of :data:`PARAMETERS` and their new values.
+
+        Returns
+        -------
+        Architecture
+            A new architecture of the same name.
+
+        Raises
+        ------
+        JointshieldError
+            For an unknown parameter (the message lists the valid ones and
+            suggests the closest), or a value of the wrong type or range.
+
+        Examples
+        --------
+        >>> architecture("data-exchange").with_params(latency_s="5").latency_s
+        5.0
+        """
+        typed = {key: _coerce(self.name, key, value) for key, value in params.items()}
+        return dataclasses.replace(self, **cast(dict[str, Any], typed))
+
+    def overrides(self) -> dict[str, object]:
+        """Return the parameters that differ from the preset of the same name (all if none)."""
+        base = _PRESETS.get(self.name)
+        return {
+            key: getattr(self, key)
+            for key in PARAMETERS
+            if base is None or getattr(self, key) != getattr(base, key)
+        }
+
+
+_PRESETS: Final[Mapping[str, Architecture]] = {
+    "national": Architecture(
+        name="national",
+        sharing="none",
+        launch_on_remote=False,
+        engage_on_remote=False,
+        fused_picture=False,
+        defend="own",
+        cue_confirms=False,
+        dual_key=False,
+    ),
+    "early-warning": Architecture(
+        name="early-warning",
+        sharing="early-warning",
+        launch_on_remote=False,
+        engage_on_remote=False,
+        fused_picture=False,
+        defend="own",
+        cue_confirms=True,
+        dual_key=False,
+    ),
+    "data-exchange": Architecture(
+        name="data-exchange",
+        sharing="tracks",
+        launch_on_remote=True,
+        engage_on_remote=False,
+        fused_picture=False,
+        defend="own",
+        cue_confirms=True,
+        dual_key=False,
+    ),
+    "sectoral": Architecture(
+        name="sectoral",
+        sharing="tracks",
+        launch_on_remote=True,
+        engage_on_remote=False,
+        fused_picture=False,
+        defend="sector",
+        cue_confirms=True,
+        dual_key=False,
+    ),
+    "joint": Architecture(
+        name="joint",
+        sharing="tracks",
+        launch_on_remote=True,
+        engage_on_remote=True,
+        fused_picture=True,
+        defend="all",
+        cue_confirms=True,
+        dual_key=True,
+    ),
+}
+
+
+def architecture(name: str, **params: object) -> Architecture:
+    """Return a preset architecture, with some parameters changed.
+
+    Parameters
+    ----------
+    name : str
+        One of :data:`ARCHITECTURES`.
+    **params
+        Parameters to change (:meth:`Architecture.with_params`).
+
+    Returns
+    -------
+    Architecture
+
+    Raises
+    ------
+    UnknownNameError
+        For an unknown name, suggesting the closest.
+    JointshieldError
+        For an unknown parameter or a bad value.
+
+    Examples
+    --------
+    >>> architecture("joint", veto_probability=0.1).dual_key
+    True
+    """
+    if name not in _PRESETS:
+        raise UnknownNameError("architecture", str(name), ARCHITECTURES)
+    return _PRESETS[name].with_params(**params) if params else _PRESETS[name]
+
+
+def parse_set(items: Sequence[str]) -> dict[str, object]:
+    """Read ``NAME=VALUE`` items (``--set``) into typed parameter values.
+
+    Parameters
+    ----------
+    items : sequence of str
+        E.g. ``["latency_s=5", "veto_probability=0.1", "launch_on_remote=false"]``.
+        Spaces around the name and the value are ignored; ``none`` clears an
+        optional parameter.
+
+    Returns
+    -------
+    dict
+        Parameter name to typed value (bool, float, None or str), for
+        :func:`architecture` or :meth:`Architecture.with_params`.
+
+    Raises
+    ------
+    JointshieldError
+        For an item that is not ``NAME=VALUE`` (quoting it), an unknown name,
+        a name given twice, or a bad value.
+
+    Examples
+    --------
+    >>> parse_set(["latency_s=5", "launch_on_remote=no"])
+    {'latency_s': 5.0, 'launch_on_remote': False}
+    """
+    if isinstance(items, str):
+        items = [items]  # one item given bare, not a list of its characters
+    out: dict[str, object] = {}
+    for item in items:
+        key, sep, value = str(item).partition("=")
+        key, value = key.strip(), value.strip()
+        if not sep or not key or not value:
+            raise JointshieldError(
+                f"--set {item!r}: expected NAME=VALUE, e.g. latency_s=5 or launch_on_remote=false"
+            )
+        if key not in PARAMETERS:
+            raise _unknown_parameter("", key)
+        if key in out:
+            raise JointshieldError(f"--set {item!r}: {key} is set twice")
+        out[key] = _coerce("", key, value)
+    return out
+
+
+def network_for(arch: Architecture, network: Network) -> Network:
+    """Return the network as the architecture runs it.
+
+    Every link takes the architecture's sharing policy, and its latency and
+    availability where the architecture overrides them (the random part of
+    the latency, ``latency_jitter_s``, is kept). Scripted outages stay.
+    """
+    changes: dict[str, Any] = {"sharing": arch.sharing}
+    if arch.latency_s is not None:
+        changes["latency_s"] = arch.latency_s
+    if arch.availability is not None:
+        changes["availability"] = arch.availability
+    links = tuple(dataclasses.replace(link, **changes) for link in network.links)
+    return dataclasses.replace(network, links=links)
+
+
+# --------------------------------------------------------------------------- rules
+
+
+def may_use_track(
+    arch: Architecture, battery_party: str, sensor_party: str, organic: bool
+) -> tuple[bool, TrackUse]:
+    """Say whether a battery may fire on a radar's track, and how.
+
+    * Its organic radar (same party, at its site): always, ``organic``.
+    * Another radar of its own party: always (launch on remote within a
+      party, the EPAA practice; see the module's Decisions), as
+      ``engage-on-remote`` if the architecture allows that, else
+      ``launch-on-remote``.
+    * A radar of the other party: ``engage-on-remote`` if the architecture
+      allows that; ``launch-on-remote`` if it allows launch on remote or
+      fuses the picture; else ``barred``.
+
+    This is the permission only: whether the track reaches the battery, and
+    when, is the network's business (sharing policy, latency, outages).
+
+    Parameters
+    ----------
+    arch : Architecture
+    battery_party, sensor_party : str
+        Parties of the battery and of the radar.
+    organic : bool
+        Whether the radar is the battery's own, at its site.
+
+    Returns
+    -------
+    allowed : bool
+    use : {'organic', 'engage-on-remote', 'launch-on-remote', 'barred'}
+        How the track may be used (:data:`TRACK_USES`).
+
+    Raises
+    ------
+    JointshieldError
+        If an organic radar belongs to another party.
+
+    Examples
+    --------
+    >>> may_use_track(architecture("national"), "NATO", "Russia", organic=False)
+    (False, 'barred')
+    >>> may_use_track(architecture("national"), "NATO", "NATO", organic=False)
+    (True, 'launch-on-remote')
+    """
+    if organic:
+        if sensor_party != battery_party:
+            raise JointshieldError(
+                f"an organic radar belongs to the battery's party ({battery_party!r}), "
+                f"got one of {sensor_party!r}"
+            )
+        return True, "organic"
+    if arch.engage_on_remote:
+        return True, "engage-on-remote"
+    if sensor_party == battery_party or arch.launch_on_remote or arch.fused_picture:
+        return True, "launch-on-remote"
+    return False, "barred"
+
+
+def responsible(
+    arch: Architecture,
+    battery_party: ArrayLike,
+    target_owner: ArrayLike,
+    intercept_sector_owner: ArrayLike,
+) -> BoolArray:
+    """Say whether each threat is the battery's business under the architecture.
+
+    * ``own``: the threatened asset belongs to the battery's party.
+    * ``all``: always.
+    * ``sector``: the party whose sector contains the intercept point (its
+      sub-point; :func:`sector_owner`) is the battery's, whatever the target.
+      Where the point lies in no sector (``''``), the target's owner is
+      responsible, as in ``own``.
+
+    Where the answer is no, the pair's reason is ``not-responsible``.
+
+    Parameters
+    ----------
+    arch : Architecture
+    battery_party : str or array_like of str
+        Party of the battery (or of each battery, broadcast with the others).
+    target_owner : array_like of str
+        Owner of each threat's target.
+    intercept_sector_owner : array_like of str
+        Owner of the sector of each intercept point, ``''`` for none
+        (ignored unless ``defend`` is ``sector``, but still sets the shape).
+
+    Returns
+    -------
+    ndarray of bool
+        Broadcast shape of the three arguments.
+
+    Examples
+    --------
+    >>> responsible(architecture("sectoral"), "Russia", ["NATO", "NATO"], ["Russia", ""]).tolist()
+    [True, False]
+    """
+    party, owner, sector = np.broadcast_arrays(
+        np.asarray(battery_party, dtype=object),
+        np.asarray(target_owner, dtype=object),
+        np.asarray(intercept_sector_owner, dtype=object),
+    )
+    own = np.asarray(owner == party, dtype=bool)
+    if arch.defend == "own":
+        return own
+    if arch.defend == "all":
+        return np.ones(own.shape, dtype=bool)
+    in_no_sector = np.asarray(sector == "", dtype=bool)
+    mine = np.asarray(sector == party, dtype=bool)
+    return np.where(in_no_sector, own, mine)
+
+
+def consent_needed(
+    arch: Architecture, battery_party: str, parties: Sequence[str]
+) -> tuple[str, ...]:
+    """Return the parties whose consent a launch by a battery of ``battery_party`` needs.
+
+    With a dual key, every party's (``parties``, in their order); otherwise
+    none: the battery's party decides alone.
+
+    Raises
+    ------
+    JointshieldError
+        If ``battery_party`` is not one of ``parties``.
+    """
+    if battery_party not in parties:
+        raise UnknownNameError("battery party", battery_party, parties)
+    return tuple(parties) if arch.dual_key else ()
+
+
+def deciders(arch: Architecture, battery_party: str, parties: Sequence[str]) -> tuple[str, ...]:
+    """Return the parties that authorise a launch: the consenting ones, or the battery's alone.
+
+    Its length is the ``n_consenting`` of :func:`draw_authorisation`.
+    """
+    return consent_needed(arch, battery_party, parties) or (battery_party,)
+
+
+def _as_shape(shape: int | Sequence[int]) -> tuple[int, ...]:
+    dims: list[object] = [shape] if isinstance(shape, int | np.integer) else list(shape)
+    out: list[int] = []
+    for d in dims:
+        if isinstance(d, bool) or not isinstance(d, int | np.integer) or d < 0:
+            raise JointshieldError(f"shape: expected non-negative integers, got {shape!r}")
+        out.append(int(d))
+    return tuple(out)
+
+
+def _draw(
+    rng: RandomSource,
+    shape: tuple[int, ...],
+    draw: Callable[[np.random.Generator, tuple[int, ...]], FloatArray],
+) -> FloatArray:
+    """Draw an array of ``shape`` from one generator, or trial by trial from one seed each."""
+    if isinstance(rng, np.random.Generator):
+        return np.asarray(draw(rng, shape), dtype=float)
+    if isinstance(rng, np.random.SeedSequence) or not isinstance(rng, Sequence):
+        raise JointshieldError(
+            "rng: expected a numpy Generator or a sequence of one SeedSequence per trial, "
+            f"got {type(rng).__name__}"
+        )
+    if not shape or len(rng) != shape[0]:
+        lead = shape[0] if shape else "a leading trial axis"
+        raise JointshieldError(f"rng: expected one SeedSequence per trial ({lead}), got {len(rng)}")
+    out = np.empty(shape)
+    for t, seed in enumerate(rng):
+        if not isinstance(seed, np.random.SeedSequence):
+            raise JointshieldError(
+                f"rng[{t}]: expected a numpy SeedSequence, got {type(seed).__name__}"
+            )
+        out[t] = draw(np.random.Generator(np.random.PCG64(seed)), shape[1:])
+    return out
+
+
+def draw_authorisation(
+    arch: Architecture, rng: RandomSource, shape: int | Sequence[int], n_consenting: int
+) -> FloatArray:
+    """Draw the time each launch waits for its authorisation, s.
+
+    Each of the ``n_consenting`` deciding parties (:func:`deciders`) takes an
+    independent lognormal time of median ``authorisation_delay_s`` and shape
+    ``authorisation_sigma``; they decide in parallel, so the launch waits for
+    the slowest: the delay is the maximum, of distribution ``F(t)ⁿ`` where
+    ``F`` is one party's. A decision is a human chain of command, whose time
+    has a floor and a long tail: a lognormal is the simplest law with both
+    [assumption].
+
+    The standard normal deviates are drawn whatever the parameters, so two
+    runs with the same streams and different delays are coupled: a longer
+    median lengthens every draw (common random numbers for sweeps).
+
+    Parameters
+    ----------
+    arch : Architecture
+    rng : numpy.random.Generator or sequence of numpy.random.SeedSequence
+        One generator for the block, or one seed per trial (``shape[0]``).
+    shape : int or tuple of int
+        Shape of the result, e.g. ``(T, n, b)``.
+    n_consenting : int
+        Number of parties that decide (>= 0; 0: no decision, no wait).
+
+    Returns
+    -------
+    ndarray of float, shape ``shape``
+        Delays, s; zeros when the median is 0 or nobody decides.
+    """
+    dims = _as_shape(shape)
+    if isinstance(n_consenting, bool) or not isinstance(n_consenting, numbers.Integral):
+        raise JointshieldError(f"n_consenting: expected an integer, got {n_consenting!r}")
+    if n_consenting < 0:
+        raise JointshieldError(f"n_consenting: expected an integer >= 0, got {n_consenting}")
+    if n_consenting == 0:
+        return np.zeros(dims)
+    k = int(n_consenting)
+    z = _draw(rng, dims, lambda g, s: np.max(g.standard_normal((*s, k)), axis=-1))
+    # exp is increasing, so the max of the lognormals is the lognormal of the max normal.
+    delay_s: FloatArray = arch.authorisation_delay_s * np.exp(arch.authorisation_sigma * z)
+    return delay_s
+
+
+def draw_veto(
+    arch: Architecture,
+    rng: RandomSource,
+    shape: int | Sequence[int],
+    over_vetoer_territory: ArrayLike,
+    other_party_battery: ArrayLike,
+) -> BoolArray:
+    """Draw whether each launch is vetoed, per (trial, threat, battery).
+
+    Only a dual key can veto: otherwise nothing is drawn and nothing is
+    vetoed. The flags describe the launch as the vetoing party sees it, and
+    choose the probability, the most specific first:
+
+    1. ``veto_own_territory`` where the intercept point lies over the
+       vetoing party's territory (when set);
+    2. ``veto_other_battery`` where the battery is another party's (when
+       set);
+    3. ``veto_probability`` otherwise.
+
+    With two parties the vetoing party of a launch is the party other than
+    the battery's, so ``other_party_battery`` is true and case 2 (or its
+    default, ``veto_probability``) applies away from the vetoer's territory.
+    A launch is vetoed when one uniform draw falls below its probability:
+    with the same streams, every launch vetoed at a probability is vetoed at
+    any larger one (common random numbers for sweeps).
+
+    Parameters
+    ----------
+    arch : Architecture
+    rng : numpy.random.Generator or sequence of numpy.random.SeedSequence
+        One generator for the block, or one seed per trial (``shape[0]``).
+    shape : int or tuple of int
+        Shape of the result, e.g. ``(T, n, b)``.
+    over_vetoer_territory, other_party_battery : array_like of bool
+        Broadcastable to ``shape``.
+
+    Returns
+    -------
+    ndarray of bool, shape ``shape``
+    """
+    dims = _as_shape(shape)
+    territory = np.broadcast_to(np.asarray(over_vetoer_territory, dtype=bool), dims)
+    other = np.broadcast_to(np.asarray(other_party_battery, dtype=bool), dims)
+    if not arch.dual_key:
+        return np.zeros(dims, dtype=bool)
+    p = np.full(dims, arch.veto_probability)
+    if arch.veto_other_battery is not None:
+        p = np.where(other, arch.veto_other_battery, p)
+    if arch.veto_own_territory is not None:
+        p = np.where(territory, arch.veto_own_territory, p)
+    u = _draw(rng, dims, lambda g, s: g.random(s))
+    return np.asarray(u < p, dtype=bool)
+
+
+def refusal(responsible: ArrayLike, vetoed: ArrayLike, authorised_in_time: ArrayLike) -> Int8Array:
+    """Return the reason code of the architecture's decision on each launch, 0 if it may go.
+
+    In order of precedence: ``not-responsible`` (not the battery's business,
+    so nobody asked), ``vetoed`` (asked and refused), ``not-authorised``
+    (asked, not refused, but the authorisation came too late to launch).
+
+    Parameters
+    ----------
+    responsible, vetoed, authorised_in_time : array_like of bool
+        Broadcast together.
+
+    Returns
+    -------
+    ndarray of int8
+        0, :data:`~jointshield.engagement.NOT_RESPONSIBLE`,
+        :data:`~jointshield.engagement.VETOED` or
+        :data:`~jointshield.engagement.NOT_AUTHORISED`.
+    """
+    resp, veto, in_time = np.broadcast_arrays(
+        np.asarray(responsible, dtype=bool),
+        np.asarray(vetoed, dtype=bool),
+        np.asarray(authorised_in_time, dtype=bool),
+    )
+    code = np.where(~in_time, NOT_AUTHORISED, 0)
+    code = np.where(veto, VETOED, code)
+    code = np.where(~resp, NOT_RESPONSIBLE, code)
+    return code.astype(np.int8)
+
+
+# --------------------------------------------------------------------------- sectors
+
+
+def _segments_cross(
+    a: tuple[float, float], b: tuple[float, float], c: tuple[float, float], d: tuple[float, float]
+) -> bool:
+    """Whether the closed segments ab and cd (in the plane) share a point."""
+
+    def orient(p: tuple[float, float], q: tuple[float, float], r: tuple[float, float]) -> float:
+        return (q[0] - p[0]) * (r[1] - p[1]) - (q[1] - p[1]) * (r[0] - p[0])
+
+    def on(p: tuple[float, float], q: tuple[float, float], r: tuple[float, float]) -> bool:
+        return min(p[0], q[0]) <= r[0] <= max(p[0], q[0]) and min(p[1], q[1]) <= r[1] <= max(
+            p[1], q[1]
+        )
+
+    d1, d2, d3, d4 = orient(c, d, a), orient(c, d, b), orient(a, b, c), orient(a, b, d)
+    if ((d1 > 0) != (d2 > 0)) and d1 != 0 and d2 != 0 and ((d3 > 0) != (d4 > 0)) and d3 and d4:
+        return True
+    return (
+        (d1 == 0 and on(c, d, a))
+        or (d2 == 0 and on(c, d, b))
+        or (d3 == 0 and on(a, b, c))
+        or (d4 == 0 and on(a, b, d))
+    )
+
+
+@dataclass(frozen=True)
+class Sector:
+    """A region of responsibility in the sectoral architecture.
+
+    The polygon is read in the plane of longitude and latitude in degrees:
+    its edges are straight lines on a plate carrée map, not great circles.
+    It may not cross the date line (an edge may not span more than 180° of
+    longitude) or contain a pole (no vertex at ±90° of latitude), and may not
+    cross itself.
+
+    Parameters
+    ----------
+    party : str
+        The party responsible for what overflies it. A name that is no party
+        makes the sector a gap no battery covers.
+    polygon_deg : tuple of (lat_deg, lon_deg)
+        Vertices, in order (either way round), closed implicitly; at least 3.
+    name : str
+        For reports and error messages.
+
+    Raises
+    ------
+    JointshieldError
+        For fewer than 3 vertices, a vertex out of range, an edge across the
+        date line, a polygon that crosses itself or has no area.
+    """
+
+    party: str
+    polygon_deg: tuple[tuple[float, float], ...]
+    name: str = ""
+
+    def __post_init__(self) -> None:
+        where = f"sector {self.name or self.party!r}"
+        if not isinstance(self.party, str) or not self.party:
+            raise JointshieldError(f"{where} party: expected a party name, got {self.party!r}")
+        try:
+            vertices = tuple((float(lat), float(lon)) for lat, lon in self.polygon_deg)
+        except (TypeError, ValueError) as err:
+            raise JointshieldError(
+                f"{where} polygon_deg: expected (lat_deg, lon_deg) pairs, got {self.polygon_deg!r}"
+            ) from err
+        object.__setattr__(self, "polygon_deg", vertices)
+        if len(vertices) < 3:
+            raise JointshieldError(
+                f"{where} polygon_deg: expected at least 3 vertices, got {len(vertices)}"
+            )
+        for i, (lat, lon) in enumerate(vertices):
+            if not (math.isfinite(lat) and -90.0 < lat < 90.0):
+                raise JointshieldError(
+                    f"{where} polygon_deg[{i}]: expected a latitude in (-90, 90) "
+                    f"(a sector may not reach a pole), got {lat}"
+                )
+            if not (math.isfinite(lon) and -180.0 <= lon <= 180.0):
+                raise JointshieldError(
+                    f"{where} polygon_deg[{i}]: expected a longitude in [-180, 180], got {lon}"
+                )
+        points = [(lon, lat) for lat, lon in vertices]
+        n = len(points)
+        for i in range(n):
+            lon_a, lon_b = points[i][0], points[(i + 1) % n][0]
+            if abs(lon_b - lon_a) > 180.0:
+                raise JointshieldError(
+                    f"{where} polygon_deg: the edge from vertex {i} to vertex {(i + 1) % n} "
+                    "spans more than 180° of longitude; sectors may not cross the date line"
+                )
+        for i in range(n):
+            for j in range(i + 1, n):
+                if j == i + 1 or (i == 0 and j == n - 1):
+                    continue  # neighbouring edges share a vertex
+                a, b = points[i], points[(i + 1) % n]
+                c, d = points[j], points[(j + 1) % n]
+                if _segments_cross(a, b, c, d):
+                    raise JointshieldError(
+                        f"{where} polygon_deg: edges {i} and {j} cross; "
+                        "expected a polygon that does not cross itself"
+                    )
+        area2 = sum(
+            points[i][0] * points[(i + 1) % n][1] - points[(i + 1) % n][0] * points[i][1]
+            for i in range(n)
+        )
+        if area2 == 0.0:
+            raise JointshieldError(f"{where} polygon_deg: the polygon has no area")
+
+    def contains(self, lat_deg: ArrayLike, lon_deg: ArrayLike) -> BoolArray:
+        """Whether each point lies inside the polygon (even-odd ray casting).
+
+        Parameters
+        ----------
+        lat_deg, lon_deg : array_like
+            Points, degrees, longitude in [-180, 180); broadcast together.
+            NaN is outside.
+
+        Returns
+        -------
+        ndarray of bool
+        """
+        lat, lon = np.broadcast_arrays(
+            np.asarray(lat_deg, dtype=float), np.asarray(lon_deg, dtype=float)
+        )
+        inside = np.zeros(lat.shape, dtype=bool)
+        vertices = self.polygon_deg
+        n = len(vertices)
+        for i in range(n):
+            lat_a, lon_a = vertices[i]
+            lat_b, lon_b = vertices[(i + 1) % n]
+            if lat_a == lat_b:
+                continue  # an edge along a parallel is never crossed by an eastward ray
+            # The edge spans the point's latitude, half-open so that a ray
+            # through a vertex counts it once; then: is the crossing east of it?
+            spans = (lat_a > lat) != (lat_b > lat)
+            lon_cross = lon_a + (lat - lat_a) * (lon_b - lon_a) / (lat_b - lat_a)
+            inside ^= spans & (lon < lon_cross)
+        return inside
+
+
+def sector_owner(sectors: Sequence[Sector], lat_rad: ArrayLike, lon_rad: ArrayLike) -> ObjectArray:
+    """Return the party whose sector contains each point, ``''`` where none does.
+
+    Sectors are tried in order and the first that contains a point owns it,
+    so a small sector listed before a large one cuts a hole in it
+    (Kaliningrad in :data:`DEFAULT_SECTORS`). Ray casting in the plane of
+    longitude and latitude in degrees, vectorised over the points; valid for
+    sectors that cross neither the date line nor a pole (:class:`Sector`
+    checks both).
+
+    Parameters
+    ----------
+    sectors : sequence of Sector
+    lat_rad, lon_rad : array_like
+        Geodetic latitude and longitude of the points (an intercept's
+        sub-point), radians; broadcast together. Longitudes are wrapped to
+        [-180°, 180°). NaN lies in no sector.
+
+    Returns
+    -------
+    ndarray of object (str)
+        The broadcast shape of the inputs.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> sector_owner(DEFAULT_SECTORS, np.radians([52.23, 55.75]), np.radians([21.01, 37.62]))
+    array(['NATO', 'Russia'], dtype=object)
+    """
+    lat_deg, lon_deg = np.broadcast_arrays(
+        np.degrees(np.asarray(lat_rad, dtype=float)), np.degrees(np.asarray(lon_rad, dtype=float))
+    )
+    lon_deg = (lon_deg + 180.0) % 360.0 - 180.0
+    owner = np.full(lat_deg.shape, "", dtype=object)
+    free = np.ones(lat_deg.shape, dtype=bool)
+    for sector in sectors:
+        if not isinstance(sector, Sector):
+            raise JointshieldError(f"sectors: expected Sector objects, got {type(sector).__name__}")
+        hit = free & sector.contains(lat_deg, lon_deg)
+        owner[hit] = sector.party
+        free &= ~hit
+    return owner
+
+
+DEFAULT_SECTORS: Final[tuple[Sector, ...]] = (
+    Sector(
+        "Russia",
+        (
+            (54.36, 19.4),
+            (55.0, 19.4),
+            (55.3, 20.95),
+            (55.3, 21.35),
+            (55.08, 21.9),
+            (55.05, 22.6),
+            (54.4, 22.8),
+        ),
+        name="Kaliningrad",
+    ),
+    Sector(
+        "NATO",
+        (
+            (71.5, -25.0),
+            (71.5, 31.0),
+            (62.9, 31.6),
+            (60.5, 27.8),
+            (59.4, 28.21),
+            (56.15, 28.15),
+            (54.55, 25.8),
+            (53.9, 23.5),
+            (51.5, 23.6),
+            (47.95, 22.9),
+            (40.5, 20.0),
+            (34.0, 20.0),
+            (34.0, 11.5),
+            (37.5, 10.5),
+            (36.0, -5.5),
+            (36.0, -25.0),
+        ),
+        name="NATO north and west",
+    ),
+    Sector(
+        "NATO",
+        (
+            (47.95, 22.9),
+            (48.27, 26.62),
+            (47.2, 27.9),
+            (45.47, 28.2),
+            (45.2, 29.7),
+            (41.5, 41.55),
+            (41.1, 43.45),
+            (39.8, 44.8),
+            (37.15, 44.8),
+            (37.1, 42.35),
+            (36.65, 36.7),
+            (35.8, 35.9),
+            (34.0, 34.0),
+            (34.0, 20.0),
+            (40.5, 20.0),
+        ),
+        name="NATO south-east and Turkey",
+    ),
+    Sector(
+        "Russia",
+        (
+            (71.5, 31.0),
+            (78.0, 66.0),
+            (55.0, 66.0),
+            (51.0, 55.0),
+            (41.85, 46.6),
+            (42.75, 44.6),
+            (43.4, 40.0),
+            (45.3, 36.6),
+            (47.1, 38.2),
+            (49.6, 40.1),
+            (50.4, 36.0),
+            (52.37, 31.78),
+            (51.5, 30.6),
+            (51.5, 23.6),
+            (53.9, 23.5),
+            (54.55, 25.8),
+            (56.15, 28.15),
+            (59.4, 28.21),
+            (60.5, 27.8),
+            (62.9, 31.6),
+        ),
+        name="Russia and Belarus",
+    ),
+    Sector(
+        "Russia",
+        (
+            (51.0, 55.0),
+            (37.3, 54.0),
+            (38.4, 48.9),
+            (39.8, 44.8),
+            (41.1, 43.45),
+            (41.3, 45.0),
+            (41.85, 46.6),
+        ),
+        name="Caspian approach",
+    ),
+)
+"""A default split of Europe into a NATO and a Russian sector [assumption].
+
+For scenarios that define no sectors. Coarse polygons (at most 20 vertices
+each) split roughly along the borders of NATO with Russia and Belarus, under
+internationally recognised borders; a vertex is a border point rounded to
+about 0.1°, so a town within some 20 km of a border may fall on the wrong
+side. NATO's sector is two overlapping polygons and Russia's three (with
+Kaliningrad first, cutting a hole in NATO's), to keep each coarse.
+
+=========================  ========  ============================================
+sector                     party     covers
+=========================  ========  ============================================
+Kaliningrad                Russia    the Kaliningrad region and its coastal waters
+NATO north and west        NATO      Europe west of the Russian, Belarusian and
+                                     Ukrainian borders, from Iceland and Norway
+                                     to the western Mediterranean
+NATO south-east and        NATO      Romania, Bulgaria, Greece, Turkey, the
+Turkey                               western and southern Black Sea and the
+                                     eastern Mediterranean
+Russia and Belarus         Russia    European Russia to 66° E, Belarus, Russia's
+                                     Black Sea and Azov coasts, the North Caucasus
+Caspian approach           Russia    Armenia, most of Azerbaijan, the Caspian Sea
+                                     and its eastern shore
+=========================  ========  ============================================
+
+Third countries, decided here [assumption]:
+
+* **Belarus: Russia's sector.** In a union state with Russia and, like it, a
+  member of the Collective Security Treaty Organization (CSTO).
+* **Armenia and Azerbaijan: Russia's sector** (the Caucasus and Caspian
+  approach from Iran). Armenia is a CSTO member and hosts a Russian base at
+  Gyumri; Russia ran the early-warning radar at Gabala, Azerbaijan, until
+  2012. Azerbaijan's Nakhchivan exclave and a strip along the Iranian border
+  lie in neither sector.
+* **Ukraine (with Crimea), Moldova and Georgia: neither sector.** Neither
+  party's ally or host; NATO declared in 2008 (Bucharest) that Ukraine and
+  Georgia would become members, which Russia opposes. An intercept over them
+  falls back to the target's owner (:func:`responsible`). The middle of the
+  Black Sea between the two sectors is left out too.
+* **Neutral and non-member states west of the split** (Finland and Sweden,
+  members only since 2023 and 2024; Austria, Switzerland, Ireland, the
+  non-member Balkans, Cyprus, Malta): NATO's sector, as the coarse polygon
+  takes them in.
+* **Western Kazakhstan and the Turkmen Caspian shore: Russia's sector**,
+  taken in by the coarse polygons (Kazakhstan is a CSTO member).
+* Iran, Iraq, Syria, North Africa and the open Atlantic: neither sector.
+"""

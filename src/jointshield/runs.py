@@ -1,0 +1,352 @@
+"""Monte Carlo studies a user asks for: one run, a comparison, a parameter sweep.
+
+Each study prepares the deterministic picture of the raid once (the raid's
+flyouts are shared by every architecture of a comparison and every point of
+a sweep), runs the trials in fixed blocks (:mod:`jointshield.montecarlo`: the
+same seed gives the same numbers on one worker, many, or a Dask cluster),
+summarises them with 95 % confidence intervals, and writes every trial as a
+row of a Parquet file plus the summary as JSON, each recording the scenario's
+hash, the seed and the version.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+from numpy.typing import NDArray
+
+from jointshield.battle import BattleContext, Rules, prepare, run_block
+from jointshield.engagement import REASONS
+from jointshield.errors import JointshieldError
+from jointshield.governance import ARCHITECTURES, Architecture, architecture
+from jointshield.montecarlo import (
+    Estimate,
+    grid_points,
+    mean_interval,
+    parse_grid,
+    run_blocks,
+    run_sweep,
+    wilson_interval,
+    write_json_atomic,
+    write_parquet,
+)
+from jointshield.raid import RaidGeometry, raid_geometry
+from jointshield.scenario import DEFAULT_SCENARIO, Scenario, load_scenario, scenario_hash
+
+DEFAULT_TRIALS = 2000
+
+
+def _p(successes: NDArray[Any], n: int) -> Estimate:
+    k = float(np.sum(successes))
+    lo, hi = wilson_interval(k, n)
+    return Estimate(k / n, float(lo), float(hi), "probability")
+
+
+def _m(x: NDArray[Any]) -> Estimate:
+    mean, lo, hi = mean_interval(np.asarray(x, dtype=float))
+    return Estimate(float(mean), float(lo), float(hi), "mean")
+
+
+@dataclass(frozen=True)
+class Summary:
+    """Aggregates of one run with 95 % confidence intervals (Wilson for probabilities)."""
+
+    architecture: str
+    trials: int
+    p_no_leak: Estimate
+    leakers: Estimate
+    population_defended: Estimate
+    interceptors: Estimate
+    interceptors_per_kill: float
+    p_asset_protected: dict[str, Estimate]
+    first_launch_s: Estimate
+    first_intercept_s: Estimate
+    leak_reasons: dict[str, float]
+    parameters: dict[str, Any] = field(default_factory=dict)
+
+    def to_json(self) -> dict[str, Any]:
+        """Return a JSON-ready dict."""
+        return {
+            "architecture": self.architecture,
+            "trials": self.trials,
+            "p_no_leak": self.p_no_leak.to_json(),
+            "leakers": self.leakers.to_json(),
+            "population_defended": self.population_defended.to_json(),
+            "interceptors": self.interceptors.to_json(),
+            "interceptors_per_kill": self.interceptors_per_kill,
+            "p_asset_protected": {k: v.to_json() for k, v in self.p_asset_protected.items()},
+            "first_launch_s": self.first_launch_s.to_json(),
+            "first_intercept_s": self.first_intercept_s.to_json(),
+            "leak_reasons": self.leak_reasons,
+            "parameters": self.parameters,
+        }
+
+
+def summarise(ctx: BattleContext, columns: dict[str, NDArray[Any]]) -> Summary:
+    """Aggregate per-trial columns into a :class:`Summary`."""
+    n = int(columns["leakers"].shape[0])
+    killed = columns["killed"]
+    kills = float(killed.sum())
+    spent = float(columns["interceptors"].sum())
+    attacked = float(ctx.asset_population.sum())
+    engaged = np.isfinite(columns["first_launch_s"])
+    # Decision and battlespace times: threat launch → first interceptor launch, and → intercept.
+    launch = ctx.geometry.launch_time_s[ctx.warhead_threat]
+    first_launch = columns["first_launch_s"][engaged] if engaged.any() else np.array([np.nan])
+    first_int = columns["first_intercept_s"][engaged] if engaged.any() else np.array([np.nan])
+    del launch
+    leaked = ~killed
+    codes, counts = np.unique(columns["reason"][leaked], return_counts=True)
+    total_leaks = max(int(leaked.sum()), 1)
+    arch: Architecture = ctx.architecture
+    return Summary(
+        architecture=arch.name,
+        trials=n,
+        p_no_leak=_p(columns["no_leak"], n),
+        leakers=_m(columns["leakers"]),
+        population_defended=_m(attacked - columns["population_hit"]),
+        interceptors=_m(columns["interceptors"]),
+        interceptors_per_kill=spent / kills if kills else float("nan"),
+        p_asset_protected={a: _p(~columns["asset_hit"][:, i], n) for i, a in enumerate(ctx.assets)},
+        first_launch_s=_m(first_launch),
+        first_intercept_s=_m(first_int),
+        leak_reasons={
+            REASONS[int(c)]: round(int(k) / total_leaks, 4)
+            for c, k in zip(codes, counts, strict=True)
+        },
+        parameters=_arch_params(arch),
+    )
+
+
+def _arch_params(arch: Architecture) -> dict[str, Any]:
+    from dataclasses import asdict
+
+    return {k: v for k, v in asdict(arch).items() if k != "name"}
+
+
+def _metadata(ctx: BattleContext, seed: int, trials: int) -> dict[str, str]:
+    meta = dict(ctx.meta)
+    meta.update(seed=seed, trials=trials, parameters=_arch_params(ctx.architecture))
+    return {k: json.dumps(v) if not isinstance(v, str) else v for k, v in meta.items()}
+
+
+@dataclass(frozen=True)
+class RunResult:
+    """One architecture's run: its summary, where its files are, and its provenance."""
+
+    summary: Summary
+    meta: dict[str, Any]
+    files: tuple[Path, ...] = ()
+
+    def to_json(self) -> dict[str, Any]:
+        """Return a JSON-ready dict."""
+        return {**self.summary.to_json(), "meta": self.meta, "files": [str(f) for f in self.files]}
+
+
+def _scenario(scenario: Scenario | str | None) -> Scenario:
+    return (
+        scenario if isinstance(scenario, Scenario) else load_scenario(scenario or DEFAULT_SCENARIO)
+    )
+
+
+def run(
+    scenario: Scenario | str | None = None,
+    arch: str = "data-exchange",
+    *,
+    trials: int = DEFAULT_TRIALS,
+    seed: int = 0,
+    params: dict[str, Any] | None = None,
+    rules: Rules | None = None,
+    raid: str | None = None,
+    out: str | Path | None = None,
+    workers: int = 1,
+    dask_address: str | None = None,
+    progress: bool | Callable[[int, int], None] = True,
+    geometry: RaidGeometry | None = None,
+) -> RunResult:
+    """Run one architecture on a raid: ``trials`` trials, summarised, written to ``out``.
+
+    Parameters
+    ----------
+    scenario : Scenario or str or None
+        A loaded scenario, a built-in name or file path; None for the default.
+    arch : str
+        One of :data:`jointshield.governance.ARCHITECTURES`.
+    trials, seed : int
+        Number of trials and the seed (same seed, same numbers).
+    params : dict, optional
+        Architecture parameters to override (as ``--set`` gives them).
+    rules : Rules, optional
+        Doctrine, assignment method and hand-over time.
+    raid : str, optional
+        The raid (default: the scenario's).
+    out : path, optional
+        Folder for ``<arch>.parquet`` (every trial) and ``<arch>.json`` (summary).
+    workers : int
+        Local worker processes.
+    dask_address : str, optional
+        Address of a Dask scheduler to run the blocks on.
+    progress : bool or callable
+        Progress bar (on a terminal) or a callback ``(done, total)``.
+    geometry : RaidGeometry, optional
+        The raid already flown (reused across runs).
+
+    Returns
+    -------
+    RunResult
+        Summary with confidence intervals, provenance and written files.
+    """
+    if trials < 1:
+        raise JointshieldError(f"trials must be at least 1, got {trials}")
+    sc = _scenario(scenario)
+    the_arch = architecture(arch, **(params or {}))
+    ctx = prepare(sc, raid, arch=the_arch, rules=rules, geometry=geometry)
+    columns = run_blocks(
+        run_block, ctx, trials, seed, workers=workers, dask_address=dask_address, progress=progress
+    )
+    summary = summarise(ctx, columns)
+    meta = {**ctx.meta, "seed": seed, "trials": trials}
+    files: list[Path] = []
+    if out is not None:
+        folder = Path(out)
+        folder.mkdir(parents=True, exist_ok=True)
+        files.append(
+            write_parquet(
+                folder / f"{the_arch.name}.parquet", columns, _metadata(ctx, seed, trials)
+            )
+        )
+        files.append(
+            write_json_atomic(folder / f"{the_arch.name}.json", {**summary.to_json(), "meta": meta})
+        )
+    return RunResult(summary, meta, tuple(files))
+
+
+@dataclass(frozen=True)
+class Comparison:
+    """Several architectures run on the same raid with the same seed."""
+
+    results: tuple[RunResult, ...]
+    meta: dict[str, Any]
+
+    def to_json(self) -> dict[str, Any]:
+        """Return a JSON-ready dict."""
+        return {"architectures": [r.to_json() for r in self.results], "meta": self.meta}
+
+
+def compare(
+    scenario: Scenario | str | None = None,
+    architectures: Sequence[str] = ARCHITECTURES,
+    *,
+    trials: int = DEFAULT_TRIALS,
+    seed: int = 0,
+    params: dict[str, Any] | None = None,
+    rules: Rules | None = None,
+    raid: str | None = None,
+    out: str | Path | None = None,
+    workers: int = 1,
+    dask_address: str | None = None,
+    progress: bool | Callable[[int, int], None] = True,
+) -> Comparison:
+    """Run every architecture on the same raid and seed, and put the results side by side.
+
+    The raid is aimed and flown once for all architectures. Parameters in
+    ``params`` apply to every architecture that has them.
+    """
+    sc = _scenario(scenario)
+    unknown = [a for a in architectures if a not in ARCHITECTURES]
+    if unknown:
+        architecture(unknown[0])  # raises with the list of valid names
+    geo = raid_geometry(sc, raid)
+    results = tuple(
+        run(
+            sc,
+            a,
+            trials=trials,
+            seed=seed,
+            params=params,
+            rules=rules,
+            raid=raid,
+            out=out,
+            workers=workers,
+            dask_address=dask_address,
+            progress=progress,
+            geometry=geo,
+        )
+        for a in architectures
+    )
+    from jointshield import __version__
+
+    meta = {
+        "scenario": sc.name,
+        "scenario_hash": scenario_hash(sc),
+        "raid": geo.raid.name,
+        "seed": seed,
+        "trials": trials,
+        "jointshield_version": __version__,
+    }
+    if out is not None:
+        write_json_atomic(
+            Path(out) / "comparison.json",
+            {"architectures": [r.to_json() for r in results], "meta": meta},
+        )
+    return Comparison(results, meta)
+
+
+def sweep(
+    scenario: Scenario | str | None,
+    arch: str,
+    grids: Sequence[str],
+    out: str | Path,
+    *,
+    trials: int = DEFAULT_TRIALS,
+    seed: int = 0,
+    params: dict[str, Any] | None = None,
+    rules: Rules | None = None,
+    raid: str | None = None,
+    workers: int = 1,
+    dask_address: str | None = None,
+    progress: bool = True,
+) -> list[dict[str, Any]]:
+    """Run one architecture over a grid of parameters, checkpointing each finished point.
+
+    ``grids`` are specifications such as ``latency_s=0:60:7`` (start:stop:count)
+    or ``veto_probability=0,0.1,0.5``; the sweep runs their Cartesian product.
+    Each finished point is written to ``out`` at once; a rerun skips the
+    points already there, and a folder that holds another scenario's or
+    architecture's sweep is refused rather than mixed.
+    """
+    sc = _scenario(scenario)
+    parsed = [parse_grid(g) for g in grids]
+    base = architecture(arch, **(params or {}))
+    for name, values in parsed:
+        base.with_params(**{name: values[0]})  # validates the parameter's name and type early
+    geo = raid_geometry(sc, raid)
+    points = grid_points(parsed)
+    from jointshield import __version__
+
+    manifest = {
+        "scenario": sc.name,
+        "scenario_hash": scenario_hash(sc),
+        "raid": geo.raid.name,
+        "architecture": arch,
+        "seed": seed,
+        "trials": trials,
+        "grid": {name: [float(v) for v in values] for name, values in parsed},
+        "parameters": {k: v for k, v in (params or {}).items()},
+        "jointshield_version": __version__,
+    }
+
+    def run_point(point: Any) -> tuple[dict[str, NDArray[Any]] | None, dict[str, Any]]:
+        the_arch = base.with_params(**point.params)
+        ctx = prepare(sc, raid, arch=the_arch, rules=rules, geometry=geo)
+        columns = run_blocks(
+            run_block, ctx, trials, seed, workers=workers, dask_address=dask_address, progress=False
+        )
+        return columns, {"point": point.params, **summarise(ctx, columns).to_json()}
+
+    return run_sweep(Path(out), points, run_point, manifest=manifest, progress=progress)
