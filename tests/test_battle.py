@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 
 from jointshield.battle import Rules, fight, prepare, run_block
-from jointshield.engagement import REASONS, TOO_LATE, Doctrine
+from jointshield.engagement import NOT_AUTHORISED, REASONS, Doctrine
 from jointshield.governance import architecture
 from jointshield.montecarlo import run_blocks
 from jointshield.scenario import load_scenario
@@ -61,7 +61,7 @@ def test_veto_scales_the_kill_probability() -> None:
 
 
 def test_authorisation_longer_than_the_window_gives_no_shot() -> None:
-    """An authorisation delay longer than the whole engagement window leaves no shot: too late."""
+    """An authorisation delay longer than the engagement window leaves no shot: not authorised."""
     battle = fight(
         _one_on_one(0.9),
         arch=architecture("joint", authorisation_delay_s=5000.0, authorisation_sigma=0.01),
@@ -70,7 +70,7 @@ def test_authorisation_longer_than_the_window_gives_no_shot() -> None:
     )
     assert not battle.columns["killed"].any()
     assert np.all(battle.columns["interceptors"] == 0)
-    assert np.all(battle.columns["reason"] == TOO_LATE)
+    assert np.all(battle.columns["reason"] == NOT_AUTHORISED)
 
 
 def test_out_of_reach_raid_leaks_with_its_reasons() -> None:

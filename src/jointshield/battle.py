@@ -42,6 +42,7 @@ from numpy.typing import NDArray
 
 from jointshield.engagement import (
     NO_TRACK,
+    NOT_AUTHORISED,
     NOT_FIRE_CONTROL_QUALITY,
     NOT_RESPONSIBLE,
     OUT_OF_ENVELOPE,
@@ -63,6 +64,7 @@ from jointshield.governance import (
     draw_authorisation,
     draw_veto,
     may_use_track,
+    network_for,
     responsible,
     sector_owner,
 )
@@ -72,7 +74,7 @@ from jointshield.interceptor import (
     batteries_from_scenario,
     intercept_windows,
 )
-from jointshield.network import LinkModel, Network
+from jointshield.network import Network
 from jointshield.picture import sensor_picture
 from jointshield.raid import RaidGeometry, raid_geometry
 from jointshield.scenario import Scenario
@@ -148,20 +150,6 @@ def _organic_radars(scenario: Scenario, battery: str, owner: str) -> set[str]:
     }
 
 
-def _network(scenario: Scenario, arch: Architecture) -> Network:
-    net = Network.from_scenario(scenario)
-
-    def adapt(link: LinkModel) -> LinkModel:
-        link = replace(link, sharing=arch.sharing)
-        if arch.latency_s is not None:
-            link = replace(link, latency_s=arch.latency_s)
-        if arch.availability is not None:
-            link = replace(link, availability=arch.availability)
-        return link
-
-    return replace(net, links=tuple(adapt(lk) for lk in net.links))
-
-
 def prepare(
     scenario: Scenario | str | None = None,
     raid: str | None = None,
@@ -202,7 +190,7 @@ def prepare(
     if not batteries:
         raise JointshieldError(f"scenario {sc.name!r} has no batteries to fight with")
     windows = intercept_windows(batteries, geo.flyouts)
-    network = _network(sc, the_arch)
+    network = network_for(the_arch, Network.from_scenario(sc))
     n, b = len(geo), len(batteries)
     target_owner = np.array(geo.target_owner, dtype=object)
 
@@ -365,6 +353,11 @@ def run_block(
     ]
     if ctx.remote_windows is not None:
         sources.append((ctx.remote_windows, ready_remote + delay))
+    # Would there have been a shot without waiting for authorisation? (not-authorised vs too-late)
+    undelayed = np.zeros((T, n, b), dtype=bool)
+    for win, ready in ((ctx.organic_windows, ready_org), (ctx.remote_windows, ready_remote)):
+        if win is not None:
+            undelayed |= np.isfinite(win.earliest(ready)[1])
     for s, (win, ready) in enumerate(sources):
         tl, ti, k = win.earliest(ready)
         better = np.isfinite(ti) & ~(ti >= best_int)
@@ -382,7 +375,9 @@ def run_block(
 
     # Why a pair cannot engage: physics first, then the architecture.
     blocked = np.broadcast_to(ctx.blocked_static, (T, n, b)).copy()
-    blocked[(blocked == 0) & np.isnan(best_int)] = TOO_LATE
+    late = (blocked == 0) & np.isnan(best_int)
+    blocked[late & undelayed] = NOT_AUTHORISED
+    blocked[late & ~undelayed] = TOO_LATE
     point_owner = _take_k(ctx.sector_owner, best_k)
     battery_party = np.array([bat.owner for bat in ctx.batteries], dtype=object)
     resp = responsible(

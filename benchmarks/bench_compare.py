@@ -1,0 +1,49 @@
+"""Benchmark: ``jointshield compare`` on the default scenario, five architectures.
+
+Run from the repository root::
+
+    python benchmarks/bench_compare.py              # 10,000 trials, 1 and 2 workers
+    python benchmarks/bench_compare.py --trials 2000
+
+Prints the wall time of each part and the peak resident memory (no assertions).
+"""
+
+from __future__ import annotations
+
+import argparse
+import resource
+import time
+
+from jointshield.governance import ARCHITECTURES
+from jointshield.raid import raid_geometry
+from jointshield.runs import compare
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--trials", type=int, default=10_000)
+    parser.add_argument("--scenario", default="europe-2011")
+    args = parser.parse_args()
+
+    t0 = time.perf_counter()
+    raid_geometry(args.scenario)
+    print(f"raid aimed and flown (first call, includes imports): {time.perf_counter() - t0:.2f} s")
+    for workers in (1, 2):
+        t0 = time.perf_counter()
+        result = compare(
+            args.scenario, ARCHITECTURES, trials=args.trials, workers=workers, progress=False
+        )
+        dt = time.perf_counter() - t0
+        p = ", ".join(
+            f"{r.summary.architecture} {r.summary.p_no_leak.value:.3f}" for r in result.results
+        )
+        print(
+            f"compare, {len(ARCHITECTURES)} architectures × {args.trials:,} trials, {workers} worker(s): {dt:.2f} s ({p})"
+        )
+    own = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    children = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024
+    print(f"peak resident memory: main process {own:,.0f} MiB, largest worker {children:,.0f} MiB")
+
+
+if __name__ == "__main__":
+    main()
