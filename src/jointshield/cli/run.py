@@ -241,3 +241,27 @@ def sweep_command(
 
 def _fmt(est: dict[str, Any]) -> str:
     return f"{est['value']:.3f} [{est['lo']:.3f}, {est['hi']:.3f}]"
+
+
+@app.command("architectures")
+def architectures_command(
+    as_json: JsonOpt = False,
+) -> None:
+    """List the five architectures, their settings, and every parameter --set can change."""
+    from dataclasses import asdict
+
+    from jointshield.governance import ARCHITECTURES, PARAMETERS, architecture
+
+    presets = {name: asdict(architecture(name)) for name in ARCHITECTURES}
+    if as_json:
+        typer.echo(json.dumps({"architectures": presets, "parameters": PARAMETERS}, indent=2))
+        return
+    console = Console(highlight=False)
+    table = Table(title="Architectures and their settings", title_justify="left")
+    table.add_column("parameter")
+    for name in ARCHITECTURES:
+        table.add_column(name, justify="right")
+    table.add_column("meaning")
+    for key, meaning in PARAMETERS.items():
+        table.add_row(key, *(str(presets[a][key]) for a in ARCHITECTURES), meaning)
+    console.print(table)
