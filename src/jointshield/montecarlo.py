@@ -97,6 +97,8 @@ __all__ = [
 ]
 
 BLOCK_TRIALS = 500
+#: How long to try to reach a Dask scheduler before giving up, s.
+DASK_CONNECT_TIMEOUT_S = 5
 """Trials per block. Fixed, so that block ``i`` always holds the same trials."""
 
 Columns = dict[str, NDArray[Any]]
@@ -365,7 +367,14 @@ def _run_on_dask(
         ) from exc
     try:
         # set_as_default=False: a library must not replace the user's default client.
-        client = distributed.Client(address, set_as_default=False)
+        # Give up quickly on an unreachable scheduler (Dask's own default waits 30 s),
+        # or sooner if the user's Dask configuration says so.
+        dask: Any = importlib.import_module("dask")
+        configured = dask.utils.parse_timedelta(
+            dask.config.get("distributed.comm.timeouts.connect", DASK_CONNECT_TIMEOUT_S)
+        )
+        timeout = min(float(configured), float(DASK_CONNECT_TIMEOUT_S))
+        client = distributed.Client(address, set_as_default=False, timeout=timeout)
     except Exception as exc:  # OSError (timeout), ValueError (bad address), and others
         raise JointshieldError(
             f"cannot reach the Dask scheduler at {address!r}: {exc or type(exc).__name__}"
