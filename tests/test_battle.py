@@ -122,3 +122,18 @@ def test_every_leak_has_a_reason() -> None:
     leaked = ~battle.columns["killed"]
     codes = battle.columns["reason"][leaked]
     assert codes.size and np.all(codes > 0) and np.all(codes < len(REASONS))
+
+
+def test_first_intercepts_lie_inside_the_firing_batterys_altitude_limits() -> None:
+    """Each recorded first intercept point is at an altitude the firing interceptor can reach."""
+    battle = fight("europe-2018", arch="joint", trials=60, seed=2)
+    cols = battle.columns
+    engaged = np.isfinite(cols["first_intercept_s"])
+    assert engaged.any()
+    sc = battle.context.geometry.scenario
+    for t, m in zip(*np.nonzero(engaged), strict=True):
+        bat = battle.context.batteries[cols["battery"][t, m]]
+        kind = sc.interceptor(sc.battery(bat.name).interceptor)
+        alt = cols["intercept_alt_km"][t, m]
+        assert kind.min_intercept_alt_km - 1.0 <= alt <= kind.max_intercept_alt_km + 1.0
+    assert np.all(np.isnan(cols["intercept_alt_km"][~engaged]))

@@ -311,7 +311,9 @@ def run_block(
     dict of str to ndarray
         Per-trial columns (first axis the trial): ``killed`` (T, m), ``reason``
         (T, m), ``battery`` (T, m), ``shots`` (T, m), ``first_launch_s`` and
-        ``first_intercept_s`` (T, m), ``rounds_left`` (T, b), ``asset_hit``
+        ``first_intercept_s`` (T, m), the first intercept's point
+        ``intercept_lat_deg``, ``intercept_lon_deg``, ``intercept_alt_km`` (T, m),
+        ``rounds_left`` (T, b), ``asset_hit``
         (T, A), ``leakers`` (T,), ``interceptors`` (T,), ``population_hit`` (T,),
         ``no_leak`` (T,).
     """
@@ -419,13 +421,24 @@ def _columns(ctx: BattleContext, outcome: Outcome) -> dict[str, NDArray[Any]]:
     hit = np.zeros((leaked.shape[0], n_assets), dtype=bool)
     for a in range(n_assets):
         hit[:, a] = leaked[:, ctx.warhead_asset == a].any(axis=1)
+    # Where the first interceptor meets each warhead: the threat's sampled position then.
+    fl = ctx.geometry.flyouts
+    assert fl.samples is not None and fl.sample_dt_s is not None
+    t_int = outcome.shot_intercept_s[..., 0]
+    k = np.clip(np.nan_to_num(np.round(t_int / fl.sample_dt_s), nan=0), 0, fl.samples.shape[1] - 1)
+    point = fl.samples[ctx.warhead_threat[None, :], k.astype(np.intp), :3]
+    lat, lon, alt = ecef_to_geodetic(point)
+    engaged = np.isfinite(t_int)
     return {
         "killed": outcome.killed,
         "reason": outcome.reason,
         "battery": outcome.battery,
         "shots": outcome.shots,
         "first_launch_s": outcome.shot_launch_s[..., 0],
-        "first_intercept_s": outcome.shot_intercept_s[..., 0],
+        "first_intercept_s": t_int,
+        "intercept_lat_deg": np.where(engaged, np.degrees(lat), np.nan),
+        "intercept_lon_deg": np.where(engaged, np.degrees(lon), np.nan),
+        "intercept_alt_km": np.where(engaged, alt / 1e3, np.nan),
         "rounds_left": outcome.rounds_left,
         "asset_hit": hit,
         "leakers": leaked.sum(axis=1),
