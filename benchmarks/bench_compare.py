@@ -37,9 +37,8 @@ def main() -> None:
         p = ", ".join(
             f"{r.summary.architecture} {r.summary.p_no_leak.value:.3f}" for r in result.results
         )
-        print(
-            f"compare, {len(ARCHITECTURES)} architectures × {args.trials:,} trials, {workers} worker(s): {dt:.2f} s ({p})"
-        )
+        label = f"{len(ARCHITECTURES)} architectures × {args.trials:,} trials, {workers} worker(s)"
+        print(f"compare, {label}: {dt:.2f} s ({p})")
     own = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     children = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024
     print(f"peak resident memory: main process {own:,.0f} MiB, largest worker {children:,.0f} MiB")
