@@ -137,3 +137,46 @@ def test_first_intercepts_lie_inside_the_firing_batterys_altitude_limits() -> No
         alt = cols["intercept_alt_km"][t, m]
         assert kind.min_intercept_alt_km - 1.0 <= alt <= kind.max_intercept_alt_km + 1.0
     assert np.all(np.isnan(cols["intercept_alt_km"][~engaged]))
+
+
+def test_handover_basket_degrades_the_kill_probability_by_the_rayleigh_law() -> None:
+    """With a hand-over basket d and track error σ at launch, pk becomes pk·(1 - exp(-d²/2σ²))."""
+    from jointshield.picture import sensor_picture
+    from jointshield.raid import raid_geometry
+
+    pk, trials = 0.8, 4000
+    base = _one_on_one(pk)
+    plain = fight(
+        base, arch="national", trials=50, seed=1, rules=Rules(doctrine=Doctrine(mode="salvo"))
+    )
+    t_launch = float(plain.columns["first_launch_s"][0, 0])
+    assert np.isfinite(t_launch)
+    # The best NATO track's per-axis error at that launch time, from the track histories directly.
+    sigmas = []
+    for view in sensor_picture(raid_geometry(base)).views:
+        if view.radar.owner != "NATO" or view.history is None:
+            continue
+        looks = view.history.t_s[0]
+        done = np.flatnonzero(looks <= t_launch)
+        if done.size:
+            cov = view.history.P[0, done[-1], :3, :3]
+            sigmas.append(np.sqrt(np.trace(cov) / 3.0))
+    sigma = min(sigmas)
+    basket = sigma * np.sqrt(2.0 * np.log(2.0))  # a 50 % chance of acquisition
+    degraded = base.model_copy(
+        update={
+            "interceptors": tuple(
+                i.model_copy(update={"handover_basket_m": basket}) for i in base.interceptors
+            )
+        }
+    )
+    battle = fight(
+        degraded,
+        arch="national",
+        trials=trials,
+        seed=6,
+        rules=Rules(doctrine=Doctrine(mode="salvo")),
+    )
+    assert np.all(battle.columns["first_launch_s"] == t_launch)
+    p_shot = pk * 0.5
+    assert _binomial_ok(int(battle.columns["killed"].sum()), trials, 1 - (1 - p_shot) ** 2)

@@ -75,7 +75,7 @@ from jointshield.interceptor import (
     intercept_windows,
 )
 from jointshield.network import Network
-from jointshield.picture import sensor_picture
+from jointshield.picture import RadarView, sensor_picture
 from jointshield.raid import RaidGeometry, raid_geometry
 from jointshield.scenario import Scenario
 
@@ -133,6 +133,9 @@ class BattleContext:
     warhead_threat: NDArray[np.int64]  # (m,)
     value: FloatArray  # (m,)
     pk: FloatArray  # (b,)
+    basket_m: FloatArray  # (b,) hand-over basket radius, NaN: no degradation
+    track_views: tuple[RadarView, ...]  # radars whose tracks the batteries may use
+    allowed_views: tuple[tuple[int, ...], ...]  # per battery, indices into track_views
     rounds: NDArray[np.int64]  # (b,)
     assets: tuple[str, ...]
     asset_population: FloatArray  # (A,)
@@ -199,16 +202,22 @@ def prepare(
     organic_first = np.full((n, b), np.nan)
     any_look = np.zeros((n, b), dtype=bool)
     remote: list[_RemoteTrack] = []
+    allowed_views: list[tuple[int, ...]] = []
+    basket = np.full(b, np.nan)
     for j, bat in enumerate(batteries):
+        allowed_j: list[int] = []
         kind = sc.interceptor(sc.battery(bat.name).interceptor)
         fig = (kind.fire_control_sigma_m, kind.fire_control_sigma_mps)
+        if kind.handover_basket_m is not None:
+            basket[j] = kind.handover_basket_m
         organic = _organic_radars(sc, bat.name, bat.owner)
-        for view in picture.views:
+        for v, view in enumerate(picture.views):
             radar = view.radar
             is_organic = radar.name in organic
             allowed, _ = may_use_track(the_arch, bat.owner, radar.owner, is_organic)
             if not allowed:
                 continue
+            allowed_j.append(v)
             fc = view.fire_control_s(*fig)
             looked = np.isfinite(view.first_look_s)
             if is_organic:
@@ -230,6 +239,7 @@ def prepare(
                     _RemoteTrack(radar.owner, bat.owner, j, fc, target_owner == bat.owner)
                 )
                 any_look[:, j] |= looked
+        allowed_views.append(tuple(allowed_j))
 
     # Launch on remote: the organic radar must see the threat handover_s before the intercept;
     # in a fused picture (engage on remote) no organic radar is needed.
@@ -286,6 +296,9 @@ def prepare(
         warhead_threat=per,
         value=population[warhead_asset],
         pk=np.array([bat.kinematics.pk for bat in batteries]),
+        basket_m=basket,
+        track_views=picture.views,
+        allowed_views=tuple(allowed_views),
         rounds=np.array([bat.rounds for bat in batteries], dtype=np.int64),
         assets=assets,
         asset_population=population,
@@ -395,6 +408,7 @@ def run_block(
         vetoed = draw_veto(arch, auth_rng, (T, n, b), over_vetoer, other_battery)
         blocked[(blocked == 0) & vetoed] = VETOED
 
+    pk = _handover_pk(ctx, best_launch)
     per = ctx.warhead_threat
     opp = Opportunities(
         earliest_launch_s=best_launch[:, per],
@@ -406,13 +420,40 @@ def run_block(
     outcome = engage(
         opp,
         ctx.value,
-        ctx.pk,
+        pk[:, per],
         ctx.rounds,
         rng=kill_seed.spawn(T),
         doctrine=rules.doctrine,
         assignment=rules.assignment,
     )
     return _columns(ctx, outcome)
+
+
+def _handover_pk(ctx: BattleContext, launch_s: FloatArray) -> FloatArray:
+    """Single-shot kill probability of each shot, degraded by the hand-over error.
+
+    With a hand-over basket of radius ``d`` and the launching track's per-axis
+    position error ``σ`` (the best track the battery may use, at launch), the
+    kill vehicle finds its target with the probability that a circular Gaussian
+    miss falls inside the basket, ``1 - exp(-d² / 2σ²)`` (the Rayleigh
+    distribution), and kills it then with the interceptor's ``pk``. Types
+    without a basket are not degraded. Shape (T, n, b).
+    """
+    pk = np.broadcast_to(ctx.pk, launch_s.shape).astype(float)
+    for j, basket in enumerate(ctx.basket_m):
+        if not np.isfinite(basket) or not ctx.allowed_views[j]:
+            continue
+        at = launch_s[..., j : j + 1]
+        sigma = np.fmin.reduce(
+            np.stack(
+                [ctx.track_views[v].position_sigma_at(at)[..., 0] for v in ctx.allowed_views[j]]
+            ),
+            axis=0,
+        )
+        with np.errstate(divide="ignore"):
+            found = np.where(np.isfinite(sigma), -np.expm1(-(basket**2) / (2.0 * sigma**2)), 1.0)
+        pk[..., j] = pk[..., j] * found
+    return pk
 
 
 def _columns(ctx: BattleContext, outcome: Outcome) -> dict[str, NDArray[Any]]:

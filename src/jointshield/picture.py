@@ -72,6 +72,25 @@ class RadarView:
         """Time of the first look at each threat, s; NaN if never."""
         return self.looks.first_s()
 
+    def position_sigma_at(self, t_s: NDArray[np.float64]) -> NDArray[np.float64]:
+        """One-sigma position error per axis of the track at times ``t_s``, m.
+
+        ``t_s`` has shape (T, n, b): a time for every trial, threat and
+        battery. The error is the filter's after its last look at or before
+        each time (NaN before its first look after burnout), per axis: the
+        root of a third of the position covariance's trace.
+        """
+        if self.history is None:
+            return np.full(t_s.shape, np.nan)
+        looks = self.history.t_s  # (n, J)
+        sigma = self.history.position_sigma_m() / np.sqrt(3.0)  # (n, J)
+        # Number of looks at or before each time: (T, n, b, J) comparisons summed.
+        done = np.sum(looks[None, :, None, :] <= t_s[..., None], axis=-1)
+        idx = np.maximum(done - 1, 0)
+        rows = np.arange(looks.shape[0])[None, :, None]
+        out: NDArray[np.float64] = np.where(done > 0, sigma[rows, idx], np.nan)
+        return out
+
     def fire_control_s(self, position_sigma_m: float, velocity_sigma_mps: float) -> FloatArray:
         """First time the track's one-sigma errors are below the given figures, s; NaN if never."""
         n = self.looks.t_s.shape[0]

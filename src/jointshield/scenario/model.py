@@ -222,6 +222,11 @@ class Interceptor(_Record):
     fire_control_sigma_m, fire_control_sigma_mps : float
         Fire-control quality: the largest one-sigma position (m) and velocity (m/s)
         errors of a track that this interceptor may be launched on.
+    handover_basket_m : float or None
+        Radius within which the kill vehicle acquires its target after hand-over,
+        m. When given, the single-shot kill probability is multiplied by the
+        chance that the track's error at launch falls inside it (see
+        :mod:`jointshield.battle`); None leaves it undegraded.
     owner : str or None
         The party that fields the type, where one does.
     description : str
@@ -238,6 +243,7 @@ class Interceptor(_Record):
     pk: Probability
     fire_control_sigma_m: Positive = 200.0
     fire_control_sigma_mps: Positive = 20.0
+    handover_basket_m: Positive | None = None
     owner: Name | None = None
     description: str = ""
 
