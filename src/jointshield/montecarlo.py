@@ -349,14 +349,8 @@ def _scheduler_address(dask_address: str) -> str:
     return address
 
 
-def _run_on_dask(
-    fn: BlockFunction,
-    context: Any,
-    plan: list[tuple[int, np.random.SeedSequence, int]],
-    dask_address: str,
-    progress: ProgressArg,
-) -> list[Columns]:
-    address = _scheduler_address(dask_address)
+def _connect(address: str) -> Any:
+    """Open a client of the Dask scheduler at ``address``, or say clearly why not."""
     try:
         # Typed as Any: distributed's API is only partly annotated.
         distributed: Any = importlib.import_module("distributed")
@@ -366,7 +360,6 @@ def _run_on_dask(
             "(pip install 'dask[distributed]')"
         ) from exc
     try:
-        # set_as_default=False: a library must not replace the user's default client.
         # Give up quickly on an unreachable scheduler (Dask's own default waits 30 s),
         # or sooner if the user's Dask configuration says so.
         dask: Any = importlib.import_module("dask")
@@ -374,11 +367,28 @@ def _run_on_dask(
             dask.config.get("distributed.comm.timeouts.connect", DASK_CONNECT_TIMEOUT_S)
         )
         timeout = min(float(configured), float(DASK_CONNECT_TIMEOUT_S))
-        client = distributed.Client(address, set_as_default=False, timeout=timeout)
+        # set_as_default=False: a library must not replace the user's default client.
+        return distributed.Client(address, set_as_default=False, timeout=timeout)
     except Exception as exc:  # OSError (timeout), ValueError (bad address), and others
         raise JointshieldError(
             f"cannot reach the Dask scheduler at {address!r}: {exc or type(exc).__name__}"
         ) from exc
+
+
+def check_dask(dask_address: str) -> None:
+    """Make sure a Dask scheduler answers before any work starts (see :func:`run_blocks`)."""
+    _connect(_scheduler_address(dask_address)).close()
+
+
+def _run_on_dask(
+    fn: BlockFunction,
+    context: Any,
+    plan: list[tuple[int, np.random.SeedSequence, int]],
+    dask_address: str,
+    progress: ProgressArg,
+) -> list[Columns]:
+    address = _scheduler_address(dask_address)
+    client = _connect(address)
     futures: list[Any] = []
     results: dict[int, Columns] = {}
     try:
@@ -395,6 +405,7 @@ def _run_on_dask(
             for future, (index, _, n_trials) in zip(futures, plan, strict=True)
         }
         with _progress(progress, len(plan), "trials") as step:
+            distributed: Any = importlib.import_module("distributed")
             for future in distributed.as_completed(futures, loop=client.loop):
                 index, n_trials = where[future.key]
                 results[index] = _check_block(future.result(), index, n_trials)

@@ -26,6 +26,7 @@ from jointshield.errors import JointshieldError
 from jointshield.governance import ARCHITECTURES, Architecture, architecture
 from jointshield.montecarlo import (
     Estimate,
+    check_dask,
     grid_points,
     mean_interval,
     parse_grid,
@@ -148,14 +149,18 @@ class RunResult:
         return {**self.summary.to_json(), "meta": self.meta, "files": [str(f) for f in self.files]}
 
 
-def _check_counts(trials: int, seed: int, workers: int = 1) -> None:
-    """Refuse bad trial counts, seeds and worker counts before any work is done."""
+def _check_counts(
+    trials: int, seed: int, workers: int = 1, dask_address: str | None = None
+) -> None:
+    """Refuse bad trial counts, seeds, workers and schedulers before any work is done."""
     if not isinstance(trials, int | np.integer) or trials < 1:
         raise JointshieldError(f"trials must be a whole number of at least 1, got {trials}")
     if not isinstance(seed, int | np.integer) or seed < 0:
         raise JointshieldError(f"seed must be a whole number of at least 0, got {seed}")
     if workers < 1:
         raise JointshieldError(f"workers must be at least 1, got {workers}")
+    if dask_address is not None:
+        check_dask(dask_address)
 
 
 def _scenario(scenario: Scenario | str | None) -> Scenario:
@@ -211,7 +216,7 @@ def run(
     RunResult
         Summary with confidence intervals, provenance and written files.
     """
-    _check_counts(trials, seed, workers)
+    _check_counts(trials, seed, workers, dask_address)
     sc = _scenario(scenario)
     the_arch = architecture(arch, **(params or {}))
     ctx = prepare(sc, raid, arch=the_arch, rules=rules, geometry=geometry)
@@ -266,7 +271,7 @@ def compare(
     The raid is aimed and flown once for all architectures. Parameters in
     ``params`` apply to every architecture that has them.
     """
-    _check_counts(trials, seed, workers)
+    _check_counts(trials, seed, workers, dask_address)
     sc = _scenario(scenario)
     unknown = [a for a in architectures if a not in ARCHITECTURES]
     if unknown:
@@ -330,7 +335,7 @@ def sweep(
     points already there, and a folder that holds another scenario's or
     architecture's sweep is refused rather than mixed.
     """
-    _check_counts(trials, seed, workers)
+    _check_counts(trials, seed, workers, dask_address)
     sc = _scenario(scenario)
     parsed = [parse_grid(g) for g in grids]
     base = architecture(arch, **(params or {}))
