@@ -96,11 +96,10 @@ def summarise(ctx: BattleContext, columns: dict[str, NDArray[Any]]) -> Summary:
     spent = float(columns["interceptors"].sum())
     attacked = float(ctx.asset_population.sum())
     engaged = np.isfinite(columns["first_launch_s"])
-    # Decision and battlespace times: threat launch → first interceptor launch, and → intercept.
-    launch = ctx.geometry.launch_time_s[ctx.warhead_threat]
+    # Decision and battlespace times, on each threat's clock: from its launch to the
+    # first interceptor's launch, and to the first intercept.
     first_launch = columns["first_launch_s"][engaged] if engaged.any() else np.array([np.nan])
     first_int = columns["first_intercept_s"][engaged] if engaged.any() else np.array([np.nan])
-    del launch
     leaked = ~killed
     codes, counts = np.unique(columns["reason"][leaked], return_counts=True)
     total_leaks = max(int(leaked.sum()), 1)
