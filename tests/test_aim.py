@@ -9,7 +9,7 @@ import pytest
 from geographiclib.geodesic import Geodesic
 
 from jointshield.errors import OutOfReachError
-from jointshield.flight import FIXED_WGS84, MissileModel, fly_powered
+from jointshield.flight import FIXED_WGS84, fly_powered
 from jointshield.flight.aim import (
     AimSolution,
     aim,
@@ -18,6 +18,7 @@ from jointshield.flight.aim import (
     range_table,
 )
 from jointshield.flight.flyout import STATUS_IMPACT
+from missiles import TWO_STAGE
 
 AIM_TOL_M = 1.0  # aim's default miss tolerance, m
 APOGEE_TOL_M = 10.0  # apogee-height tolerance of the apogee mode, m
@@ -25,19 +26,6 @@ PITCH_STEP_RAD = np.radians(2.0)  # neighbouring pitches of the minimum-energy c
 REACH_REL_TOL = 0.03  # reported maximum range against max_range_on_bearing, relative
 EARLY_CUTOFF_FRACTION = 0.95  # a target well short of maximum range cuts thrust before this
 
-# A two-stage solid missile of about 2,000 km range (test fixture, not a scenario).
-TWO_STAGE = MissileModel(
-    name="two-stage",
-    burn_time_s=(50.0, 50.0),
-    propellant_kg=(8000.0, 3600.0),
-    dry_kg=(1200.0, 600.0),
-    isp_s=(245.0, 250.0),
-    payload_kg=700.0,
-    diameter_m=1.25,
-    drag_coefficient=0.3,
-    reentry_beta_kg_m2=5000.0,
-    vertical_rise_s=8.0,
-)
 
 # Launch points, bearings (deg) and ranges (km) of a batch: every quadrant, both hemispheres.
 BATCH_LAT_DEG = (35.0, 10.0, -20.0, 50.0, 0.0)

@@ -16,30 +16,16 @@ from jointshield.flight import (
     ROTATING_WGS84,
     Accuracy,
     Earth,
-    MissileModel,
     fly_free,
     fly_powered,
 )
 from jointshield.flight.flyout import PHASE_BOOST, PHASE_REENTRY, STATUS_IMPACT
 from jointshield.geo import MU_EARTH_M3_S2, SPHERE, ecef_to_geodetic
+from missiles import TWO_STAGE
 from reference_flight import fly_reference
 
 REL_0_1_PERCENT = 1e-3
 IMPACT_TOL_M = 100.0
-
-# A two-stage solid missile of about 2,000 km range (test fixture, not a scenario).
-TWO_STAGE = MissileModel(
-    name="two-stage",
-    burn_time_s=(50.0, 50.0),
-    propellant_kg=(8000.0, 3600.0),
-    dry_kg=(1200.0, 600.0),
-    isp_s=(245.0, 250.0),
-    payload_kg=700.0,
-    diameter_m=1.25,
-    drag_coefficient=0.3,
-    reentry_beta_kg_m2=5000.0,
-    vertical_rise_s=8.0,
-)
 
 
 @pytest.mark.parametrize("speed_kms", [2.0, 3.5, 5.0, 6.5])

@@ -19,7 +19,7 @@ from jointshield.ballistics import (
     max_range_gamma_rad,
 )
 from jointshield.errors import UnknownNameError
-from jointshield.flight import Flyouts, MissileModel, fly_powered
+from jointshield.flight import Flyouts, fly_powered
 from jointshield.geo import MEAN_EARTH_RADIUS_M
 from jointshield.scenario import Scenario, load_scenario, scenario_hash
 from jointshield.trajectory import (
@@ -30,6 +30,7 @@ from jointshield.trajectory import (
     free_flight,
     resolve_place,
 )
+from missiles import TWO_STAGE
 
 SAMPLE_DT_S = 1.0
 G0_MPS2 = 9.81
@@ -72,19 +73,6 @@ CSV_HEADER = [
 EVENT_NAMES = ["launch", "burnout", "apogee", "reentry", "impact"]
 KML_NS = {"kml": "http://www.opengis.net/kml/2.2"}
 
-# A two-stage solid missile of about 2,000 km range (test fixture, not a scenario).
-TWO_STAGE = MissileModel(
-    name="two-stage",
-    burn_time_s=(50.0, 50.0),
-    propellant_kg=(8000.0, 3600.0),
-    dry_kg=(1200.0, 600.0),
-    isp_s=(245.0, 250.0),
-    payload_kg=700.0,
-    diameter_m=1.25,
-    drag_coefficient=0.3,
-    reentry_beta_kg_m2=5000.0,
-    vertical_rise_s=8.0,
-)
 # Launch point whose latitude and longitude differ, so that a swapped order shows.
 LAUNCH_LAT_DEG, LAUNCH_LON_DEG = 35.2, 53.9
 
