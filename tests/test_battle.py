@@ -180,3 +180,23 @@ def test_handover_basket_degrades_the_kill_probability_by_the_rayleigh_law() -> 
     assert np.all(battle.columns["first_launch_s"] == t_launch)
     p_shot = pk * 0.5
     assert _binomial_ok(int(battle.columns["killed"].sum()), trials, 1 - (1 - p_shot) ** 2)
+
+
+def _with_p_detect(sc, p: float):
+    return sc.model_copy(
+        update={"sensors": tuple(s.model_copy(update={"p_detect": p}) for s in sc.sensors)}
+    )
+
+
+def test_missed_detections_delay_fire_control_per_trial() -> None:
+    """Sure detection gives the nominal launch every trial; rare detection delays or denies it."""
+    base = _one_on_one(0.7)
+    sure = fight(_with_p_detect(base, 1.0), arch="national", trials=200, seed=3)
+    launches = sure.columns["first_launch_s"]
+    assert np.all(launches == launches[0, 0])
+    rare = fight(_with_p_detect(base, 0.02), arch="national", trials=200, seed=3)
+    late = rare.columns["first_launch_s"]
+    assert np.all(np.isnan(late) | (late >= launches[0, 0]))
+    assert rare.columns["killed"].mean() < sure.columns["killed"].mean()
+    reasons = set(rare.leak_reasons())
+    assert reasons & {"not-fire-control-quality", "too-late"}

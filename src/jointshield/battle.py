@@ -103,13 +103,22 @@ class Rules:
 
 
 @dataclass(frozen=True)
-class _RemoteTrack:
-    """A fire-control track that reaches a battery over the links, per trial."""
+class _FireControlSource:
+    """A radar whose fire-control track a battery may launch on.
 
+    ``kind`` is ``organic`` (the battery's own radar), ``own`` (another radar of
+    its party) or ``remote`` (another party's, delivered over the links).
+    ``looks_needed`` is the number of post-burnout detections after which the
+    nominal track reaches the battery's fire-control figures (0: never).
+    """
+
+    view: int
+    battery: int
+    kind: Literal["organic", "own", "remote"]
+    fc_s: FloatArray  # (n,) nominal flight time at which the track is good enough
+    looks_needed: NDArray[np.int64]  # (n,)
     sender: str
     receiver: str
-    battery: int
-    fc_s: FloatArray  # (n,) flight time at which the sender holds it
     targets_receiver: NDArray[np.bool_]
 
 
@@ -124,9 +133,7 @@ class BattleContext:
     network: Network
     organic_windows: InterceptWindows
     remote_windows: InterceptWindows | None
-    ready_organic_s: FloatArray  # (n, b)
-    ready_own_remote_s: FloatArray  # (n, b): the battery's own party's other radars
-    remote_tracks: tuple[_RemoteTrack, ...]
+    sources: tuple[_FireControlSource, ...]  # every track a battery may launch on
     blocked_static: NDArray[np.int8]  # (n, b) physics that no trial changes
     sector_owner: NDArray[np.object_]  # (n, b, K) party whose sector holds each candidate point
     target_owner: NDArray[np.object_]  # (n,)
@@ -151,6 +158,17 @@ def _organic_radars(scenario: Scenario, battery: str, owner: str) -> set[str]:
         for s in scenario.sensors
         if s.kind == "radar" and s.site == site and s.owner == owner
     }
+
+
+def _looks_needed(view: RadarView, fc_s: FloatArray) -> NDArray[np.int64]:
+    """How many post-burnout detections the nominal track needs to reach fire control (0: never)."""
+    n = fc_s.shape[0]
+    if view.history is None:
+        return np.zeros(n, dtype=np.int64)
+    looks = view.history.t_s
+    reached = np.isfinite(fc_s)
+    count = np.sum(looks <= np.where(reached, fc_s, -np.inf)[:, None], axis=1)
+    return np.where(reached, count, 0).astype(np.int64)
 
 
 def prepare(
@@ -197,11 +215,10 @@ def prepare(
     n, b = len(geo), len(batteries)
     target_owner = np.array(geo.target_owner, dtype=object)
 
-    ready_org = np.full((n, b), np.nan)
-    ready_own = np.full((n, b), np.nan)
     organic_first = np.full((n, b), np.nan)
     any_look = np.zeros((n, b), dtype=bool)
-    remote: list[_RemoteTrack] = []
+    any_fc = np.zeros((n, b), dtype=bool)
+    sources: list[_FireControlSource] = []
     allowed_views: list[tuple[int, ...]] = []
     basket = np.full(b, np.nan)
     for j, bat in enumerate(batteries):
@@ -219,26 +236,25 @@ def prepare(
                 continue
             allowed_j.append(v)
             fc = view.fire_control_s(*fig)
-            looked = np.isfinite(view.first_look_s)
+            any_look[:, j] |= np.isfinite(view.first_look_s)
+            any_fc[:, j] |= np.isfinite(fc)
             if is_organic:
-                ready_org[:, j] = np.fmin(ready_org[:, j], fc)
                 organic_first[:, j] = np.fmin(organic_first[:, j], view.first_look_s)
-                any_look[:, j] |= looked
-            elif radar.owner == bat.owner or the_arch.fused_picture:
-                # The battery's own party's radar (or, in a fused picture, anyone's with
-                # only the fusion centre's latency, counted as the party's own picture).
-                if radar.owner == bat.owner:
-                    ready_own[:, j] = np.fmin(ready_own[:, j], fc)
-                else:
-                    remote.append(
-                        _RemoteTrack(radar.owner, bat.owner, j, fc, target_owner == bat.owner)
-                    )
-                any_look[:, j] |= looked
-            else:
-                remote.append(
-                    _RemoteTrack(radar.owner, bat.owner, j, fc, target_owner == bat.owner)
+            kind_of: Literal["organic", "own", "remote"] = (
+                "organic" if is_organic else "own" if radar.owner == bat.owner else "remote"
+            )
+            sources.append(
+                _FireControlSource(
+                    view=v,
+                    battery=j,
+                    kind=kind_of,
+                    fc_s=fc,
+                    looks_needed=_looks_needed(view, fc),
+                    sender=radar.owner,
+                    receiver=bat.owner,
+                    targets_receiver=target_owner == bat.owner,
                 )
-                any_look[:, j] |= looked
+            )
         allowed_views.append(tuple(allowed_j))
 
     # Launch on remote: the organic radar must see the threat handover_s before the intercept;
@@ -252,9 +268,6 @@ def prepare(
             windows, feasible=windows.feasible & (windows.t_intercept_s >= lower[..., None])
         )
 
-    any_fc = np.isfinite(ready_org) | np.isfinite(ready_own)
-    for track in remote:
-        any_fc[:, track.battery] |= np.isfinite(track.fc_s)
     blocked = np.zeros((n, b), dtype=np.int8)
     blocked[~any_look] = NO_TRACK
     blocked[(blocked == 0) & ~any_fc] = NOT_FIRE_CONTROL_QUALITY
@@ -287,9 +300,7 @@ def prepare(
         network=network,
         organic_windows=windows,
         remote_windows=remote_windows,
-        ready_organic_s=ready_org,
-        ready_own_remote_s=ready_own,
-        remote_tracks=tuple(remote),
+        sources=tuple(sources),
         blocked_static=blocked,
         sector_owner=owners,
         target_owner=target_owner,
@@ -331,27 +342,46 @@ def run_block(
         ``no_leak`` (T,).
     """
     arch, rules, geo = ctx.architecture, ctx.rules, ctx.geometry
-    n, b = ctx.ready_organic_s.shape
+    n, b = ctx.blocked_static.shape
     T = n_trials
-    net_seed, auth_seed, kill_seed = seed.spawn(3)
+    net_seed, auth_seed, kill_seed, detect_seed = seed.spawn(4)
     net_rng = np.random.default_rng(net_seed)
     launch = geo.launch_time_s
 
-    ready_remote = np.broadcast_to(ctx.ready_own_remote_s, (T, n, b)).copy()
-    for track in ctx.remote_tracks:
-        arrival = ctx.network.deliver(
-            track.sender,
-            track.receiver,
-            launch + track.fc_s,
-            "track",
-            track.targets_receiver,
-            rng=net_rng,
-            n_trials=T,
-        )
-        ready_remote[:, :, track.battery] = np.fmin(
-            ready_remote[:, :, track.battery], arrival - launch
-        )
-    ready_org = np.broadcast_to(ctx.ready_organic_s, (T, n, b))
+    # Missed detections: each look of each radar detects with its p_detect; a track
+    # reaches fire control after as many detections as the nominal track needed.
+    detect_rng = np.random.default_rng(detect_seed)
+    detections: dict[int, NDArray[np.int64]] = {}
+    for v in sorted({src.view for src in ctx.sources}):
+        view = ctx.track_views[v]
+        if view.history is not None:
+            j_looks = view.history.t_s.shape[1]
+            hits = detect_rng.random((T, n, j_looks)) < view.radar.p_detect
+            detections[v] = np.cumsum(hits, axis=-1)
+    ready_org = np.full((T, n, b), np.nan)
+    ready_remote = np.full((T, n, b), np.nan)
+    for src in ctx.sources:
+        fc = _trial_fire_control(ctx, src, detections.get(src.view), T)
+        j = src.battery
+        if src.kind == "organic":
+            ready_org[:, :, j] = np.fmin(ready_org[:, :, j], fc)
+        elif src.kind == "own":
+            ready_remote[:, :, j] = np.fmin(ready_remote[:, :, j], fc)
+        else:
+            # Over the links: the link's state is drawn at the nominal send time, and the
+            # trial's own delay (missed detections) is carried through.
+            arrival = ctx.network.deliver(
+                src.sender,
+                src.receiver,
+                launch + src.fc_s,
+                "track",
+                src.targets_receiver,
+                rng=net_rng,
+                n_trials=T,
+            )
+            ready_remote[:, :, j] = np.fmin(
+                ready_remote[:, :, j], arrival - launch + (fc - src.fc_s)
+            )
 
     # Authorisation: every launch decision takes time; under a dual key, both parties'.
     auth_rng = np.random.default_rng(auth_seed)
@@ -390,6 +420,9 @@ def run_block(
 
     # Why a pair cannot engage: physics first, then the architecture.
     blocked = np.broadcast_to(ctx.blocked_static, (T, n, b)).copy()
+    # In this trial no usable track reached fire control (missed looks, lost messages).
+    no_fc = np.isnan(ready_org) & np.isnan(ready_remote)
+    blocked[(blocked == 0) & no_fc] = NOT_FIRE_CONTROL_QUALITY
     late = (blocked == 0) & np.isnan(best_int)
     blocked[late & undelayed] = NOT_AUTHORISED
     blocked[late & ~undelayed] = TOO_LATE
@@ -427,6 +460,28 @@ def run_block(
         assignment=rules.assignment,
     )
     return _columns(ctx, outcome)
+
+
+def _trial_fire_control(
+    ctx: BattleContext,
+    src: _FireControlSource,
+    cumulative: NDArray[np.int64] | None,
+    n_trials: int,
+) -> FloatArray:
+    """Flight time at which a source's track reaches fire control in each trial, (T, n)."""
+    n = src.fc_s.shape[0]
+    history = ctx.track_views[src.view].history
+    if cumulative is None or history is None:
+        return np.full((n_trials, n), np.nan)
+    needed = src.looks_needed
+    reached = cumulative >= np.where(needed > 0, needed, np.iinfo(np.int64).max)[None, :, None]
+    found = reached.any(axis=-1)
+    idx = np.argmax(reached, axis=-1)
+    times = np.take_along_axis(
+        np.broadcast_to(history.t_s, reached.shape[1:])[None], idx[..., None], -1
+    )
+    out: FloatArray = np.where(found, times[..., 0], np.nan)
+    return out
 
 
 def _handover_pk(ctx: BattleContext, launch_s: FloatArray) -> FloatArray:
