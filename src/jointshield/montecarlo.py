@@ -292,7 +292,7 @@ def _run_in_process(
     progress: ProgressArg,
 ) -> list[Columns]:
     blocks: list[Columns] = []
-    with _progress(progress, len(plan), "trials") as step:
+    with _progress(progress, len(plan), f"blocks of {BLOCK_TRIALS} trials") as step:
         for index, seed_sequence, n_trials in plan:
             blocks.append(_check_block(fn(context, seed_sequence, n_trials), index, n_trials))
             step()
@@ -317,7 +317,7 @@ def _run_on_pool(
             executor.submit(_run_worker_block, seed_sequence, n_trials): (index, n_trials)
             for index, seed_sequence, n_trials in plan
         }
-        with _progress(progress, len(plan), "trials") as step:
+        with _progress(progress, len(plan), f"blocks of {BLOCK_TRIALS} trials") as step:
             for future in as_completed(futures):
                 index, n_trials = futures[future]
                 results[index] = _check_block(future.result(), index, n_trials)
@@ -404,7 +404,7 @@ def _run_on_dask(
             future.key: (index, n_trials)
             for future, (index, _, n_trials) in zip(futures, plan, strict=True)
         }
-        with _progress(progress, len(plan), "trials") as step:
+        with _progress(progress, len(plan), f"blocks of {BLOCK_TRIALS} trials") as step:
             distributed: Any = importlib.import_module("distributed")
             for future in distributed.as_completed(futures, loop=client.loop):
                 index, n_trials = where[future.key]
