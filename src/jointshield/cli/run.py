@@ -233,14 +233,16 @@ def sweep_command(
         table.add_row(
             *(f"{p['point'][k]:g}" for k in names),
             _fmt(p["p_no_leak"]),
-            _fmt(p["leakers"]),
-            _fmt(p["interceptors"]),
+            _fmt(p["leakers"], 2),
+            _fmt(p["interceptors"], 2),
         )
     Console(highlight=False).print(table)
 
 
-def _fmt(est: dict[str, Any]) -> str:
-    return f"{est['value']:.3f} [{est['lo']:.3f}, {est['hi']:.3f}]"
+def _fmt(est: dict[str, Any], digits: int = 3) -> str:
+    if est["value"] is None:
+        return "-"
+    return f"{est['value']:.{digits}f} ({est['lo']:.{digits}f}–{est['hi']:.{digits}f})"
 
 
 @app.command("architectures")
