@@ -171,6 +171,16 @@ def _looks_needed(view: RadarView, fc_s: FloatArray) -> NDArray[np.int64]:
     return np.where(reached, count, 0).astype(np.int64)
 
 
+def scenario_sectors(scenario: Scenario) -> tuple[Sector, ...]:
+    """The scenario's sectors of responsibility, or the default split if it has none."""
+    if not scenario.sectors:
+        return DEFAULT_SECTORS
+    return tuple(
+        Sector(party=s.party, polygon_deg=tuple(s.polygon_deg), name=s.name)
+        for s in scenario.sectors
+    )
+
+
 def prepare(
     scenario: Scenario | str | None = None,
     raid: str | None = None,
@@ -195,7 +205,7 @@ def prepare(
     geometry : RaidGeometry, optional
         A raid already flown (reused across architectures).
     sectors : tuple of Sector, optional
-        Sectors of responsibility (default: the built-in split).
+        Sectors of responsibility (default: the scenario's, else the default split).
 
     Returns
     -------
@@ -275,7 +285,7 @@ def prepare(
 
     # The party whose sector holds each candidate intercept point (sectoral rules, vetoes).
     lat, lon, _ = ecef_to_geodetic(windows.point_ecef_m)
-    owners = sector_owner(sectors or DEFAULT_SECTORS, lat, lon)
+    owners = sector_owner(sectors or scenario_sectors(sc), lat, lon)
     owners = np.where(np.isfinite(lat), owners, "")
 
     per = np.repeat(np.arange(n), geo.count).astype(np.int64)

@@ -52,6 +52,7 @@ _REFERENCES = (
     ("batteries", "owner", "parties", "party"),
     ("batteries", "interceptor", "interceptors", "interceptor"),
     ("assets", "owner", "parties", "party"),
+    ("sectors", "party", "parties", "party"),
 )
 
 # (collection, lower field, upper field)

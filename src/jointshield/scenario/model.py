@@ -520,6 +520,29 @@ class Outage(_Record):
     end_s: NonNegative
 
 
+class SectorArea(_Record):
+    """A sector of responsibility for the sectoral architecture.
+
+    Parameters
+    ----------
+    name : str
+        Name, for reports.
+    party : str
+        The party that must engage whatever is intercepted over the sector.
+    polygon_deg : tuple of (lat_deg, lon_deg)
+        Vertices in order, closed implicitly (at least 3); edges are straight
+        lines in latitude and longitude, which must not cross the date line.
+    description : str
+        Free text.
+
+    """
+
+    name: Name
+    party: Name
+    polygon_deg: tuple[tuple[Latitude, Longitude], ...] = Field(min_length=3)
+    description: str = ""
+
+
 class Link(_Record):
     """A data link between two parties, or a party and the fusion centre.
 
@@ -627,6 +650,7 @@ class Scenario(_Record):
     assets: tuple[Asset, ...] = ()
     raids: tuple[Raid, ...] = ()
     links: tuple[Link, ...] = ()
+    sectors: tuple[SectorArea, ...] = ()
 
     _file: str | None = PrivateAttr(default=None)
     _lines: Mapping[str, int] = PrivateAttr(default_factory=lambda: MappingProxyType({}))

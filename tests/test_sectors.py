@@ -1,0 +1,48 @@
+"""Sectors of responsibility come from the scenario and decide the sectoral architecture."""
+
+from __future__ import annotations
+
+import pytest
+
+from jointshield.battle import fight, scenario_sectors
+from jointshield.errors import ScenarioError
+from jointshield.governance import DEFAULT_SECTORS
+from jointshield.scenario import load_scenario, parse_scenario
+from test_battle import _one_on_one
+
+
+def test_built_in_sectors_are_the_default_split() -> None:
+    """The built-in scenarios carry the default split, vertex for vertex."""
+    for name in ("europe-2011", "europe-2018"):
+        sectors = scenario_sectors(load_scenario(name))
+        assert [(s.party, s.polygon_deg) for s in sectors] == [
+            (s.party, s.polygon_deg) for s in DEFAULT_SECTORS
+        ]
+
+
+def test_sectoral_responsibility_follows_the_scenario_sectors() -> None:
+    """Giving every sector to Russia leaves NATO's battery not responsible under 'sectoral'."""
+    sc = _one_on_one(0.9)
+    russian = tuple(s.model_copy(update={"party": "Russia"}) for s in sc.sectors)
+    as_given = fight(sc, arch="sectoral", trials=100, seed=2)
+    all_russian = fight(
+        sc.model_copy(update={"sectors": russian}), arch="sectoral", trials=100, seed=2
+    )
+    assert as_given.columns["killed"].mean() > 0.9
+    assert not all_russian.columns["killed"].any()
+    assert "not-responsible" in all_russian.leak_reasons()
+
+
+def test_sector_of_an_unknown_party_is_reported_with_line() -> None:
+    """A sector naming no party is an error at its line, with the closest party suggested."""
+    text = """schema: jointshield/scenario-1
+name: s
+title: t
+parties: [{name: NATO}, {name: Russia}]
+sectors:
+  - {name: west, party: NAT0, polygon_deg: [[40, 0], [50, 0], [50, 10]]}
+"""
+    with pytest.raises(ScenarioError) as err:
+        parse_scenario(text, file="s.yaml")
+    assert "s.yaml:6 sectors[0].party" in str(err.value)
+    assert "NATO" in str(err.value)
