@@ -72,6 +72,7 @@ def _counts(scenario: Scenario) -> str:
         (len(scenario.assets), "asset", "assets"),
         (len(scenario.raids), "raid", "raids"),
         (len(scenario.links), "link", "links"),
+        (len(scenario.sectors), "sector", "sectors"),
     ]
     return ", ".join(f"{n} {one if n == 1 else many}" for n, one, many in parts)
 

@@ -40,6 +40,7 @@ _NAMED = (
     "assets",
     "raids",
     "links",
+    "sectors",
 )
 
 # (collection, field, collection the name refers to, what such a name is called)
