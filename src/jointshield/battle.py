@@ -172,7 +172,7 @@ def _looks_needed(view: RadarView, fc_s: FloatArray) -> NDArray[np.int64]:
 
 
 def scenario_sectors(scenario: Scenario) -> tuple[Sector, ...]:
-    """The scenario's sectors of responsibility, or the default split if it has none."""
+    """Return the scenario's sectors of responsibility, or the default split if it has none."""
     if not scenario.sectors:
         return DEFAULT_SECTORS
     return tuple(
