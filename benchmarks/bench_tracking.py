@@ -25,15 +25,13 @@ from __future__ import annotations
 import argparse
 import datetime as dt
 import math
+import sys
 import time
 from collections.abc import Callable
+from pathlib import Path
 from typing import Any
 
 import numpy as np
-from stonesoup.base import Property
-from stonesoup.models.base import GaussianModel
-from stonesoup.models.measurement.base import MeasurementModel
-from stonesoup.models.transition.base import TransitionModel
 from stonesoup.predictor.kalman import ExtendedKalmanPredictor
 from stonesoup.types.angle import Bearing, Elevation
 from stonesoup.types.array import CovarianceMatrix, StateVector
@@ -42,6 +40,8 @@ from stonesoup.types.hypothesis import SingleHypothesis
 from stonesoup.types.state import GaussianState
 from stonesoup.updater.kalman import ExtendedKalmanUpdater
 
+sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "tests"))
+
 from jointshield.flight import fly_free
 from jointshield.tracking import (
     RadarFrame,
@@ -49,68 +49,13 @@ from jointshield.tracking import (
     error_trials,
     initiate,
     measure_h,
-    measure_jacobian,
-    process_noise,
     run_filter,
-    transition,
 )
+from stonesoup_models import BallisticTransition, RadarMeasurement
 
 RADAR = RadarFrame.at(math.radians(38.0), math.radians(45.0), 0.0, 50.0, 1e-3, 1e-3)
 Q_M2_S3 = 1.0
 FIRST_LOOK_S = 100  # seconds after burnout: well inside the coast
-
-
-class BallisticTransition(TransitionModel, GaussianModel):  # type: ignore[misc]
-    q_m2_s3: float = Property(doc="White-acceleration spectral density, m²/s³.")
-    cached: bool = Property(default=False, doc="Integrate once for function and jacobian.")
-
-    @property
-    def ndim_state(self) -> int:
-        return 6
-
-    def _flow(self, state: Any, kwargs: dict[str, Any]) -> tuple[np.ndarray, np.ndarray]:
-        x0 = np.asarray(state.state_vector, float)[:, 0]
-        dt_s = _seconds(kwargs)
-        if not self.cached:
-            return transition(x0, dt_s)
-        # The predictor asks for f(x) and then for its Jacobian at the same x:
-        # the stronger baseline integrates once for both.
-        key = (x0.tobytes(), dt_s)
-        if getattr(self, "_key", None) != key:
-            self._key, self._value = key, transition(x0, dt_s)
-        value: tuple[np.ndarray, np.ndarray] = self._value
-        return value
-
-    def function(self, state: Any, noise: Any = False, **kwargs: Any) -> StateVector:
-        return StateVector(self._flow(state, kwargs)[0])
-
-    def jacobian(self, state: Any, **kwargs: Any) -> np.ndarray:
-        return self._flow(state, kwargs)[1]
-
-    def covar(self, **kwargs: Any) -> CovarianceMatrix:
-        return CovarianceMatrix(process_noise(_seconds(kwargs), self.q_m2_s3))
-
-
-class RadarMeasurement(MeasurementModel, GaussianModel):  # type: ignore[misc]
-    frame: Any = Property(doc="jointshield RadarFrame.")
-
-    @property
-    def ndim_meas(self) -> int:
-        return 3
-
-    def function(self, state: Any, noise: Any = False, **kwargs: Any) -> StateVector:
-        z = measure_h(np.asarray(state.state_vector, float)[:, 0], self.frame)
-        return StateVector([z[0], Bearing(z[1]), Elevation(z[2])])
-
-    def jacobian(self, state: Any, **kwargs: Any) -> np.ndarray:
-        return measure_jacobian(np.asarray(state.state_vector, float)[:, 0], self.frame)
-
-    def covar(self, **kwargs: Any) -> CovarianceMatrix:
-        return CovarianceMatrix(np.diag(self.frame.sigma**2))
-
-
-def _seconds(kwargs: dict[str, Any]) -> float:
-    return float(kwargs["time_interval"].total_seconds())
 
 
 def scenario(

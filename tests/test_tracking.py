@@ -17,10 +17,6 @@ import numpy as np
 import pymap3d
 import pytest
 from scipy import stats
-from stonesoup.base import Property
-from stonesoup.models.base import GaussianModel
-from stonesoup.models.measurement.base import MeasurementModel
-from stonesoup.models.transition.base import TransitionModel
 from stonesoup.predictor.kalman import ExtendedKalmanPredictor
 from stonesoup.types.angle import Bearing, Elevation
 from stonesoup.types.array import CovarianceMatrix, StateVector
@@ -58,6 +54,7 @@ from jointshield.tracking import (
     transition,
     update,
 )
+from stonesoup_models import BallisticTransition, RadarMeasurement
 
 # Tolerances, in the units of their names.
 PREDICT_TOL_M = 1.0  # q = 0 prediction against the flight engine over 300 s
@@ -323,55 +320,6 @@ def test_update_passes_missed_rows_through(truth: np.ndarray) -> None:
 # --------------------------------------------------------------------------- Stone Soup
 
 
-class _BallisticTransition(TransitionModel, GaussianModel):  # type: ignore[misc]
-    """Stone Soup transition model that integrates jointshield's ballistic dynamics."""
-
-    q_m2_s3: float = Property(doc="White-acceleration spectral density, m²/s³.")
-
-    @property
-    def ndim_state(self) -> int:
-        return 6
-
-    def function(self, state: Any, noise: Any = False, **kwargs: Any) -> StateVector:
-        x, _ = transition(np.asarray(state.state_vector, float)[:, 0], _seconds(kwargs))
-        return StateVector(x)
-
-    def jacobian(self, state: Any, **kwargs: Any) -> np.ndarray:
-        return transition(np.asarray(state.state_vector, float)[:, 0], _seconds(kwargs))[1]
-
-    def covar(self, **kwargs: Any) -> CovarianceMatrix:
-        return CovarianceMatrix(process_noise(_seconds(kwargs), self.q_m2_s3))
-
-
-class _RadarMeasurement(MeasurementModel, GaussianModel):  # type: ignore[misc]
-    """Stone Soup measurement model wrapping jointshield's h(x), H and R.
-
-    The azimuth comes back as a Stone Soup ``Bearing`` and the elevation as an
-    ``Elevation``: that is how Stone Soup's own radar models make the updater
-    wrap the angle innovations (``Bearing`` subtraction wraps to [-π, π)).
-    """
-
-    frame: Any = Property(doc="jointshield RadarFrame.")
-
-    @property
-    def ndim_meas(self) -> int:
-        return 3
-
-    def function(self, state: Any, noise: Any = False, **kwargs: Any) -> StateVector:
-        z = measure_h(np.asarray(state.state_vector, float)[:, 0], self.frame)
-        return StateVector([z[0], Bearing(z[1]), Elevation(z[2])])
-
-    def jacobian(self, state: Any, **kwargs: Any) -> np.ndarray:
-        return measure_jacobian(np.asarray(state.state_vector, float)[:, 0], self.frame)
-
-    def covar(self, **kwargs: Any) -> CovarianceMatrix:
-        return CovarianceMatrix(np.diag(self.frame.sigma**2))
-
-
-def _seconds(kwargs: dict[str, Any]) -> float:
-    return float(kwargs["time_interval"].total_seconds())
-
-
 def _stone_soup_track(
     t_s: np.ndarray, z: np.ndarray, detected: np.ndarray, joseph: bool
 ) -> tuple[np.ndarray, np.ndarray]:
@@ -379,8 +327,8 @@ def _stone_soup_track(
 
     The first look detects; NaN look times pad the end and are skipped.
     """
-    predictor = ExtendedKalmanPredictor(_BallisticTransition(q_m2_s3=Q_M2_S3))
-    model = _RadarMeasurement(ndim_state=6, mapping=(0, 1, 2), frame=RADAR)
+    predictor = ExtendedKalmanPredictor(BallisticTransition(q_m2_s3=Q_M2_S3))
+    model = RadarMeasurement(ndim_state=6, mapping=(0, 1, 2), frame=RADAR)
     updater = ExtendedKalmanUpdater(model, use_joseph_cov=joseph)
     epoch = dt.datetime(2011, 6, 1)
     x0, p0 = initiate(z[0], RADAR)
