@@ -216,7 +216,38 @@ def run(
         Summary with confidence intervals, provenance and written files.
     """
     _check_counts(trials, seed, workers, dask_address)
-    sc = _scenario(scenario)
+    return _run(
+        _scenario(scenario),
+        arch,
+        trials=trials,
+        seed=seed,
+        params=params,
+        rules=rules,
+        raid=raid,
+        out=out,
+        workers=workers,
+        dask_address=dask_address,
+        progress=progress,
+        geometry=geometry,
+    )
+
+
+def _run(
+    sc: Scenario,
+    arch: str,
+    *,
+    trials: int,
+    seed: int,
+    params: dict[str, Any] | None,
+    rules: Rules | None,
+    raid: str | None,
+    out: str | Path | None,
+    workers: int,
+    dask_address: str | None,
+    progress: bool | Callable[[int, int], None],
+    geometry: RaidGeometry | None,
+) -> RunResult:
+    """Do :func:`run`'s work once its inputs are checked (a comparison checks them once)."""
     the_arch = architecture(arch, **(params or {}))
     ctx = prepare(sc, raid, arch=the_arch, rules=rules, geometry=geometry)
     columns = run_blocks(
@@ -277,7 +308,7 @@ def compare(
         architecture(unknown[0])  # raises with the list of valid names
     geo = raid_geometry(sc, raid)
     results = tuple(
-        run(
+        _run(
             sc,
             a,
             trials=trials,
