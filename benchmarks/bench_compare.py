@@ -14,9 +14,9 @@ import argparse
 import resource
 import time
 
-from jointshield.governance import ARCHITECTURES
-from jointshield.raid import raid_geometry
-from jointshield.runs import compare
+from jointshield.analysis.runs import compare
+from jointshield.architectures.presets import ARCHITECTURES
+from jointshield.flight.raid import raid_geometry
 
 
 def main() -> None:

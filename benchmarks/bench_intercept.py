@@ -24,14 +24,11 @@ import time
 
 import numpy as np
 
+from jointshield.engagement.windows import BatteryGeometry, intercept_windows
 from jointshield.flight import ROTATING_WGS84, Flyouts, MissileModel, fly_powered
-from jointshield.interceptor import (
-    BatteryGeometry,
-    InterceptorKinematics,
-    batteries_from_scenario,
-    intercept_windows,
-)
+from jointshield.flight.reach import InterceptorKinematics
 from jointshield.scenario import load_scenario
+from jointshield.theatre.compile import batteries_from_scenario
 
 # Illustrative extra batteries: (name, owner, lat_deg, lon_deg, interceptor type).
 EXTRA_BATTERIES = (

@@ -23,7 +23,8 @@ import numpy as np
 from jointshield.flight import Flyouts, MissileModel
 from jointshield.flight.aim import aim
 from jointshield.scenario import Scenario, load_scenario
-from jointshield.sensors import radar_looks, radars_from_scenario
+from jointshield.sensing.radar import radar_looks
+from jointshield.theatre.compile import radars_from_scenario
 
 EARTH_RADIUS_M = 6371e3
 

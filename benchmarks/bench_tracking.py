@@ -43,7 +43,7 @@ from stonesoup.updater.kalman import ExtendedKalmanUpdater
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "tests"))
 
 from jointshield.flight import fly_free
-from jointshield.tracking import (
+from jointshield.sensing.tracking import (
     RadarFrame,
     covariance_history,
     error_trials,

@@ -12,9 +12,9 @@ from __future__ import annotations
 import numpy as np
 from scipy.integrate import solve_ivp
 
-from jointshield.atmosphere import density_kgm3
 from jointshield.flight import Earth, MissileModel
-from jointshield.geo import ecef_to_geodetic, geodetic_to_ecef
+from jointshield.physics.atmosphere import density_kgm3
+from jointshield.physics.geo import ecef_to_geodetic, geodetic_to_ecef
 
 
 def _accel(t: float, r: np.ndarray, v: np.ndarray, earth: Earth) -> np.ndarray:

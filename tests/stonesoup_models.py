@@ -18,7 +18,7 @@ from stonesoup.models.transition.base import TransitionModel
 from stonesoup.types.angle import Bearing, Elevation
 from stonesoup.types.array import CovarianceMatrix, StateVector
 
-from jointshield.tracking import measure_h, measure_jacobian, process_noise, transition
+from jointshield.sensing.tracking import measure_h, measure_jacobian, process_noise, transition
 
 
 def _seconds(kwargs: dict[str, Any]) -> float:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from jointshield.atmosphere import (
+from jointshield.physics.atmosphere import (
     ATMOSPHERE_BOTTOM_M,
     ATMOSPHERE_TOP_M,
     AtmosphereTable,

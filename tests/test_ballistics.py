@@ -13,8 +13,7 @@ from hypothesis import strategies as st
 from numpy.typing import NDArray
 from scipy.integrate import solve_ivp
 
-from jointshield.ballistics import (
-    MU_EARTH_M3_S2,
+from jointshield.physics.ballistics import (
     apogee_radius_m,
     free_flight_range_angle_rad,
     free_flight_time_s,
@@ -28,6 +27,7 @@ from jointshield.ballistics import (
     stumpff_c2_c3,
     time_to_radius_s,
 )
+from jointshield.physics.geo import MU_EARTH_M3_S2
 
 MU = MU_EARTH_M3_S2
 R_BURNOUT_M = 6_478_000.0  # about 100 km above the Earth's surface

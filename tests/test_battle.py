@@ -5,10 +5,13 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from jointshield.battle import Rules, fight, prepare, run_block
-from jointshield.engagement import NOT_AUTHORISED, REASONS, Doctrine
-from jointshield.governance import architecture
-from jointshield.montecarlo import run_blocks
+from jointshield.architectures.presets import architecture
+from jointshield.battle.context import Rules, prepare
+from jointshield.battle.fight import fight
+from jointshield.battle.trial import run_block
+from jointshield.engagement.fire import Doctrine
+from jointshield.engagement.reasons import NOT_AUTHORISED, REASONS
+from jointshield.montecarlo.blocks import run_blocks
 from jointshield.scenario import load_scenario
 
 N_SIGMA = 5.0
@@ -141,8 +144,8 @@ def test_first_intercepts_lie_inside_the_firing_batterys_altitude_limits() -> No
 
 def test_handover_basket_degrades_the_kill_probability_by_the_rayleigh_law() -> None:
     """With a hand-over basket d and track error σ at launch, pk becomes pk·(1 - exp(-d²/2σ²))."""
-    from jointshield.picture import sensor_picture
-    from jointshield.raid import raid_geometry
+    from jointshield.flight.raid import raid_geometry
+    from jointshield.sensing.picture import sensor_picture
 
     pk, trials = 0.8, 4000
     base = _one_on_one(pk)

@@ -14,13 +14,13 @@ import numpy as np
 import pytest
 
 import jointshield
-from jointshield.ballistics import (
+from jointshield.cli import main
+from jointshield.physics.ballistics import (
     free_flight_range_angle_rad,
     max_range_angle_rad,
     max_range_gamma_rad,
 )
-from jointshield.cli import main
-from jointshield.geo import MEAN_EARTH_RADIUS_M
+from jointshield.physics.geo import MEAN_EARTH_RADIUS_M
 from jointshield.scenario import load_scenario
 
 SUMMARY_KEYS = (

@@ -8,10 +8,11 @@ from pathlib import Path
 import pytest
 
 import jointshield
+from jointshield.analysis.runs import sweep
+from jointshield.architectures.presets import ARCHITECTURES, PARAMETERS
 from jointshield.cli import main
-from jointshield.governance import ARCHITECTURES, PARAMETERS
-from jointshield.montecarlo import BLOCK_TRIALS, read_parquet
-from jointshield.runs import sweep
+from jointshield.montecarlo.blocks import BLOCK_TRIALS
+from jointshield.montecarlo.store import read_parquet
 from jointshield.scenario import DEFAULT_SCENARIO, load_scenario, scenario_hash
 
 SCENARIO = "europe-2018"

@@ -13,8 +13,16 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from numpy.typing import NDArray
 
-from jointshield.engagement import (
+from jointshield.engagement.fire import (
     AUTO_OPTIMAL_MAX_PAIRS,
+    AssignmentMethod,
+    Doctrine,
+    Opportunities,
+    Outcome,
+    assign,
+    engage,
+)
+from jointshield.engagement.reasons import (
     ENGAGED,
     MISSED,
     NO_ROUNDS,
@@ -23,12 +31,6 @@ from jointshield.engagement import (
     REASON_PRIORITY,
     REASONS,
     TOO_LATE,
-    AssignmentMethod,
-    Doctrine,
-    Opportunities,
-    Outcome,
-    assign,
-    engage,
 )
 from jointshield.errors import JointshieldError
 

@@ -5,11 +5,6 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from jointshield.ballistics import (
-    apogee_radius_m,
-    free_flight_range_angle_rad,
-    free_flight_time_s,
-)
 from jointshield.flight import (
     FIXED_SPHERE,
     FIXED_WGS84,
@@ -20,7 +15,12 @@ from jointshield.flight import (
     fly_powered,
 )
 from jointshield.flight.flyout import PHASE_BOOST, PHASE_REENTRY, STATUS_IMPACT
-from jointshield.geo import MU_EARTH_M3_S2, SPHERE, ecef_to_geodetic
+from jointshield.physics.ballistics import (
+    apogee_radius_m,
+    free_flight_range_angle_rad,
+    free_flight_time_s,
+)
+from jointshield.physics.geo import MU_EARTH_M3_S2, SPHERE, ecef_to_geodetic
 from missiles import TWO_STAGE
 from reference_flight import fly_reference
 

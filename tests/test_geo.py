@@ -12,8 +12,8 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from numpy.typing import ArrayLike, NDArray
 
-from jointshield import geo
 from jointshield.errors import JointshieldError
+from jointshield.physics import geo
 
 # Tolerances, in named units.
 TOL_NM = 1e-9  # m

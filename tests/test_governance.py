@@ -12,28 +12,28 @@ from hypothesis import assume, given, settings
 from hypothesis import strategies as st
 from scipy.stats import lognorm
 
-from jointshield.engagement import NOT_AUTHORISED, NOT_RESPONSIBLE, VETOED
-from jointshield.errors import JointshieldError, UnknownNameError
-from jointshield.governance import (
+from jointshield.architectures.presets import (
     ARCHITECTURES,
-    DEFAULT_SECTORS,
     PARAMETERS,
     TRACK_USES,
     Architecture,
-    Sector,
     architecture,
+    parse_set,
+)
+from jointshield.architectures.rules import (
     consent_needed,
     deciders,
     draw_authorisation,
     draw_veto,
     may_use_track,
     network_for,
-    parse_set,
     refusal,
     responsible,
-    sector_owner,
 )
-from jointshield.network import LinkModel, Network
+from jointshield.architectures.sectors import DEFAULT_SECTORS, Sector, sector_owner
+from jointshield.engagement.reasons import NOT_AUTHORISED, NOT_RESPONSIBLE, VETOED
+from jointshield.errors import JointshieldError, UnknownNameError
+from jointshield.sensing.network import LinkModel, Network
 
 PARTIES = ("NATO", "Russia")
 
@@ -417,10 +417,20 @@ def test_the_module_examples_run() -> None:
     """The examples in the module's docstrings run and print what they say."""
     import doctest
 
-    import jointshield.governance
+    import jointshield.architectures.presets
+    import jointshield.architectures.rules
+    import jointshield.architectures.sectors
 
-    result = doctest.testmod(jointshield.governance)
-    assert result.attempted > 0 and result.failed == 0
+    attempted = 0
+    for module in (
+        jointshield.architectures.presets,
+        jointshield.architectures.rules,
+        jointshield.architectures.sectors,
+    ):
+        result = doctest.testmod(module)
+        attempted += result.attempted
+        assert result.failed == 0
+    assert attempted > 0
 
 
 def _convex_polygon(

@@ -11,25 +11,24 @@ from geographiclib.geodesic import Geodesic
 from scipy.interpolate import CubicHermiteSpline
 from scipy.optimize import brentq
 
-from jointshield.errors import JointshieldError
-from jointshield.flight import FIXED_WGS84, fly_powered
-from jointshield.flight.flyout import PHASE_BOOST
-from jointshield.geo import WGS84
-from jointshield.interceptor import (
+from jointshield.engagement.windows import (
     REASON_ALTITUDE,
     REASON_FEASIBLE,
     REASON_OUT_OF_RANGE,
     REASON_UNREACHABLE,
-    TUNING_PITCH_END_RAD,
     BatteryGeometry,
-    InterceptorKinematics,
     InterceptWindows,
-    batteries_from_scenario,
     intercept_windows,
 )
-from jointshield.raid import RaidGeometry, raid_geometry
+from jointshield.errors import JointshieldError
+from jointshield.flight import FIXED_WGS84, fly_powered
+from jointshield.flight.flyout import PHASE_BOOST
+from jointshield.flight.raid import RaidGeometry, raid_geometry
+from jointshield.flight.reach import TUNING_PITCH_END_RAD, InterceptorKinematics
+from jointshield.physics.geo import WGS84
 from jointshield.scenario import builtin_names, load_scenario
 from jointshield.scenario.model import Interceptor
+from jointshield.theatre.compile import batteries_from_scenario
 
 A_M = WGS84.a_m
 

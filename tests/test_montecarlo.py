@@ -14,21 +14,10 @@ from numpy.typing import NDArray
 from scipy import stats
 
 from jointshield.errors import JointshieldError
-from jointshield.montecarlo import (
-    BLOCK_TRIALS,
-    Estimate,
-    SweepPoint,
-    block_plan,
-    grid_points,
-    mean_interval,
-    parse_grid,
-    read_parquet,
-    run_blocks,
-    run_sweep,
-    wilson_interval,
-    write_json_atomic,
-    write_parquet,
-)
+from jointshield.montecarlo.blocks import BLOCK_TRIALS, block_plan, run_blocks
+from jointshield.montecarlo.stats import Estimate, mean_interval, wilson_interval
+from jointshield.montecarlo.store import read_parquet, write_json_atomic, write_parquet
+from jointshield.montecarlo.sweep import SweepPoint, grid_points, parse_grid, run_sweep
 
 CONTEXT = {"p": 0.7, "threats": 3, "sigma_m": 50.0}
 TRIALS = 2 * BLOCK_TRIALS + 234  # not a multiple of the block size: the last block is short

@@ -12,17 +12,19 @@ from hypothesis import strategies as st
 from numpy.typing import NDArray
 
 from jointshield.errors import JointshieldError
-from jointshield.network import (
+from jointshield.sensing.fusion import (
+    covariance_intersection,
+    fuse_delayed,
+    fuse_many,
+    information_fusion,
+)
+from jointshield.sensing.network import (
     FUSION_CENTRE,
     SHARING_POLICIES,
     LinkModel,
     Network,
     Outage,
     allows,
-    covariance_intersection,
-    fuse_delayed,
-    fuse_many,
-    information_fusion,
 )
 
 FloatArray = NDArray[np.float64]
@@ -591,7 +593,12 @@ def test_module_examples_run() -> None:
     """The examples in the network module's docstrings run and print what they say."""
     import doctest
 
-    import jointshield.network
+    import jointshield.sensing.fusion
+    import jointshield.sensing.network
 
-    result = doctest.testmod(jointshield.network, verbose=False)
-    assert result.attempted > 0 and result.failed == 0
+    attempted = 0
+    for module in (jointshield.sensing.network, jointshield.sensing.fusion):
+        result = doctest.testmod(module, verbose=False)
+        attempted += result.attempted
+        assert result.failed == 0
+    assert attempted > 0

@@ -5,8 +5,8 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from jointshield.battle import fight
-from jointshield.raid import raid_geometry
+from jointshield.battle.fight import fight
+from jointshield.flight.raid import raid_geometry
 
 TRIALS = 400
 TOL = 0.05

@@ -12,14 +12,16 @@ import numpy as np
 import pytest
 
 import jointshield
-import jointshield.battle
-import jointshield.runs
-from jointshield.engagement import REASONS
+import jointshield.analysis.runs
+import jointshield.battle.context
+from jointshield.analysis.runs import Comparison, RunResult, Summary, compare, run, sweep
+from jointshield.architectures.presets import ARCHITECTURES, PARAMETERS
+from jointshield.engagement.reasons import REASONS
 from jointshield.errors import JointshieldError, UnknownNameError
-from jointshield.governance import ARCHITECTURES, PARAMETERS
-from jointshield.montecarlo import BLOCK_TRIALS, Estimate, read_parquet, wilson_interval
-from jointshield.raid import raid_geometry
-from jointshield.runs import Comparison, RunResult, Summary, compare, run, sweep
+from jointshield.flight.raid import raid_geometry
+from jointshield.montecarlo.blocks import BLOCK_TRIALS
+from jointshield.montecarlo.stats import Estimate, wilson_interval
+from jointshield.montecarlo.store import read_parquet
 from jointshield.scenario import load_scenario, scenario_hash
 
 SCENARIO = "europe-2018"
@@ -212,8 +214,8 @@ def test_trials_below_one_are_refused() -> None:
 
 def test_compare_flies_the_raid_once_and_writes_comparison_json(monkeypatch, tmp_path) -> None:
     """A comparison flies the raid once for all its architectures and writes comparison.json."""
-    in_runs = _spy(monkeypatch, jointshield.runs, "raid_geometry")
-    in_battle = _spy(monkeypatch, jointshield.battle, "raid_geometry")
+    in_runs = _spy(monkeypatch, jointshield.analysis.runs, "raid_geometry")
+    in_battle = _spy(monkeypatch, jointshield.battle.context, "raid_geometry")
     names = ("national", "joint")
     comparison = compare(SCENARIO, names, trials=100, seed=SEED, out=tmp_path, progress=False)
     assert len(in_runs) == 1
@@ -232,7 +234,7 @@ def test_compare_flies_the_raid_once_and_writes_comparison_json(monkeypatch, tmp
 
 def test_compare_unknown_architecture_lists_the_valid_names(monkeypatch) -> None:
     """An unknown architecture is refused, before any flying, with the list of valid names."""
-    flown = _spy(monkeypatch, jointshield.runs, "raid_geometry")
+    flown = _spy(monkeypatch, jointshield.analysis.runs, "raid_geometry")
     with pytest.raises(UnknownNameError) as info:
         compare(SCENARIO, ("national", "sideways"), trials=100, progress=False)
     assert isinstance(info.value, JointshieldError)
@@ -319,7 +321,7 @@ def test_sweep_rerun_reads_back_instead_of_recomputing(veto_sweep, monkeypatch) 
     """A rerun of a finished sweep runs no trial and returns the same points."""
     records, out = veto_sweep
     mtimes = {p: p.stat().st_mtime_ns for p in out.rglob("*") if p.is_file()}
-    blocks = _spy(monkeypatch, jointshield.runs, "run_blocks")
+    blocks = _spy(monkeypatch, jointshield.analysis.runs, "run_blocks")
     again = sweep(SCENARIO, "joint", [VETO_GRID], out, trials=TRIALS, seed=SEED, progress=False)
     assert blocks == []
     assert again == records
@@ -362,7 +364,7 @@ def test_interrupted_sweep_keeps_finished_points_and_resumes(
     """Ctrl-C in the second point keeps the first point's files whole, no temporary file, and a
     rerun finishes with the numbers of an uninterrupted sweep."""
     records, _ = veto_sweep
-    real = jointshield.runs.run_blocks
+    real = jointshield.analysis.runs.run_blocks
     calls: list[int] = []
 
     def interrupt_second(*args: Any, **kwargs: Any) -> Any:
@@ -371,7 +373,7 @@ def test_interrupted_sweep_keeps_finished_points_and_resumes(
             raise KeyboardInterrupt
         return real(*args, **kwargs)
 
-    monkeypatch.setattr(jointshield.runs, "run_blocks", interrupt_second)
+    monkeypatch.setattr(jointshield.analysis.runs, "run_blocks", interrupt_second)
     out = tmp_path / "sweep"
     with pytest.raises(KeyboardInterrupt):
         sweep(SCENARIO, "joint", [VETO_GRID], out, trials=TRIALS, seed=SEED, progress=False)
@@ -386,8 +388,8 @@ def test_interrupted_sweep_keeps_finished_points_and_resumes(
     assert not (points / f"{second}.parquet").exists()
     assert _hidden_files(out) == []
 
-    monkeypatch.setattr(jointshield.runs, "run_blocks", real)
-    blocks = _spy(monkeypatch, jointshield.runs, "run_blocks")
+    monkeypatch.setattr(jointshield.analysis.runs, "run_blocks", real)
+    blocks = _spy(monkeypatch, jointshield.analysis.runs, "run_blocks")
     again = sweep(SCENARIO, "joint", [VETO_GRID], out, trials=TRIALS, seed=SEED, progress=False)
     assert len(blocks) == 1  # only the point that was interrupted
     assert again == records

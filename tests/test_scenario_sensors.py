@@ -6,7 +6,7 @@ import pytest
 
 from jointshield.errors import ScenarioError
 from jointshield.scenario import parse_scenario
-from jointshield.sensors import radars_from_scenario, space_ir_from_scenario
+from jointshield.theatre.compile import radars_from_scenario, space_ir_from_scenario
 
 HEAD = """schema: jointshield/scenario-1
 name: s

@@ -4,9 +4,10 @@ from __future__ import annotations
 
 import pytest
 
-from jointshield.battle import fight, scenario_sectors
+from jointshield.architectures.sectors import DEFAULT_SECTORS
+from jointshield.battle.context import scenario_sectors
+from jointshield.battle.fight import fight
 from jointshield.errors import ScenarioError
-from jointshield.governance import DEFAULT_SECTORS
 from jointshield.scenario import load_scenario, parse_scenario
 from test_battle import _one_on_one
 

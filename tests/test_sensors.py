@@ -12,24 +12,17 @@ from hypothesis import assume, given, settings
 from hypothesis import strategies as st
 from scipy.interpolate import CubicHermiteSpline
 
-import jointshield.sensors as sensors_module
+import jointshield.sensing.radar as sensors_module
 from jointshield.errors import JointshieldError
 from jointshield.flight import Flyouts, MissileModel, fly_powered
 from jointshield.flight.aim import aim
 from jointshield.flight.flyout import PHASE_BOOST
-from jointshield.geo import WGS84, aer_to_ecef, ecef_to_geodetic, geodetic_to_ecef
+from jointshield.physics.geo import WGS84, aer_to_ecef, ecef_to_geodetic, geodetic_to_ecef
 from jointshield.scenario import Scenario, load_scenario
 from jointshield.scenario.model import Sensor
-from jointshield.sensors import (
-    EFFECTIVE_EARTH_FACTOR,
-    Radar,
-    SpaceIR,
-    measure,
-    radar_looks,
-    radars_from_scenario,
-    space_ir_cues,
-    space_ir_from_scenario,
-)
+from jointshield.sensing.radar import EFFECTIVE_EARTH_FACTOR, Radar, measure, radar_looks
+from jointshield.sensing.space_ir import SpaceIR, space_ir_cues
+from jointshield.theatre.compile import radars_from_scenario, space_ir_from_scenario
 
 A_M = WGS84.a_m
 K = EFFECTIVE_EARTH_FACTOR

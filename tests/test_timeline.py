@@ -7,13 +7,13 @@ import json
 import numpy as np
 import pytest
 
+from jointshield.analysis.timeline import MILESTONES, timeline
 from jointshield.cli import main
 from jointshield.flight import MissileModel
 from jointshield.flight.aim import aim
-from jointshield.raid import raid_geometry
+from jointshield.flight.raid import raid_geometry
 from jointshield.scenario import Outage, load_scenario
-from jointshield.sensors import Radar
-from jointshield.timeline import MILESTONES, timeline
+from jointshield.sensing.radar import Radar
 
 TIME_TOL_S = 1e-6
 

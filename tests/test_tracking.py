@@ -25,11 +25,11 @@ from stonesoup.types.hypothesis import SingleHypothesis
 from stonesoup.types.state import GaussianState
 from stonesoup.updater.kalman import ExtendedKalmanUpdater
 
-from jointshield.ballistics import kepler_propagate
 from jointshield.errors import JointshieldError
 from jointshield.flight import ROTATING_WGS84, Accuracy, fly_free
 from jointshield.flight.flyout import PHASE_COAST
-from jointshield.geo import (
+from jointshield.physics.ballistics import kepler_propagate
+from jointshield.physics.geo import (
     aer_to_ecef,
     ecef_to_eci,
     eci_to_ecef,
@@ -37,7 +37,7 @@ from jointshield.geo import (
     velocity_ecef_to_eci,
     velocity_eci_to_ecef,
 )
-from jointshield.tracking import (
+from jointshield.sensing.tracking import (
     RadarFrame,
     TrackHistory,
     ballistic_derivative,

@@ -13,23 +13,18 @@ import pytest
 from geographiclib.geodesic import Geodesic
 
 import jointshield
-from jointshield.ballistics import (
+from jointshield.analysis.flyouts import FlyoutResult, fly_raid, flyout, free_flight
+from jointshield.errors import UnknownNameError
+from jointshield.flight import Flyouts, fly_powered
+from jointshield.physics.ballistics import (
     free_flight_range_angle_rad,
     max_range_angle_rad,
     max_range_gamma_rad,
 )
-from jointshield.errors import UnknownNameError
-from jointshield.flight import Flyouts, fly_powered
-from jointshield.geo import MEAN_EARTH_RADIUS_M
+from jointshield.physics.geo import MEAN_EARTH_RADIUS_M
+from jointshield.report.export import Trajectory
 from jointshield.scenario import Scenario, load_scenario, scenario_hash
-from jointshield.trajectory import (
-    FlyoutResult,
-    Trajectory,
-    fly_raid,
-    flyout,
-    free_flight,
-    resolve_place,
-)
+from jointshield.scenario.places import resolve_place
 from missiles import TWO_STAGE
 
 SAMPLE_DT_S = 1.0

@@ -12,12 +12,9 @@ from __future__ import annotations
 
 from importlib.metadata import PackageNotFoundError, version
 
-from jointshield.errors import (
-    JointshieldError,
-    OutOfReachError,
-    ScenarioError,
-    UnknownNameError,
-)
+from jointshield.analysis.flyouts import FlyoutResult, RaidFlyouts, fly_raid, flyout, free_flight
+from jointshield.errors import JointshieldError, OutOfReachError, ScenarioError, UnknownNameError
+from jointshield.report.export import Trajectory
 from jointshield.scenario import (
     DEFAULT_SCENARIO,
     Scenario,
@@ -26,14 +23,6 @@ from jointshield.scenario import (
     load_scenario,
     scenario_hash,
     scenario_sources,
-)
-from jointshield.trajectory import (
-    FlyoutResult,
-    RaidFlyouts,
-    Trajectory,
-    fly_raid,
-    flyout,
-    free_flight,
 )
 
 try:

@@ -22,9 +22,9 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
+from jointshield.analysis.flyouts import FlyoutResult, RaidFlyouts, fly_raid, flyout, free_flight
 from jointshield.cli import app
 from jointshield.errors import JointshieldError
-from jointshield.trajectory import FlyoutResult, RaidFlyouts, fly_raid, flyout, free_flight
 
 _FIELDS = (
     ("range_km", "range", "km", "{:,.1f}"),

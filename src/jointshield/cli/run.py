@@ -15,10 +15,18 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
+from jointshield.analysis.runs import (
+    DEFAULT_TRIALS,
+    Comparison,
+    RunResult,
+    Summary,
+    compare,
+    run,
+    sweep,
+)
 from jointshield.cli import app
 from jointshield.errors import JointshieldError
-from jointshield.montecarlo import Estimate
-from jointshield.runs import DEFAULT_TRIALS, Comparison, RunResult, Summary, compare, run, sweep
+from jointshield.montecarlo.stats import Estimate
 
 ScenarioArg = Annotated[
     str | None, typer.Argument(help="Built-in scenario name or YAML file (default: europe-2011).")
@@ -46,7 +54,7 @@ RaidOpt = Annotated[str | None, typer.Option("--raid", help="Raid (default: the 
 
 
 def _params(items: list[str] | None) -> dict[str, Any]:
-    from jointshield.governance import parse_set
+    from jointshield.architectures.presets import parse_set
 
     return dict(parse_set(items or []))
 
@@ -154,7 +162,7 @@ def compare_command(
     as_json: JsonOpt = False,
 ) -> None:
     """Run the architectures side by side on the same raid and seed."""
-    from jointshield.governance import ARCHITECTURES
+    from jointshield.architectures.presets import ARCHITECTURES
 
     names = tuple(a.strip() for a in architectures.split(",")) if architectures else ARCHITECTURES
     if not all(names):
@@ -252,7 +260,7 @@ def architectures_command(
     """List the five architectures, their settings, and every parameter --set can change."""
     from dataclasses import asdict
 
-    from jointshield.governance import ARCHITECTURES, PARAMETERS, architecture
+    from jointshield.architectures.presets import ARCHITECTURES, PARAMETERS, architecture
 
     presets = {name: asdict(architecture(name)) for name in ARCHITECTURES}
     if as_json:

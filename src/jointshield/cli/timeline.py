@@ -14,8 +14,8 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
+from jointshield.analysis.timeline import MILESTONES, Milestone, PartyTimeline, Timeline, timeline
 from jointshield.cli import app
-from jointshield.timeline import MILESTONES, Milestone, PartyTimeline, Timeline, timeline
 
 _LABELS = {
     "detection": "first detection",

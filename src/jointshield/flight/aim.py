@@ -27,12 +27,12 @@ from typing import Literal
 import numpy as np
 from numpy.typing import ArrayLike
 
+from jointshield.arrays import FloatArray
 from jointshield.errors import JointshieldError, OutOfReachError
 from jointshield.flight.earth import FIXED_WGS84, ROTATING_WGS84, Earth
 from jointshield.flight.flyout import STATUS_IMPACT, Flyouts, fly_powered
-from jointshield.flight.integrate import FloatArray
 from jointshield.flight.missile import MissileModel
-from jointshield.geo import MEAN_EARTH_RADIUS_M, geodesic_inverse
+from jointshield.physics.geo import MEAN_EARTH_RADIUS_M, geodesic_inverse
 
 AimMode = Literal["min-energy", "lofted", "depressed", "apogee"]
 AIM_MODES: tuple[str, ...] = ("min-energy", "lofted", "depressed", "apogee")

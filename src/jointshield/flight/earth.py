@@ -14,7 +14,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, replace
 
-from jointshield.geo import (
+from jointshield.physics.geo import (
     J2_EARTH,
     MU_EARTH_M3_S2,
     OMEGA_EARTH_RAD_S,

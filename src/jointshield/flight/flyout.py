@@ -37,13 +37,14 @@ from typing import Any
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
 
-from jointshield.atmosphere import ATMOSPHERE_TOP_M, AtmosphereTable
-from jointshield.ballistics import kepler_propagate
+from jointshield.arrays import FloatArray, IntArray
 from jointshield.errors import JointshieldError
 from jointshield.flight.earth import ROTATING_WGS84, Earth
-from jointshield.flight.integrate import Dense, FloatArray, IntArray, Params, propagate
+from jointshield.flight.integrate import Dense, Params, propagate
 from jointshield.flight.missile import MissileModel
-from jointshield.geo import (
+from jointshield.physics.atmosphere import ATMOSPHERE_TOP_M, AtmosphereTable
+from jointshield.physics.ballistics import kepler_propagate
+from jointshield.physics.geo import (
     ecef_to_geodetic,
     eci_to_ecef,
     enu_basis,

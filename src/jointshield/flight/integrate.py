@@ -22,8 +22,8 @@ from typing import Protocol
 import numpy as np
 from numpy.typing import NDArray
 
-FloatArray = NDArray[np.float64]
-IntArray = NDArray[np.intp]
+from jointshield.arrays import FloatArray, IntArray
+
 Params = Mapping[str, FloatArray]
 Rhs = Callable[[FloatArray, FloatArray, Params], FloatArray]
 EventFn = Callable[[FloatArray, FloatArray, Params], FloatArray]

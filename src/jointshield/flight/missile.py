@@ -24,8 +24,8 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 import numpy as np
-from numpy.typing import NDArray
 
+from jointshield.arrays import FloatArray
 from jointshield.errors import JointshieldError
 
 if TYPE_CHECKING:
@@ -33,8 +33,6 @@ if TYPE_CHECKING:
 
 #: Standard gravity, m/s², for converting specific impulse to exhaust speed.
 G0_MPS2 = 9.80665
-
-FloatArray = NDArray[np.float64]
 
 
 @dataclass(frozen=True)

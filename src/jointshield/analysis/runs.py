@@ -20,23 +20,16 @@ from typing import Any
 import numpy as np
 from numpy.typing import NDArray
 
-from jointshield.battle import BattleContext, Rules, prepare, run_block
-from jointshield.engagement import REASONS
+from jointshield.architectures.presets import ARCHITECTURES, Architecture, architecture
+from jointshield.battle.context import BattleContext, Rules, prepare
+from jointshield.battle.trial import run_block
+from jointshield.engagement.reasons import REASONS
 from jointshield.errors import JointshieldError
-from jointshield.governance import ARCHITECTURES, Architecture, architecture
-from jointshield.montecarlo import (
-    Estimate,
-    check_dask,
-    grid_points,
-    mean_interval,
-    parse_grid,
-    run_blocks,
-    run_sweep,
-    wilson_interval,
-    write_json_atomic,
-    write_parquet,
-)
-from jointshield.raid import RaidGeometry, raid_geometry
+from jointshield.flight.raid import RaidGeometry, raid_geometry
+from jointshield.montecarlo.blocks import check_dask, run_blocks
+from jointshield.montecarlo.stats import Estimate, mean_interval, wilson_interval
+from jointshield.montecarlo.store import write_json_atomic, write_parquet
+from jointshield.montecarlo.sweep import grid_points, parse_grid, run_sweep
 from jointshield.scenario import DEFAULT_SCENARIO, Scenario, load_scenario, scenario_hash
 
 DEFAULT_TRIALS = 2000

@@ -14,12 +14,11 @@ from dataclasses import dataclass
 import numpy as np
 from numpy.typing import NDArray
 
+from jointshield.arrays import FloatArray
 from jointshield.errors import UnknownNameError
 from jointshield.flight import FIXED_WGS84, ROTATING_WGS84, Flyouts, MissileModel
 from jointshield.flight.aim import aim
 from jointshield.scenario import DEFAULT_SCENARIO, Raid, Scenario, load_scenario
-
-FloatArray = NDArray[np.float64]
 
 
 @dataclass(frozen=True)
@@ -107,7 +106,7 @@ def raid_geometry(
     RaidGeometry
         The raid's threats, aimed and flown.
     """
-    from jointshield.trajectory import resolve_place
+    from jointshield.scenario.places import resolve_place
 
     sc = scenario if isinstance(scenario, Scenario) else load_scenario(scenario or DEFAULT_SCENARIO)
     names = [r.name for r in sc.raids]

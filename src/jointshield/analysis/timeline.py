@@ -31,21 +31,19 @@ from dataclasses import dataclass, field
 from typing import Any, cast
 
 import numpy as np
-from numpy.typing import NDArray
 
+from jointshield.arrays import FloatArray
 from jointshield.errors import JointshieldError
-from jointshield.network import (
+from jointshield.flight.raid import RaidGeometry, raid_geometry
+from jointshield.scenario import Scenario
+from jointshield.sensing.network import (
     SHARING_POLICIES,
     LinkModel,
     MessageKind,
     Network,
     SharingPolicy,
 )
-from jointshield.picture import PROCESS_NOISE_M2_S3, RadarView, sensor_picture
-from jointshield.raid import RaidGeometry, raid_geometry
-from jointshield.scenario import Scenario
-
-FloatArray = NDArray[np.float64]
+from jointshield.sensing.picture import PROCESS_NOISE_M2_S3, RadarView, sensor_picture
 
 #: Fire-control figures used for a party that has no interceptor of its own, m and m/s.
 DEFAULT_FIRE_CONTROL = (200.0, 20.0)

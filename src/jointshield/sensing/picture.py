@@ -17,11 +17,11 @@ from functools import cached_property
 import numpy as np
 from numpy.typing import NDArray
 
-from jointshield.raid import RaidGeometry
-from jointshield.sensors import Looks, Radar, radar_looks, radars_from_scenario
-from jointshield.tracking import RadarFrame, TrackHistory, covariance_history
-
-FloatArray = NDArray[np.float64]
+from jointshield.arrays import FloatArray
+from jointshield.flight.raid import RaidGeometry
+from jointshield.sensing.radar import Looks, Radar, radar_looks
+from jointshield.sensing.tracking import RadarFrame, TrackHistory, covariance_history
+from jointshield.theatre.compile import radars_from_scenario
 
 #: Process noise of the ballistic track filters, m²/s³ (white acceleration):
 #: covers drag and mismodelled gravity after burnout [assumption].

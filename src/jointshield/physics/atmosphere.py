@@ -62,19 +62,7 @@ from typing import Final
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
 
-__all__ = [
-    "ATMOSPHERE_BOTTOM_M",
-    "ATMOSPHERE_TOP_M",
-    "AtmosphereTable",
-    "density_kgm3",
-    "geometric_altitude_m",
-    "geopotential_altitude_m",
-    "pressure_pa",
-    "speed_of_sound_mps",
-    "temperature_k",
-]
-
-FloatArray = NDArray[np.float64]
+from jointshield.arrays import FloatArray
 
 ATMOSPHERE_TOP_M: Final = 120_000.0
 """Geometric altitude above which density and pressure are exactly 0, m."""

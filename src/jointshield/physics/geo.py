@@ -35,42 +35,10 @@ from dataclasses import dataclass
 from typing import Final
 
 import numpy as np
-from numpy.typing import ArrayLike, NDArray
+from numpy.typing import ArrayLike
 
+from jointshield.arrays import FloatArray, as_f64
 from jointshield.errors import JointshieldError
-
-__all__ = [
-    "J2_EARTH",
-    "MEAN_EARTH_RADIUS_M",
-    "MU_EARTH_M3_S2",
-    "OMEGA_EARTH_RAD_S",
-    "SPHERE",
-    "WGS84",
-    "WGS84_A_M",
-    "WGS84_F",
-    "Ellipsoid",
-    "aer_to_ecef",
-    "aer_to_enu",
-    "ecef_to_aer",
-    "ecef_to_eci",
-    "ecef_to_enu",
-    "ecef_to_geodetic",
-    "eci_to_ecef",
-    "enu_basis",
-    "enu_to_aer",
-    "enu_to_ecef",
-    "geodesic_inverse",
-    "geodetic_altitude_m",
-    "geodetic_to_ecef",
-    "great_circle_azimuth_rad",
-    "great_circle_destination",
-    "great_circle_distance_m",
-    "parse_lat_lon",
-    "velocity_ecef_to_eci",
-    "velocity_eci_to_ecef",
-]
-
-FloatArray = NDArray[np.float64]
 
 WGS84_A_M: Final = 6378137.0
 """WGS-84 semi-major axis, m (NIMA TR8350.2, table 3.1)."""
@@ -129,11 +97,6 @@ WGS84: Final = Ellipsoid(WGS84_A_M, WGS84_F)
 """The WGS-84 reference ellipsoid."""
 SPHERE: Final = Ellipsoid(MEAN_EARTH_RADIUS_M, 0.0)
 """A spherical Earth of the IUGG mean radius, for closed-form checks."""
-
-
-def _f64(value: ArrayLike) -> FloatArray:
-    """Return ``value`` as a float64 array (no copy when it already is one)."""
-    return np.asarray(value, dtype=np.float64)
 
 
 def _hypot(x: FloatArray, y: FloatArray) -> FloatArray:
@@ -201,9 +164,9 @@ def geodetic_to_ecef(
     ``z = (N (1 - e²) + h) sin φ``, exact for any altitude.
 
     """
-    lat = _f64(lat_rad)
-    lon = _f64(lon_rad)
-    alt = _f64(alt_m)
+    lat = as_f64(lat_rad)
+    lon = as_f64(lon_rad)
+    alt = as_f64(alt_m)
     e2 = ellipsoid.e2
     sin_lat = np.sin(lat)
     cos_lat = np.cos(lat)
@@ -245,7 +208,7 @@ def ecef_to_geodetic(
     reaches, the result is NaN (with NumPy's invalid-value warning).
 
     """
-    xyz = _f64(xyz_m)
+    xyz = as_f64(xyz_m)
     x = xyz[..., 0]
     y = xyz[..., 1]
     z = xyz[..., 2]
@@ -310,8 +273,8 @@ def geodetic_altitude_m(p_m: ArrayLike, z_m: ArrayLike, ellipsoid: Ellipsoid = W
     it is ``sqrt(p² + z²) - a``, exactly. Undefined (NaN) at the Earth's centre.
 
     """
-    p = _f64(p_m)
-    z = _f64(z_m)
+    p = as_f64(p_m)
+    z = as_f64(z_m)
     a = ellipsoid.a_m
     if ellipsoid.f == 0.0:
         sphere_alt: FloatArray = _hypot(p, z) - a
@@ -358,7 +321,7 @@ def enu_basis(lat_rad: ArrayLike, lon_rad: ArrayLike) -> FloatArray:
         ellipsoid normal.
 
     """
-    lat, lon = np.broadcast_arrays(_f64(lat_rad), _f64(lon_rad))
+    lat, lon = np.broadcast_arrays(as_f64(lat_rad), as_f64(lon_rad))
     sin_lat = np.sin(lat)
     cos_lat = np.cos(lat)
     sin_lon = np.sin(lon)
@@ -401,9 +364,9 @@ def ecef_to_enu(
         East, north, up components, m, shape ``(..., 3)``.
 
     """
-    xyz = _f64(xyz_m)
-    lat0 = _f64(lat0_rad)
-    lon0 = _f64(lon0_rad)
+    xyz = as_f64(xyz_m)
+    lat0 = as_f64(lat0_rad)
+    lon0 = as_f64(lon0_rad)
     d = xyz - geodetic_to_ecef(lat0, lon0, alt0_m, ellipsoid)
     sin_lat = np.sin(lat0)
     cos_lat = np.cos(lat0)
@@ -444,9 +407,9 @@ def enu_to_ecef(
         ECEF positions, m, shape ``(..., 3)``.
 
     """
-    enu = _f64(enu_m)
-    lat0 = _f64(lat0_rad)
-    lon0 = _f64(lon0_rad)
+    enu = as_f64(enu_m)
+    lat0 = as_f64(lat0_rad)
+    lon0 = as_f64(lon0_rad)
     sin_lat = np.sin(lat0)
     cos_lat = np.cos(lat0)
     sin_lon = np.sin(lon0)
@@ -479,7 +442,7 @@ def enu_to_aer(enu_m: ArrayLike) -> tuple[FloatArray, FloatArray, FloatArray]:
         Slant range, m.
 
     """
-    enu = _f64(enu_m)
+    enu = as_f64(enu_m)
     east = enu[..., 0]
     north = enu[..., 1]
     up = enu[..., 2]
@@ -508,9 +471,9 @@ def aer_to_enu(az_rad: ArrayLike, el_rad: ArrayLike, range_m: ArrayLike) -> Floa
         East, north, up components, m, shape ``broadcast(az, el, range) + (3,)``.
 
     """
-    az = _f64(az_rad)
-    el = _f64(el_rad)
-    rng = _f64(range_m)
+    az = as_f64(az_rad)
+    el = as_f64(el_rad)
+    rng = as_f64(range_m)
     horizontal = rng * np.cos(el)
     return _stack3(horizontal * np.sin(az), horizontal * np.cos(az), rng * np.sin(el))
 
@@ -604,9 +567,9 @@ def great_circle_distance_m(
     haversine form it stays accurate for nearly antipodal points.
 
     """
-    lat1 = _f64(lat1_rad)
-    lat2 = _f64(lat2_rad)
-    dlon = _f64(lon2_rad) - _f64(lon1_rad)
+    lat1 = as_f64(lat1_rad)
+    lat2 = as_f64(lat2_rad)
+    dlon = as_f64(lon2_rad) - as_f64(lon1_rad)
     sin1 = np.sin(lat1)
     cos1 = np.cos(lat1)
     sin2 = np.sin(lat2)
@@ -636,9 +599,9 @@ def great_circle_azimuth_rad(
         meridian of ``lon1_rad``.
 
     """
-    lat1 = _f64(lat1_rad)
-    lat2 = _f64(lat2_rad)
-    dlon = _f64(lon2_rad) - _f64(lon1_rad)
+    lat1 = as_f64(lat1_rad)
+    lat2 = as_f64(lat2_rad)
+    dlon = as_f64(lon2_rad) - as_f64(lon1_rad)
     cos2 = np.cos(lat2)
     y = np.sin(dlon) * cos2
     x = np.cos(lat1) * np.sin(lat2) - np.sin(lat1) * cos2 * np.cos(dlon)
@@ -680,9 +643,9 @@ def great_circle_destination(
     the poles.
 
     """
-    lat = _f64(lat_rad)
-    az = _f64(az_rad)
-    delta = _f64(distance_m) / radius_m
+    lat = as_f64(lat_rad)
+    az = as_f64(az_rad)
+    delta = as_f64(distance_m) / radius_m
     sin_lat = np.sin(lat)
     cos_lat = np.cos(lat)
     sin_d = np.sin(delta)
@@ -692,7 +655,7 @@ def great_circle_destination(
     y = sin_d * np.sin(az)
     z = sin_lat * cos_d + cos_lat * sin_d * cos_az
     lat2: FloatArray = np.arctan2(z, _hypot(x, y))
-    lon2 = _wrap_pi(_f64(lon_rad) + np.arctan2(y, x))
+    lon2 = _wrap_pi(as_f64(lon_rad) + np.arctan2(y, x))
     return lat2, lon2
 
 
@@ -805,7 +768,7 @@ def geodesic_inverse(
 
     """
     lat1, lon1, lat2, lon2 = np.broadcast_arrays(
-        _f64(lat1_rad), _f64(lon1_rad), _f64(lat2_rad), _f64(lon2_rad)
+        as_f64(lat1_rad), as_f64(lon1_rad), as_f64(lat2_rad), as_f64(lon2_rad)
     )
     shape = lat1.shape
     lat1 = lat1.ravel()
@@ -896,7 +859,7 @@ def geodesic_inverse(
 
 def _rotate_z(xyz_m: ArrayLike, angle_rad: FloatArray) -> FloatArray:
     """Rotate vectors ``(..., 3)`` about the z axis by ``angle_rad`` (right-handed)."""
-    xyz = _f64(xyz_m)
+    xyz = as_f64(xyz_m)
     c = np.cos(angle_rad)
     s = np.sin(angle_rad)
     x = xyz[..., 0]
@@ -933,7 +896,7 @@ def ecef_to_eci(
     velocities: see :func:`velocity_ecef_to_eci`).
 
     """
-    return _rotate_z(xyz_m, omega_rad_s * _f64(t_s))
+    return _rotate_z(xyz_m, omega_rad_s * as_f64(t_s))
 
 
 def eci_to_ecef(
@@ -956,7 +919,7 @@ def eci_to_ecef(
         ECEF vectors, m: ``R_z(-ω t) r_eci``. The inverse of :func:`ecef_to_eci`.
 
     """
-    return _rotate_z(xyz_m, -omega_rad_s * _f64(t_s))
+    return _rotate_z(xyz_m, -omega_rad_s * as_f64(t_s))
 
 
 def velocity_ecef_to_eci(
@@ -985,13 +948,13 @@ def velocity_ecef_to_eci(
         ``ω = (0, 0, omega_rad_s)``.
 
     """
-    r = _f64(r_ecef_m)
-    v = _f64(v_ecef_mps)
+    r = as_f64(r_ecef_m)
+    v = as_f64(v_ecef_mps)
     # ω × r for ω along z is (-ω y, ω x, 0).
     v_inertial = _stack3(
         v[..., 0] - omega_rad_s * r[..., 1], v[..., 1] + omega_rad_s * r[..., 0], v[..., 2]
     )
-    return _rotate_z(v_inertial, omega_rad_s * _f64(t_s))
+    return _rotate_z(v_inertial, omega_rad_s * as_f64(t_s))
 
 
 def velocity_eci_to_ecef(
@@ -1021,12 +984,12 @@ def velocity_eci_to_ecef(
         (a rotation about z commutes with ``ω ×`` for ω along z).
 
     """
-    r = _f64(r_eci_m)
-    v = _f64(v_eci_mps)
+    r = as_f64(r_eci_m)
+    v = as_f64(v_eci_mps)
     v_relative = _stack3(
         v[..., 0] + omega_rad_s * r[..., 1], v[..., 1] - omega_rad_s * r[..., 0], v[..., 2]
     )
-    return _rotate_z(v_relative, -omega_rad_s * _f64(t_s))
+    return _rotate_z(v_relative, -omega_rad_s * as_f64(t_s))
 
 
 # --------------------------------------------------------------------------- text
@@ -1107,8 +1070,8 @@ def radial_height_m(p2_m2: ArrayLike, r2_m2: ArrayLike, ellipsoid: Ellipsoid = W
     event) and differ by less than 6·10⁻⁶ of the height above it (under
     1 m at 120 km, where the atmosphere ends). Exact for a sphere.
     """
-    p2 = _f64(p2_m2)
-    r2 = _f64(r2_m2)
+    p2 = as_f64(p2_m2)
+    r2 = as_f64(r2_m2)
     e2 = ellipsoid.e2
     out: FloatArray = np.sqrt(r2) - ellipsoid.b_m / np.sqrt(1.0 - e2 * (p2 / r2))
     return out

@@ -84,11 +84,12 @@ from dataclasses import dataclass
 from typing import Final, NamedTuple
 
 import numpy as np
-from numpy.typing import ArrayLike, NDArray
+from numpy.typing import ArrayLike
 
-from jointshield.ballistics import kepler_propagate, time_to_radius_s
+from jointshield.arrays import BoolArray, FloatArray, IntArray, as_f64
 from jointshield.errors import JointshieldError
-from jointshield.geo import (
+from jointshield.physics.ballistics import kepler_propagate, time_to_radius_s
+from jointshield.physics.geo import (
     J2_EARTH,
     MU_EARTH_M3_S2,
     OMEGA_EARTH_RAD_S,
@@ -97,32 +98,6 @@ from jointshield.geo import (
     enu_basis,
     geodetic_to_ecef,
 )
-
-__all__ = [
-    "MAX_STEP_S",
-    "ErrorEllipse",
-    "ImpactPoint",
-    "Linearisation",
-    "RadarFrame",
-    "TrackHistory",
-    "ballistic_derivative",
-    "covariance_history",
-    "dynamics_jacobian",
-    "error_trials",
-    "impact_point",
-    "initiate",
-    "measure_h",
-    "measure_jacobian",
-    "predict",
-    "process_noise",
-    "run_filter",
-    "transition",
-    "update",
-]
-
-FloatArray = NDArray[np.float64]
-BoolArray = NDArray[np.bool_]
-IntArray = NDArray[np.intp]
 
 MAX_STEP_S: Final = 5.0
 """Longest Runge-Kutta sub-step of a prediction, s.
@@ -151,14 +126,9 @@ _ORTHONORMAL_TOL: Final = 1e-9
 # --------------------------------------------------------------------------- input checks
 
 
-def _f64(value: ArrayLike) -> FloatArray:
-    """Return ``value`` as a float64 array (no copy when it already is one)."""
-    return np.asarray(value, dtype=np.float64)
-
-
 def _states(x: ArrayLike, name: str = "x") -> FloatArray:
     """Return states as float64 with the (..., 6) shape checked."""
-    arr = _f64(x)
+    arr = as_f64(x)
     if arr.ndim < 1 or arr.shape[-1] != 6:
         raise JointshieldError(
             f"{name}: expected ECEF states of shape (..., 6), got shape {arr.shape}"
@@ -168,7 +138,7 @@ def _states(x: ArrayLike, name: str = "x") -> FloatArray:
 
 def _covariances(p: ArrayLike, lead: tuple[int, ...], name: str = "P") -> FloatArray:
     """Return covariances as float64, checked to be (..., 6, 6) matching the states."""
-    arr = _f64(p)
+    arr = as_f64(p)
     if arr.shape != (*lead, 6, 6):
         raise JointshieldError(
             f"{name}: expected covariances of shape {(*lead, 6, 6)}, got shape {arr.shape}"
@@ -178,7 +148,7 @@ def _covariances(p: ArrayLike, lead: tuple[int, ...], name: str = "P") -> FloatA
 
 def _measurements(z: ArrayLike, lead: tuple[int, ...], name: str = "z") -> FloatArray:
     """Return measurements as float64, checked to be (..., 3) matching the states."""
-    arr = _f64(z)
+    arr = as_f64(z)
     if arr.shape != (*lead, 3):
         raise JointshieldError(
             f"{name}: expected (range_m, az_rad, el_rad) of shape {(*lead, 3)}, "
@@ -236,9 +206,9 @@ class RadarFrame:
     sigma: FloatArray
 
     def __post_init__(self) -> None:
-        site = _f64(self.site_ecef_m)
-        rot = _f64(self.enu_rotation)
-        sigma = _f64(self.sigma)
+        site = as_f64(self.site_ecef_m)
+        rot = as_f64(self.enu_rotation)
+        sigma = as_f64(self.sigma)
         if site.shape != (3,) or not np.all(np.isfinite(site)):
             raise JointshieldError(
                 f"RadarFrame.site_ecef_m: expected 3 finite ECEF coordinates in m, got {site!r}"
@@ -513,7 +483,7 @@ def _rk4_step(
 
 def _check_dt(dt_s: ArrayLike, lead: tuple[int, ...]) -> FloatArray:
     """Time steps broadcast to the batch, checked finite and not negative."""
-    dt = _f64(dt_s)
+    dt = as_f64(dt_s)
     try:
         dt = np.broadcast_to(dt, lead)
     except ValueError:
@@ -613,7 +583,7 @@ def process_noise(dt_s: ArrayLike, q_m2_s3: float) -> FloatArray:
         unmodelled acceleration ``a`` correlated over ``τ``.
     """
     q = _check_q(q_m2_s3)
-    dt = _f64(dt_s)
+    dt = as_f64(dt_s)
     dt2 = dt * dt
     block = np.empty((*dt.shape, 2, 2))
     block[..., 0, 0] = q * dt2 * dt / 3.0
@@ -944,7 +914,7 @@ def initiate(
     two-point differencing (Bar-Shalom et al. 2001, ch. 5) as the module
     docstring explains.
     """
-    meas = _f64(z)
+    meas = as_f64(z)
     if meas.ndim < 1 or meas.shape[-1] != 3:
         raise JointshieldError(
             f"z: expected (range_m, az_rad, el_rad) of shape (..., 3), got shape {meas.shape}"
@@ -970,7 +940,7 @@ def initiate(
     x = np.zeros((*lead, 6))
     x[..., :3] = frame.site_ecef_m + local @ frame.enu_rotation
     if velocity_guess is not None:
-        guess = _f64(velocity_guess)
+        guess = as_f64(velocity_guess)
         try:
             x[..., 3:] = guess
         except ValueError:
@@ -1123,7 +1093,7 @@ def _check_looks(
     t_s: ArrayLike, detected: ArrayLike | None, confirm_m: int, confirm_n: int
 ) -> tuple[FloatArray, BoolArray, BoolArray]:
     """Check look times (n, J); return them, the mask of real looks and the detections."""
-    t = _f64(t_s)
+    t = as_f64(t_s)
     if t.ndim != 2:
         raise JointshieldError(f"t_s: expected look times of shape (n, J), got shape {t.shape}")
     look = np.isfinite(t)
@@ -1157,7 +1127,7 @@ def _velocity_guesses(x0_guess: ArrayLike | None, n: int) -> FloatArray:
     """Velocity part of the per-threat prior guesses, (n, 3)."""
     if x0_guess is None:
         return np.zeros((n, 3))
-    guess = _f64(x0_guess)
+    guess = as_f64(x0_guess)
     if guess.shape not in ((6,), (n, 6)):
         raise JointshieldError(
             f"x0_guess: expected ECEF states of shape (n, 6) = ({n}, 6) or (6,), "
@@ -1318,7 +1288,7 @@ def covariance_history(
     t, look, det = _check_looks(t_s, detected, confirm_m, confirm_n)
     q = _check_q(q_m2_s3)
     n, n_looks = t.shape
-    xt = _f64(x_true)
+    xt = as_f64(x_true)
     if xt.shape != (n, n_looks, 6):
         raise JointshieldError(
             f"x_true: expected true states of shape {(n, n_looks, 6)}, got shape {xt.shape}"
@@ -1327,7 +1297,7 @@ def covariance_history(
         raise JointshieldError("x_true: the true state must be finite at every look")
     p_start: FloatArray | None = None
     if P0 is not None:
-        p0 = _f64(P0)
+        p0 = as_f64(P0)
         if p0.shape not in ((6, 6), (n, 6, 6)):
             raise JointshieldError(
                 f"P0: expected covariances of shape (n, 6, 6) = ({n}, 6, 6) or (6, 6), "

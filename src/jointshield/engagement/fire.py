@@ -155,98 +155,34 @@ import numpy as np
 from numpy.typing import ArrayLike, NDArray
 from scipy.optimize import linear_sum_assignment
 
-from jointshield.errors import JointshieldError, UnknownNameError
-
-__all__ = [
-    "AUTO_OPTIMAL_MAX_PAIRS",
-    "ENGAGED",
-    "MISSED",
-    "NOT_AUTHORISED",
-    "NOT_FIRE_CONTROL_QUALITY",
-    "NOT_RESPONSIBLE",
-    "NOT_TARGETED",
-    "NO_ROUNDS",
-    "NO_TRACK",
-    "OUT_OF_ENVELOPE",
-    "REASONS",
-    "REASON_PRIORITY",
-    "TOO_LATE",
-    "VETOED",
-    "AssignmentMethod",
-    "Doctrine",
-    "DoctrineMode",
-    "Opportunities",
-    "Outcome",
-    "Plan",
-    "RandomSource",
-    "assign",
-    "engage",
-]
-
-FloatArray = NDArray[np.float64]
-IntArray = NDArray[np.int64]
-Int8Array = NDArray[np.int8]
-BoolArray = NDArray[np.bool_]
-
-# --------------------------------------------------------------------------- reasons
-
-ENGAGED: Final = 0
-"""Engaged and killed (or, in a :class:`Plan`, engaged)."""
-NO_TRACK: Final = 1
-"""No track of the threat reached the battery."""
-NOT_FIRE_CONTROL_QUALITY: Final = 2
-"""A track, but not good enough to launch on."""
-OUT_OF_ENVELOPE: Final = 3
-"""No intercept point within the interceptor's reach."""
-TOO_LATE: Final = 4
-"""Intercept points existed, but none can still be reached in time."""
-NO_ROUNDS: Final = 5
-"""The battery could engage, but its rounds were all held for other threats."""
-NOT_RESPONSIBLE: Final = 6
-"""Not the battery's sector or territory under the architecture."""
-NOT_AUTHORISED: Final = 7
-"""The launch was not authorised (in time)."""
-VETOED: Final = 8
-"""The other party vetoed the launch."""
-MISSED: Final = 9
-"""Engaged, and every shot fired missed."""
-NOT_TARGETED: Final = 10
-"""The battery could engage, but the shot was worth nothing and the rounds were kept."""
-
-REASONS: Final[tuple[str, ...]] = (
-    "engaged",
-    "no-track",
-    "not-fire-control-quality",
-    "out-of-envelope",
-    "too-late",
-    "no-rounds",
-    "not-responsible",
-    "not-authorised",
-    "vetoed",
-    "missed",
-    "not-targeted",
-)
-"""Names of the reason codes; the index of a name is its code."""
-
-REASON_PRIORITY: Final[tuple[int, ...]] = (
+from jointshield.arrays import BoolArray, FloatArray, Int8Array, Int64Array
+from jointshield.engagement.reasons import (
+    _CALLER_CODES,
+    _RANK,
+    ENGAGED,
+    MISSED,
     NO_ROUNDS,
     NOT_TARGETED,
-    VETOED,
-    NOT_AUTHORISED,
-    NOT_RESPONSIBLE,
-    TOO_LATE,
     OUT_OF_ENVELOPE,
-    NOT_FIRE_CONTROL_QUALITY,
-    NO_TRACK,
+    REASON_PRIORITY,
+    REASONS,
+    TOO_LATE,
 )
+from jointshield.errors import JointshieldError, UnknownNameError
+
+"""Engaged and killed (or, in a :class:`Plan`, engaged)."""
+"""No track of the threat reached the battery."""
+"""A track, but not good enough to launch on."""
+"""No intercept point within the interceptor's reach."""
+"""Intercept points existed, but none can still be reached in time."""
+"""The battery could engage, but its rounds were all held for other threats."""
+"""Not the battery's sector or territory under the architecture."""
+"""The launch was not authorised (in time)."""
+"""The other party vetoed the launch."""
+"""Engaged, and every shot fired missed."""
+"""The battery could engage, but the shot was worth nothing and the rounds were kept."""
+"""Names of the reason codes; the index of a name is its code."""
 """Reasons of a threat never engaged, most telling (closest to an engagement) first."""
-
-# The codes a caller may put in ``blocked``: 1-8 (0 = the pair can engage).
-_CALLER_CODES: Final = frozenset(range(NO_TRACK, VETOED + 1))
-
-# rank[code] = position in REASON_PRIORITY; codes that cannot describe a pair
-# of a threat never engaged rank last.
-_RANK: Final[IntArray] = np.full(len(REASONS), len(REASONS), dtype=np.int64)
 _RANK[list(REASON_PRIORITY)] = np.arange(len(REASON_PRIORITY))
 
 AUTO_OPTIMAL_MAX_PAIRS: Final = 400
@@ -443,8 +379,8 @@ class Plan:
         The assignment used.
     """
 
-    battery: IntArray
-    shots: IntArray
+    battery: Int64Array
+    shots: Int64Array
     look: BoolArray
     reason: Int8Array
     expected_value: FloatArray
@@ -478,12 +414,12 @@ class Outcome:
 
     killed: BoolArray
     reason: Int8Array
-    battery: IntArray
-    shots: IntArray
+    battery: Int64Array
+    shots: Int64Array
     shot_launch_s: FloatArray
     shot_intercept_s: FloatArray
     shot_killed: BoolArray
-    rounds_left: IntArray
+    rounds_left: Int64Array
     plan: Plan
 
     def leakers(self, count: ArrayLike | None = None) -> NDArray[Any]:
@@ -516,7 +452,7 @@ class Outcome:
             return np.full(self.killed.shape[1], np.nan)
         return np.asarray(self.killed.mean(axis=0), dtype=np.float64)
 
-    def interceptors_spent(self) -> IntArray:
+    def interceptors_spent(self) -> Int64Array:
         """Interceptors fired per trial, shape ``(T,)``."""
         return np.asarray(self.shots.sum(axis=1), dtype=np.int64)
 
@@ -530,11 +466,11 @@ class _Problem:
 
     value: FloatArray  # (T, n)
     pk: FloatArray  # (T, n, b), possibly a broadcast view
-    rounds: IntArray  # (T, b)
+    rounds: Int64Array  # (T, b)
     feasible: BoolArray  # (T, n, b)
-    plan_shots: IntArray  # (T, n, b): 2 for shoot-look-shoot, else the salvo
+    plan_shots: Int64Array  # (T, n, b): 2 for shoot-look-shoot, else the salvo
     look: BoolArray  # (T, n, b)
-    hold: IntArray  # (T, b): rounds held per engagement, K of rule 3
+    hold: Int64Array  # (T, b): rounds held per engagement, K of rule 3
     first_intercept_s: FloatArray  # (T, n, b) with +inf where not feasible
 
 
@@ -607,7 +543,7 @@ def _prepare(
     return _Problem(v, p, r, feasible, plan_shots, look, hold, first)
 
 
-def _p_kill(pk: FloatArray, shots: IntArray) -> FloatArray:
+def _p_kill(pk: FloatArray, shots: Int64Array) -> FloatArray:
     """Kill probability of ``shots`` independent shots of kill probability ``pk`` each."""
     return 1.0 - (1.0 - pk) ** shots
 
@@ -615,7 +551,7 @@ def _p_kill(pk: FloatArray, shots: IntArray) -> FloatArray:
 # --------------------------------------------------------------------------- assignment
 
 
-def _assign_optimal(pb: _Problem) -> tuple[IntArray, IntArray, IntArray]:
+def _assign_optimal(pb: _Problem) -> tuple[Int64Array, Int64Array, Int64Array]:
     """Exact assignment per trial; returns battery, shots and rounds held, each (T, n)."""
     t_count, n, b = pb.pk.shape
     battery = np.full((t_count, n), -1, dtype=np.int64)
@@ -665,7 +601,7 @@ def _assign_optimal(pb: _Problem) -> tuple[IntArray, IntArray, IntArray]:
     return battery[first_of][which], shots[first_of][which], held[first_of][which]
 
 
-def _assign_greedy(pb: _Problem) -> tuple[IntArray, IntArray, IntArray]:
+def _assign_greedy(pb: _Problem) -> tuple[Int64Array, Int64Array, Int64Array]:
     """Greedy assignment, vectorised over trials; returns battery, shots, held, each (T, n)."""
     t_count, n, b = pb.pk.shape
     battery = np.full((t_count, n), -1, dtype=np.int64)
@@ -697,7 +633,7 @@ def _assign_greedy(pb: _Problem) -> tuple[IntArray, IntArray, IntArray]:
 
 
 def _never_engaged_reason(
-    opp: Opportunities, pb: _Problem, battery: IntArray, held: IntArray
+    opp: Opportunities, pb: _Problem, battery: Int64Array, held: Int64Array
 ) -> Int8Array:
     """Rule 8: the most telling reason among each threat's batteries, for threats not engaged."""
     t_count, n, b = opp.shape

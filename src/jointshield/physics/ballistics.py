@@ -50,26 +50,8 @@ from typing import Final, NamedTuple
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
 
-from jointshield.geo import MU_EARTH_M3_S2
-
-__all__ = [
-    "MU_EARTH_M3_S2",
-    "OrbitalElements",
-    "apogee_radius_m",
-    "free_flight_range_angle_rad",
-    "free_flight_time_s",
-    "gammas_for_range_rad",
-    "kepler_propagate",
-    "max_range_angle_rad",
-    "max_range_gamma_rad",
-    "min_energy_speed_mps",
-    "orbital_elements",
-    "q_parameter",
-    "stumpff_c2_c3",
-    "time_to_radius_s",
-]
-
-FloatArray = NDArray[np.float64]
+from jointshield.arrays import FloatArray, as_f64
+from jointshield.physics.geo import MU_EARTH_M3_S2
 
 _HALF_PI: Final = 0.5 * math.pi
 _TWO_PI: Final = 2.0 * math.pi
@@ -82,11 +64,6 @@ _UNIT_SLACK: Final = 1e-12
 # than one revolution ahead or never: rounding of the current state.
 _WRAP_SLACK_RAD: Final = 1e-10
 _KEPLER_MAX_ITERATIONS: Final = 200
-
-
-def _f64(value: ArrayLike) -> FloatArray:
-    """Return ``value`` as a float64 array (no copy when it already is one)."""
-    return np.asarray(value, dtype=np.float64)
 
 
 def _dot(a: FloatArray, b: FloatArray) -> FloatArray:
@@ -127,8 +104,8 @@ def q_parameter(
         back, Q = 1 for circular speed.
 
     """
-    v = _f64(speed_mps)
-    return v * v * _f64(radius_m) / mu
+    v = as_f64(speed_mps)
+    return v * v * as_f64(radius_m) / mu
 
 
 def free_flight_range_angle_rad(
@@ -168,7 +145,7 @@ def free_flight_range_angle_rad(
 
     """
     q = q_parameter(speed_mps, radius_m, mu)
-    gamma = _f64(gamma_rad)
+    gamma = as_f64(gamma_rad)
     s, c = np.sin(gamma), np.cos(gamma)
     half = np.arctan2(q * s * c, 1.0 - q * c * c)
     return np.where(_symmetric_flight_valid(q, gamma), 2.0 * half, np.nan)
@@ -191,7 +168,7 @@ def max_range_gamma_rad(range_angle_rad: ArrayLike) -> FloatArray:
         ``[0, π]``.
 
     """
-    psi = _f64(range_angle_rad)
+    psi = as_f64(range_angle_rad)
     valid = (psi >= 0.0) & (psi <= math.pi)
     return np.where(valid, 0.25 * (math.pi - psi), np.nan)
 
@@ -218,11 +195,11 @@ def min_energy_speed_mps(
         ``[0, π]``.
 
     """
-    psi = _f64(range_angle_rad)
+    psi = as_f64(range_angle_rad)
     s = np.sin(0.5 * psi)
     q = 2.0 * s / (1.0 + s)
     valid = (psi >= 0.0) & (psi <= math.pi)
-    return np.where(valid, np.sqrt(np.abs(q) * mu / _f64(radius_m)), np.nan)
+    return np.where(valid, np.sqrt(np.abs(q) * mu / as_f64(radius_m)), np.nan)
 
 
 def max_range_angle_rad(
@@ -290,10 +267,10 @@ def free_flight_time_s(
 
     """
     q = q_parameter(speed_mps, radius_m, mu)
-    gamma = _f64(gamma_rad)
+    gamma = as_f64(gamma_rad)
     valid = _symmetric_flight_valid(q, gamma)
     qv = np.where(valid, q, 1.0)  # keeps a and the root finite where invalid
-    a = _f64(radius_m) / (2.0 - qv)
+    a = as_f64(radius_m) / (2.0 - qv)
     e_sin_e = np.sqrt(qv * (2.0 - qv)) * np.sin(gamma)
     ecc_anomaly = np.arctan2(e_sin_e, qv - 1.0)
     t = 2.0 * np.sqrt(a**3 / mu) * (math.pi - ecc_anomaly + e_sin_e)
@@ -331,8 +308,8 @@ def apogee_radius_m(
     q = q_parameter(speed_mps, radius_m, mu)
     valid = (q >= 0.0) & (q < 2.0)
     qv = np.where(valid, q, 1.0)
-    a = _f64(radius_m) / (2.0 - qv)
-    e = np.hypot(qv - 1.0, np.sqrt(qv * (2.0 - qv)) * np.sin(_f64(gamma_rad)))
+    a = as_f64(radius_m) / (2.0 - qv)
+    e = np.hypot(qv - 1.0, np.sqrt(qv * (2.0 - qv)) * np.sin(as_f64(gamma_rad)))
     return np.where(valid, a * (1.0 + e), np.nan)
 
 
@@ -372,7 +349,7 @@ def gammas_for_range_rad(
 
     """
     q = q_parameter(speed_mps, radius_m, mu)
-    psi = _f64(range_angle_rad)
+    psi = as_f64(range_angle_rad)
     half = 0.5 * psi
     with np.errstate(divide="ignore", invalid="ignore"):
         x = (2.0 - q) / q * np.sin(half)
@@ -435,8 +412,8 @@ def orbital_elements(
         eccentricity vector.
 
     """
-    r = _f64(r_m)
-    v = _f64(v_mps)
+    r = as_f64(r_m)
+    v = as_f64(v_mps)
     r, v = np.broadcast_arrays(r, v)
     rn = _norm(r)
     v2 = _dot(v, v)
@@ -485,7 +462,7 @@ def stumpff_c2_c3(psi: ArrayLike) -> tuple[FloatArray, FloatArray]:
         Overflow for ψ below about -5·10⁵ gives inf.
 
     """
-    x = _f64(psi)
+    x = as_f64(psi)
     flat = x.reshape(-1)
     c2 = np.full(flat.shape, np.nan)
     c3 = np.full(flat.shape, np.nan)
@@ -639,9 +616,9 @@ def kepler_propagate(
         ground first is for the caller to check.
 
     """
-    r0v = _f64(r0_m)
-    v0v = _f64(v0_mps)
-    dt = _f64(dt_s)
+    r0v = as_f64(r0_m)
+    v0v = as_f64(v0_mps)
+    dt = as_f64(dt_s)
     shape = np.broadcast_shapes(r0v.shape[:-1], v0v.shape[:-1], dt.shape)
     r0v = np.broadcast_to(r0v, (*shape, 3)).reshape(-1, 3)
     v0v = np.broadcast_to(v0v, (*shape, 3)).reshape(-1, 3)
@@ -712,9 +689,9 @@ def time_to_radius_s(
         state that is on the radius now (to rounding) gives 0.
 
     """
-    r0v = _f64(r0_m)
-    v0v = _f64(v0_mps)
-    big_r = _f64(radius_m)
+    r0v = as_f64(r0_m)
+    v0v = as_f64(v0_mps)
+    big_r = as_f64(radius_m)
     sqrt_mu = math.sqrt(mu)
     r = _norm(r0v)
     sigma = _dot(r0v, v0v) / sqrt_mu  # r·v / sqrt(μ)

@@ -1,0 +1,291 @@
+"""Intercept windows: when a battery can meet each threat along its path.
+
+For every threat × battery × threat sample, the launch time that meets the
+threat there (from the interceptor's reach table,
+:mod:`jointshield.flight.reach`) and whether the point is inside the
+battery's envelope, with a reason where it is not.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from functools import cached_property
+from typing import Final
+
+import numpy as np
+from numpy.typing import ArrayLike, NDArray
+
+from jointshield.arrays import BoolArray, FloatArray, IntArray
+from jointshield.errors import JointshieldError
+from jointshield.flight.flyout import PHASE_BOOST, Flyouts
+from jointshield.flight.reach import InterceptorKinematics, _read_only
+from jointshield.physics.geo import ecef_to_geodetic, geodesic_inverse
+
+#: Why a threat-battery pair has no feasible intercept.
+REASON_FEASIBLE: Final = 0
+REASON_OUT_OF_RANGE: Final = 1
+REASON_ALTITUDE: Final = 2
+REASON_UNREACHABLE: Final = 3
+REASON_NAMES: Final = {
+    REASON_FEASIBLE: "feasible",
+    REASON_OUT_OF_RANGE: "out of range",
+    REASON_ALTITUDE: "outside altitude limits",
+    REASON_UNREACHABLE: "unreachable in time",
+}
+
+
+# --------------------------------------------------------------------------- batteries
+
+
+@dataclass(frozen=True)
+class BatteryGeometry:
+    """A battery as the engagement model sees it: where, whose, how many, how far it reaches.
+
+    Attributes
+    ----------
+    name, owner : str
+        The battery's name and the party that fires it.
+    lat_rad, lon_rad, alt_m : float
+        Geodetic position of the launchers, rad and m.
+    rounds : int
+        Interceptors ready to fire.
+    kinematics : InterceptorKinematics
+        The reach of its interceptor type.
+    """
+
+    name: str
+    owner: str
+    lat_rad: float
+    lon_rad: float
+    alt_m: float
+    rounds: int
+    kinematics: InterceptorKinematics
+
+
+# --------------------------------------------------------------------------- windows
+
+
+@dataclass(frozen=True, eq=False)
+class InterceptWindows:
+    """For every threat × battery, the intercept solutions along the threat's path.
+
+    Times are on each threat's own clock: seconds after that threat's launch.
+    Axis ``K`` runs over the threat's trajectory samples.
+
+    Attributes
+    ----------
+    t_intercept_s : ndarray, shape (n, b, K)
+        Candidate intercept times (the threat's sample times), s; NaN where
+        the sample is not a candidate (after impact, or in the boost when
+        only post-burnout intercepts are asked for).
+    t_launch_s : ndarray, shape (n, b, K)
+        When the interceptor must launch to be at the point then:
+        ``t_intercept_s - time_to_reach``, s; NaN where unreachable.
+    feasible : ndarray of bool, shape (n, b, K)
+        The point is a candidate, within the battery's range and altitude
+        limits, and in its reach.
+    point_ecef_m : ndarray, shape (n, b, K, 3)
+        The candidate points, ECEF, m.
+    reason : ndarray of int8, shape (n, b)
+        Why a pair has no feasible solution at all: :data:`REASON_FEASIBLE`
+        (0, it has some), :data:`REASON_OUT_OF_RANGE` (1, no candidate
+        point within the maximum range), :data:`REASON_ALTITUDE` (2, none in
+        range is within the altitude limits), :data:`REASON_UNREACHABLE`
+        (3, those that are lie outside the reach envelope).
+    """
+
+    t_intercept_s: FloatArray
+    t_launch_s: FloatArray
+    feasible: BoolArray
+    point_ecef_m: FloatArray
+    reason: NDArray[np.int8]
+
+    @cached_property
+    def _launch_running_max_s(self) -> FloatArray:
+        """Running maximum over k of the feasible launch times (-inf before the first)."""
+        launch = np.where(self.feasible, self.t_launch_s, -np.inf)
+        out: FloatArray = np.maximum.accumulate(launch, axis=-1)
+        return out
+
+    def earliest(self, ready_s: ArrayLike) -> tuple[FloatArray, FloatArray, IntArray]:
+        """Return the earliest intercept whose launch is no earlier than ``ready_s``.
+
+        "Earliest" is by intercept time: of the feasible solutions with
+        ``t_launch ≥ ready_s``, the one with the smallest sample index k.
+
+        Parameters
+        ----------
+        ready_s : array_like
+            When each battery is ready to fire at each threat, s after the
+            threat's launch; broadcastable to ``(..., n, b)`` (a leading
+            trial axis is allowed). NaN means never.
+
+        Returns
+        -------
+        t_launch_s, t_intercept_s : ndarray
+            Launch and intercept time of the solution, s; NaN where none
+            ("too late").
+        k : ndarray of intp
+            Sample index of the solution; -1 where none.
+
+        Notes
+        -----
+        ``t_launch`` is not monotone in k, but its running maximum ``M_k``
+        is, and the first k with ``t_launch_k ≥ r`` is the first with
+        ``M_k ≥ r`` (there ``M`` rises, so ``M_k = t_launch_k``). A
+        vectorised binary search on ``M`` answers every query in
+        ``log2(K)`` passes, exactly.
+        """
+        ready = np.asarray(ready_s, dtype=float)
+        n, b, n_k = self.t_launch_s.shape
+        try:
+            shape = np.broadcast_shapes(ready.shape, (n, b))
+        except ValueError:
+            raise JointshieldError(
+                f"ready times of shape {ready.shape}: expected a shape broadcastable to "
+                f"(..., {n}, {b}) (threats, batteries)"
+            ) from None
+        r = np.broadcast_to(ready, shape).reshape(-1, n * b)
+        never = np.isnan(r)
+        # -inf marks "no feasible solution yet": any ready time must be above it.
+        r = np.where(never, np.inf, np.maximum(r, np.finfo(np.float64).min))
+        running = self._launch_running_max_s.reshape(-1)
+        base = (np.arange(n * b) * n_k)[None, :]
+        lo = np.zeros(r.shape, dtype=np.intp)
+        hi = np.full(r.shape, n_k, dtype=np.intp)
+        for _ in range(max(n_k, 1).bit_length()):
+            mid = (lo + hi) >> 1
+            below = running[base + np.minimum(mid, n_k - 1)] < r
+            active = lo < hi
+            lo = np.where(active & below, mid + 1, lo)
+            hi = np.where(active & ~below, mid, hi)
+        found = (lo < n_k) & ~never
+        k = np.where(found, lo, -1)
+        flat = base + np.maximum(k, 0)
+        t_launch = np.where(found, self.t_launch_s.reshape(-1)[flat], np.nan)
+        t_intercept = np.where(found, self.t_intercept_s.reshape(-1)[flat], np.nan)
+        return t_launch.reshape(shape), t_intercept.reshape(shape), k.reshape(shape)
+
+    def latest_launch(self) -> FloatArray:
+        """Return the last launch time that still meets each threat, s, (n, b); NaN if none."""
+        last = self._launch_running_max_s[..., -1]
+        return np.where(np.isfinite(last), last, np.nan)
+
+    def after(
+        self, t_intercept_s: ArrayLike, gap_s: ArrayLike
+    ) -> tuple[FloatArray, FloatArray, IntArray]:
+        """Return the earliest solution launched at least ``gap_s`` after ``t_intercept_s``.
+
+        For shoot-look-shoot: a second interceptor is launched only after the
+        first one's intercept has been assessed.
+
+        Parameters
+        ----------
+        t_intercept_s : array_like
+            Intercept time of the earlier shot, s after the threat's launch;
+            broadcastable to ``(..., n, b)``; NaN means no earlier shot.
+        gap_s : array_like
+            Time from that intercept to the earliest next launch (kill
+            assessment), s.
+
+        Returns
+        -------
+        tuple
+            As :meth:`earliest`.
+        """
+        ready = np.asarray(t_intercept_s, dtype=float) + np.asarray(gap_s, dtype=float)
+        return self.earliest(ready)
+
+
+def intercept_windows(
+    batteries: Sequence[BatteryGeometry], flyouts: Flyouts, *, post_burnout_only: bool = True
+) -> InterceptWindows:
+    """Intercept solutions of every battery against every sampled threat trajectory.
+
+    Parameters
+    ----------
+    batteries : sequence of BatteryGeometry
+        The batteries (``b``).
+    flyouts : Flyouts
+        The threats (``n``), with trajectory samples (ECEF, e.g.
+        :attr:`jointshield.raid.RaidGeometry.flyouts`).
+    post_burnout_only : bool
+        Leave out samples of the threat's boost (the default: the
+        interceptors modelled engage after burnout).
+
+    Returns
+    -------
+    InterceptWindows
+        Solutions on each threat's own clock (s after its launch).
+
+    Notes
+    -----
+    Ground range: WGS-84 geodesic from the battery to the point's geodetic
+    sub-point (Vincenty); altitude: geodetic, above the ellipsoid. Both go
+    into the battery's reach table (:meth:`InterceptorKinematics.time_to_reach`).
+    """
+    bats = tuple(batteries)
+    if not bats or not all(isinstance(x, BatteryGeometry) for x in bats):
+        raise JointshieldError("batteries: expected a non-empty sequence of BatteryGeometry")
+    if flyouts.samples is None or flyouts.sample_phase is None or flyouts.sample_dt_s is None:
+        raise JointshieldError(
+            "flyouts: expected sampled trajectories (fly them with sample_dt_s set)"
+        )
+    samples, phase = flyouts.samples, flyouts.sample_phase
+    n, n_k = phase.shape
+    n_b = len(bats)
+    times = np.arange(n_k, dtype=np.float64) * float(flyouts.sample_dt_s)
+    pos = samples[..., :3]
+    candidate = (phase >= 0) & np.isfinite(pos).all(axis=-1)
+    if post_burnout_only:
+        candidate &= phase != PHASE_BOOST
+    idx = np.flatnonzero(candidate.ravel())
+    lat, lon, alt_c = ecef_to_geodetic(pos.reshape(-1, 3)[idx], flyouts.earth.ellipsoid)
+    b_lat = np.array([x.lat_rad for x in bats])
+    b_lon = np.array([x.lon_rad for x in bats])
+    dist_c, _, _ = geodesic_inverse(
+        b_lat[None, :], b_lon[None, :], lat[:, None], lon[:, None], flyouts.earth.ellipsoid
+    )
+    # Scatter the candidates' geometry back onto the (n, b, K) grid.
+    range_m = np.full((n * n_k, n_b), np.nan)
+    range_m[idx] = dist_c
+    range_m = range_m.reshape(n, n_k, n_b).transpose(0, 2, 1)
+    alt_flat = np.full(n * n_k, np.nan)
+    alt_flat[idx] = alt_c
+    alt_m = np.broadcast_to(alt_flat.reshape(n, 1, n_k), (n, n_b, n_k))
+
+    max_range = np.array([x.kinematics.max_range_m for x in bats])[None, :, None]
+    min_alt = np.array([x.kinematics.min_intercept_alt_m for x in bats])[None, :, None]
+    max_alt = np.array([x.kinematics.max_intercept_alt_m for x in bats])[None, :, None]
+    cand = np.broadcast_to(candidate[:, None, :], (n, n_b, n_k))
+    with np.errstate(invalid="ignore"):
+        in_range = cand & (range_m <= max_range)
+        in_alt = in_range & (alt_m >= min_alt) & (alt_m <= max_alt)
+    ttr = np.full((n, n_b, n_k), np.nan)
+    # One table lookup per interceptor type, over all its batteries at once.
+    groups: dict[int, list[int]] = {}
+    for j, x in enumerate(bats):
+        groups.setdefault(id(x.kinematics), []).append(j)
+    for cols in groups.values():
+        kin = bats[cols[0]].kinematics
+        ttr[:, cols, :] = kin.time_to_reach(range_m[:, cols, :], alt_m[:, cols, :])
+    t_intercept = np.where(cand, times[None, None, :], np.nan)
+    t_launch = t_intercept - ttr
+    feasible = in_alt & np.isfinite(t_launch)
+    reason = np.full((n, n_b), REASON_UNREACHABLE, dtype=np.int8)
+    reason[~in_alt.any(axis=-1)] = REASON_ALTITUDE
+    reason[~in_range.any(axis=-1)] = REASON_OUT_OF_RANGE
+    reason[feasible.any(axis=-1)] = REASON_FEASIBLE
+    point = np.where(candidate[..., None], pos, np.nan)
+    point_ecef = np.broadcast_to(point[:, None, :, :], (n, n_b, n_k, 3))
+    out = InterceptWindows(
+        t_intercept_s=t_intercept,
+        t_launch_s=t_launch,
+        feasible=feasible,
+        point_ecef_m=point_ecef,
+        reason=reason,
+    )
+    for a in (t_intercept, t_launch, feasible, reason):
+        _read_only(a)
+    return out

@@ -1,0 +1,138 @@
+"""Space-based infrared early warning: a launch cue from the boost plume."""
+
+from __future__ import annotations
+
+import math
+import numbers
+from dataclasses import dataclass
+
+import numpy as np
+
+from jointshield.arrays import FloatArray
+from jointshield.errors import JointshieldError
+from jointshield.flight.flyout import PHASE_BOOST, Flyouts
+from jointshield.physics.geo import geodetic_altitude_m
+from jointshield.scenario.model import Sensor
+from jointshield.sensing.radar import _check
+
+
+@dataclass(frozen=True)
+class SpaceIR:
+    """Space-based infrared early warning: sees the boost phase after a delay; no fire-control data.
+
+    A constellation of early-warning satellites (the U.S. DSP/SBIRS, the
+    Russian Oko/Tundra) sees the plume of a burning rocket once it is out of
+    the clouds, and reports a launch: a time, an area and a rough bearing,
+    which cue radars but do not guide interceptors.
+
+    Parameters
+    ----------
+    name, owner : str
+        The sensor's name and the party that operates it.
+    delay_s : float
+        Reporting delay after the first detectable moment, s.
+    min_altitude_m : float
+        Height above which the plume is seen, m. 10 km is an assumption
+        (about the top of most cloud decks), not a published figure.
+    sigma_launch_time_s : float
+        One-sigma error of the reported launch time, s (assumption).
+    sigma_azimuth_rad : float
+        One-sigma error of the reported launch azimuth, rad (assumption).
+    launch_area_radius_m : float
+        Radius of the reported launch area, m (assumption).
+
+    """
+
+    name: str
+    owner: str
+    delay_s: float
+    min_altitude_m: float = 10_000.0
+    sigma_launch_time_s: float = 5.0
+    sigma_azimuth_rad: float = math.radians(5.0)
+    launch_area_radius_m: float = 50e3
+
+    def __post_init__(self) -> None:
+        for key in (
+            "delay_s",
+            "min_altitude_m",
+            "sigma_launch_time_s",
+            "sigma_azimuth_rad",
+            "launch_area_radius_m",
+        ):
+            value = getattr(self, key)
+            _check(
+                isinstance(value, numbers.Real) and math.isfinite(float(value)),
+                self.name,
+                f"{key} must be a finite number, got {value!r}",
+            )
+            if key != "min_altitude_m":
+                _check(value >= 0, self.name, f"{key} must be >= 0, got {value}")
+
+    @classmethod
+    def from_scenario(cls, sensor: Sensor) -> SpaceIR:
+        """Build a space-based infrared sensor from a scenario's sensor of kind ``space-ir``.
+
+        Only the name, owner and ``delay_s`` are taken from the file; the
+        other fields keep their (assumed) defaults, because the schema's
+        radar-style fields (range, angle errors) do not describe a launch cue.
+
+        Raises
+        ------
+        JointshieldError
+            If the sensor is not of kind ``space-ir``.
+
+        """
+        _check(
+            sensor.kind == "space-ir",
+            sensor.name,
+            f"expected a space-ir sensor, got kind {sensor.kind!r}",
+        )
+        return cls(name=sensor.name, owner=sensor.owner, delay_s=float(sensor.delay_s))
+
+
+def space_ir_cues(sensor: SpaceIR, flyouts: Flyouts) -> FloatArray:
+    """Return the flight time at which a space-based infrared sensor reports each launch.
+
+    Parameters
+    ----------
+    sensor : SpaceIR
+        The sensor.
+    flyouts : jointshield.flight.Flyouts
+        A batch flown with ``sample_dt_s``.
+
+    Returns
+    -------
+    numpy.ndarray
+        Shape (n,): the time of the first boost-phase sample at or above
+        ``min_altitude_m`` (geodetic height), plus ``delay_s``, s after
+        launch; NaN where the boost never climbs that high. The plume is
+        seen only while the engine burns, so the first detectable moment is
+        quantised to the sample interval.
+
+    Raises
+    ------
+    JointshieldError
+        If the flyouts carry no samples.
+
+    """
+    samples = flyouts.samples
+    phase = flyouts.sample_phase
+    dt = flyouts.sample_dt_s
+    if samples is None or phase is None or dt is None:
+        raise JointshieldError(
+            "space_ir_cues needs sampled flyouts: fly them with sample_dt_s (e.g. 1.0 s)"
+        )
+    n = samples.shape[0]
+    boost = phase == PHASE_BOOST
+    # The boost is at the start of a flight: look only at the columns that hold any.
+    columns = np.flatnonzero(boost.any(axis=0))
+    width = int(columns[-1]) + 1 if columns.size else 0
+    if width == 0:
+        return np.full(n, np.nan)
+    r = samples[:, :width, :3]
+    with np.errstate(invalid="ignore"):
+        alt = geodetic_altitude_m(np.sqrt(r[..., 0] ** 2 + r[..., 1] ** 2), r[..., 2])
+        seen = boost[:, :width] & (alt >= sensor.min_altitude_m)
+    first = np.argmax(seen, axis=1)
+    cue: FloatArray = np.where(seen.any(axis=1), first * dt + sensor.delay_s, np.nan)
+    return cue
