@@ -9,7 +9,7 @@ from jointshield.physics.atmosphere import (
     ATMOSPHERE_BOTTOM_M,
     ATMOSPHERE_TOP_M,
     AtmosphereTable,
-    density_kgm3,
+    density_kg_m3,
     geometric_altitude_m,
     geopotential_altitude_m,
     pressure_pa,
@@ -60,14 +60,14 @@ TABLE4_H_M = np.array([11_000.0, 20_000.0, 32_000.0, 47_000.0, 51_000.0, 71_000.
 TABLE4_T_M_K = np.array([216.65, 216.65, 228.65, 270.65, 270.65, 214.65, 186.946])
 TABLE4_P_PA = np.array([22632.06, 5474.889, 868.0187, 110.9063, 66.93887, 3.956420, 0.3733836])
 # Report table I densities (kg/m³) at those heights.
-TABLE1_RHO_KGM3 = np.array([0.36392, 0.088035, 0.013225, 1.4275e-3, 8.6160e-4, 6.4211e-5])
+TABLE1_RHO_KG_M3 = np.array([0.36392, 0.088035, 0.013225, 1.4275e-3, 8.6160e-4, 6.4211e-5])
 
 
 def test_sea_level_values() -> None:
     """Sea level is 288.15 K, 101325 Pa, 1.2250 kg/m³ and 340.29 m/s (report table I)."""
     assert temperature_k(0.0) == pytest.approx(288.15, rel=IDENTITY_RTOL)
     assert pressure_pa(0.0) == pytest.approx(101_325.0, rel=IDENTITY_RTOL)
-    assert density_kgm3(0.0) == pytest.approx(1.2250, rel=FIVE_FIGURE_RTOL)
+    assert density_kg_m3(0.0) == pytest.approx(1.2250, rel=FIVE_FIGURE_RTOL)
     assert speed_of_sound_mps(0.0) == pytest.approx(340.29, rel=FIVE_FIGURE_RTOL)
 
 
@@ -81,7 +81,7 @@ def test_layer_bases_match_table_4() -> None:
 def test_layer_base_densities_match_table_1() -> None:
     """At the layer bases the density equals the report's table I to its five figures."""
     z = geometric_altitude_m(TABLE4_H_M[:-1])
-    np.testing.assert_allclose(density_kgm3(z), TABLE1_RHO_KGM3, rtol=FIVE_FIGURE_RTOL)
+    np.testing.assert_allclose(density_kg_m3(z), TABLE1_RHO_KG_M3, rtol=FIVE_FIGURE_RTOL)
 
 
 def test_tropopause_values() -> None:
@@ -103,11 +103,11 @@ def test_86_km_values() -> None:
     # The speed of sound uses the molecular-scale temperature, 186.946 K.
     c_86 = np.sqrt(GAMMA_AIR * R_STAR_J_MOL_K * TABLE4_T_M_K[-1] / M0_KG_MOL)
     assert speed_of_sound_mps(top_of_layers) == pytest.approx(c_86, rel=IDENTITY_RTOL)
-    assert density_kgm3(86_000.0) == pytest.approx(6.958e-6, rel=FOUR_FIGURE_RTOL)
+    assert density_kg_m3(86_000.0) == pytest.approx(6.958e-6, rel=FOUR_FIGURE_RTOL)
 
 
 @pytest.mark.parametrize(
-    ("alt_m", "rho_kgm3", "p_pa"),
+    ("alt_m", "rho_kg_m3", "p_pa"),
     [
         (90_000.0, 3.416e-6, 0.18359),
         (95_000.0, 1.393e-6, 0.075966),
@@ -117,9 +117,9 @@ def test_86_km_values() -> None:
         (120_000.0, 2.222e-8, 2.5382e-3),
     ],
 )
-def test_upper_rows_match_table_1(alt_m: float, rho_kgm3: float, p_pa: float) -> None:
+def test_upper_rows_match_table_1(alt_m: float, rho_kg_m3: float, p_pa: float) -> None:
     """From 90 to 120 km the model passes through the report's table I rows."""
-    assert density_kgm3(alt_m) == pytest.approx(rho_kgm3, rel=IDENTITY_RTOL)
+    assert density_kg_m3(alt_m) == pytest.approx(rho_kg_m3, rel=IDENTITY_RTOL)
     assert pressure_pa(alt_m) == pytest.approx(p_pa, rel=IDENTITY_RTOL)
 
 
@@ -135,7 +135,7 @@ def test_hydrostatic_equilibrium_up_to_86_km() -> None:
     h = 1.0
     dp_dz = (pressure_pa(z + h) - pressure_pa(z - h)) / (2.0 * h)
     g = G0_MPS2 * (R0_M / (R0_M + z)) ** 2
-    np.testing.assert_allclose(-dp_dz, density_kgm3(z) * g, rtol=HYDROSTATIC_RTOL)
+    np.testing.assert_allclose(-dp_dz, density_kg_m3(z) * g, rtol=HYDROSTATIC_RTOL)
 
 
 def test_hydrostatic_balance_above_86_km_is_approximate() -> None:
@@ -144,7 +144,7 @@ def test_hydrostatic_balance_above_86_km_is_approximate() -> None:
     h = 1.0
     dp_dz = (pressure_pa(z + h) - pressure_pa(z - h)) / (2.0 * h)
     g = G0_MPS2 * (R0_M / (R0_M + z)) ** 2
-    np.testing.assert_allclose(-dp_dz, density_kgm3(z) * g, rtol=UPPER_HYDROSTATIC_RTOL)
+    np.testing.assert_allclose(-dp_dz, density_kg_m3(z) * g, rtol=UPPER_HYDROSTATIC_RTOL)
 
 
 def test_ideal_gas_law() -> None:
@@ -152,12 +152,12 @@ def test_ideal_gas_law() -> None:
     z = np.linspace(-1_000.0, 79_999.0, 1000)
     np.testing.assert_allclose(
         pressure_pa(z),
-        density_kgm3(z) * R_STAR_J_MOL_K * temperature_k(z) / M0_KG_MOL,
+        density_kg_m3(z) * R_STAR_J_MOL_K * temperature_k(z) / M0_KG_MOL,
         rtol=IDENTITY_RTOL,
     )
     m_86 = M0_KG_MOL * 0.999579  # table 8 at 86 km
     assert pressure_pa(86_000.0) == pytest.approx(
-        density_kgm3(86_000.0) * R_STAR_J_MOL_K * temperature_k(86_000.0) / m_86,
+        density_kg_m3(86_000.0) * R_STAR_J_MOL_K * temperature_k(86_000.0) / m_86,
         rel=IDENTITY_RTOL,
     )
 
@@ -166,7 +166,9 @@ def test_speed_of_sound_is_ideal_gas() -> None:
     """Up to 86 km c² = γ p / ρ (report eq. 50 with the ideal-gas law)."""
     z = np.linspace(-1_000.0, 86_000.0, 1000)
     np.testing.assert_allclose(
-        speed_of_sound_mps(z) ** 2, GAMMA_AIR * pressure_pa(z) / density_kgm3(z), rtol=IDENTITY_RTOL
+        speed_of_sound_mps(z) ** 2,
+        GAMMA_AIR * pressure_pa(z) / density_kg_m3(z),
+        rtol=IDENTITY_RTOL,
     )
 
 
@@ -184,7 +186,7 @@ def test_speed_of_sound_is_ideal_gas() -> None:
 def test_continuity_at_boundaries(alt_m: float) -> None:
     """Temperature, pressure, density and speed of sound are continuous at every boundary."""
     either_side = np.array([alt_m - 1e-3, alt_m + 1e-3])
-    for quantity in (temperature_k, pressure_pa, density_kgm3, speed_of_sound_mps):
+    for quantity in (temperature_k, pressure_pa, density_kg_m3, speed_of_sound_mps):
         below, above = quantity(either_side)
         assert above == pytest.approx(below, rel=CONTINUITY_RTOL), quantity.__name__
 
@@ -192,26 +194,26 @@ def test_continuity_at_boundaries(alt_m: float) -> None:
 def test_density_and_pressure_decrease_monotonically() -> None:
     """Density and pressure decrease strictly from -1 km up to the top."""
     z = np.linspace(ATMOSPHERE_BOTTOM_M, ATMOSPHERE_TOP_M, 121_001)
-    assert np.all(np.diff(density_kgm3(z)) < 0.0)
+    assert np.all(np.diff(density_kg_m3(z)) < 0.0)
     assert np.all(np.diff(pressure_pa(z)) < 0.0)
 
 
 def test_above_the_top_is_vacuum() -> None:
     """Above 120 km density and pressure are exactly 0; temperature and sound speed stay finite."""
     z = np.array([ATMOSPHERE_TOP_M + 1e-6, 150_000.0, 1e7, 1e300, np.inf])
-    assert np.all(density_kgm3(z) == 0.0)
+    assert np.all(density_kg_m3(z) == 0.0)
     assert np.all(pressure_pa(z) == 0.0)
     np.testing.assert_allclose(temperature_k(z), temperature_k(86_000.0), rtol=IDENTITY_RTOL)
     np.testing.assert_allclose(
         speed_of_sound_mps(z), speed_of_sound_mps(86_000.0), rtol=IDENTITY_RTOL
     )
-    assert density_kgm3(ATMOSPHERE_TOP_M) > 0.0
+    assert density_kg_m3(ATMOSPHERE_TOP_M) > 0.0
 
 
 def test_below_minus_one_km_is_clipped() -> None:
     """Below -1 km every quantity equals its -1 km value, extrapolated from the first layer."""
     z = np.array([-1_000.0, -1_000.0001, -5_000.0, -1e300, -np.inf])
-    for quantity in (temperature_k, pressure_pa, density_kgm3, speed_of_sound_mps):
+    for quantity in (temperature_k, pressure_pa, density_kg_m3, speed_of_sound_mps):
         values = quantity(z)
         assert np.all(np.isfinite(values))
         np.testing.assert_array_equal(values, values[0])
@@ -221,7 +223,7 @@ def test_below_minus_one_km_is_clipped() -> None:
 
 def test_nan_and_shapes() -> None:
     """NaN altitude gives NaN; scalars give 0-d arrays and arrays keep their shape."""
-    for quantity in (temperature_k, pressure_pa, density_kgm3, speed_of_sound_mps):
+    for quantity in (temperature_k, pressure_pa, density_kg_m3, speed_of_sound_mps):
         assert np.isnan(quantity(np.nan))
         assert quantity(1_000.0).shape == ()
         assert quantity(np.zeros((3, 4))).shape == (3, 4)
@@ -237,7 +239,7 @@ def test_table_matches_exact_model() -> None:
             rng.uniform(ATMOSPHERE_BOTTOM_M, ATMOSPHERE_TOP_M, 100_000),
         )
     )
-    rel = table.density_kgm3(z) / density_kgm3(z) - 1.0
+    rel = table.density_kg_m3(z) / density_kg_m3(z) - 1.0
     assert np.max(np.abs(rel)) < TABLE_STANDARD_RTOL <= TABLE_PROMISED_RTOL
     rel_c = table.speed_of_sound_mps(z) / speed_of_sound_mps(z) - 1.0
     assert np.max(np.abs(rel_c)) < TABLE_SOUND_RTOL
@@ -247,7 +249,7 @@ def test_coarse_table_keeps_the_promise() -> None:
     """A 100-m table still keeps the density within 1e-3 of the exact model."""
     table = AtmosphereTable.build(step_m=100.0)
     z = np.linspace(ATMOSPHERE_BOTTOM_M, ATMOSPHERE_TOP_M, 200_001)
-    rel = table.density_kgm3(z) / density_kgm3(z) - 1.0
+    rel = table.density_kg_m3(z) / density_kg_m3(z) - 1.0
     assert np.max(np.abs(rel)) < TABLE_PROMISED_RTOL
 
 
@@ -256,7 +258,7 @@ def test_table_is_linear_interpolation_of_log_density() -> None:
     table = AtmosphereTable.standard()
     z = np.random.default_rng(7).uniform(ATMOSPHERE_BOTTOM_M, ATMOSPHERE_TOP_M, 10_000)
     expected = np.exp(np.interp(z, table.altitude_m, table.log_density))
-    np.testing.assert_allclose(table.density_kgm3(z), expected, rtol=IDENTITY_RTOL)
+    np.testing.assert_allclose(table.density_kg_m3(z), expected, rtol=IDENTITY_RTOL)
     expected_c = np.interp(z, table.altitude_m, table.speed_of_sound)
     np.testing.assert_allclose(table.speed_of_sound_mps(z), expected_c, rtol=IDENTITY_RTOL)
 
@@ -265,17 +267,17 @@ def test_table_edges() -> None:
     """The table is 0 above the top, clipped below the bottom, NaN for NaN, and shape-keeping."""
     table = AtmosphereTable.standard()
     z = np.array([ATMOSPHERE_TOP_M, ATMOSPHERE_TOP_M + 1e-6, np.inf, -5_000.0, -np.inf, np.nan])
-    rho = table.density_kgm3(z)
+    rho = table.density_kg_m3(z)
     assert rho[0] == pytest.approx(2.222e-8, rel=IDENTITY_RTOL)
     assert rho[1] == 0.0 and rho[2] == 0.0
-    assert rho[3] == pytest.approx(float(density_kgm3(ATMOSPHERE_BOTTOM_M)), rel=IDENTITY_RTOL)
+    assert rho[3] == pytest.approx(float(density_kg_m3(ATMOSPHERE_BOTTOM_M)), rel=IDENTITY_RTOL)
     assert rho[4] == rho[3]
     assert np.isnan(rho[5])
     rho_both, sound_both = table.density_and_speed_of_sound(z)
     np.testing.assert_array_equal(rho_both, rho)
     np.testing.assert_array_equal(sound_both, table.speed_of_sound_mps(z))
-    assert table.density_kgm3(5_000.0).shape == ()
-    assert table.density_kgm3(np.zeros((2, 3))).shape == (2, 3)
+    assert table.density_kg_m3(5_000.0).shape == ()
+    assert table.density_kg_m3(np.zeros((2, 3))).shape == (2, 3)
 
 
 def test_standard_table_is_cached_and_read_only() -> None:

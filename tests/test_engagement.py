@@ -13,6 +13,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from numpy.typing import NDArray
 
+from jointshield.arrays import FloatArray
 from jointshield.engagement.fire import (
     AUTO_OPTIMAL_MAX_PAIRS,
     AssignmentMethod,
@@ -33,8 +34,6 @@ from jointshield.engagement.reasons import (
     TOO_LATE,
 )
 from jointshield.errors import JointshieldError
-
-FloatArray = NDArray[np.float64]
 
 # Monte Carlo checks of closed forms: a binomial mean (or a mean of a 0/1
 # variable) may stray from its expectation by at most 5 standard errors; the

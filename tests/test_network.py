@@ -9,8 +9,8 @@ import numpy as np
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
-from numpy.typing import NDArray
 
+from jointshield.arrays import FloatArray
 from jointshield.errors import JointshieldError
 from jointshield.sensing.fusion import (
     covariance_intersection,
@@ -19,15 +19,12 @@ from jointshield.sensing.fusion import (
     information_fusion,
 )
 from jointshield.sensing.network import (
-    FUSION_CENTRE,
-    SHARING_POLICIES,
     LinkModel,
     Network,
     Outage,
     allows,
 )
-
-FloatArray = NDArray[np.float64]
+from jointshield.vocabulary import FUSION_CENTRE, SHARING_POLICIES
 
 # Consistency of a fused covariance: P − (actual error covariance) must be
 # positive semidefinite. Both sides are built from inverses of matrices with

@@ -12,9 +12,9 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from jointshield.errors import ScenarioError, UnknownNameError
+from jointshield.physics.constants import G0_MPS2
 from jointshield.scenario import (
     DEFAULT_SCENARIO,
-    G0_MPS2,
     TAGS,
     Scenario,
     ScenarioExistsError,

@@ -12,7 +12,7 @@ from jointshield.cli import main
 from jointshield.flight import MissileModel
 from jointshield.flight.aim import aim
 from jointshield.flight.raid import raid_geometry
-from jointshield.scenario import Outage, load_scenario
+from jointshield.scenario import LinkOutage, load_scenario
 from jointshield.sensing.radar import Radar
 
 TIME_TOL_S = 1e-6
@@ -120,7 +120,7 @@ def test_scripted_outage_cuts_the_exchange() -> None:
     """With the NATO link down for the whole raid, NATO is left with its own sensors."""
     sc = load_scenario("europe-2011")
     links = tuple(
-        link.model_copy(update={"outages": (Outage(start_s=0.0, end_s=1e5),)})
+        link.model_copy(update={"outages": (LinkOutage(start_s=0.0, end_s=1e5),)})
         if "NATO" in (link.from_party, link.to_party)
         else link
         for link in sc.links

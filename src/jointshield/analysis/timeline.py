@@ -36,14 +36,9 @@ from jointshield.arrays import FloatArray
 from jointshield.errors import JointshieldError
 from jointshield.flight.raid import RaidGeometry, raid_geometry
 from jointshield.scenario import Scenario
-from jointshield.sensing.network import (
-    SHARING_POLICIES,
-    LinkModel,
-    MessageKind,
-    Network,
-    SharingPolicy,
-)
+from jointshield.sensing.network import LinkModel, MessageKind, Network
 from jointshield.sensing.picture import PROCESS_NOISE_M2_S3, RadarView, sensor_picture
+from jointshield.vocabulary import SHARING_POLICIES, Sharing
 
 #: Fire-control figures used for a party that has no interceptor of its own, m and m/s.
 DEFAULT_FIRE_CONTROL = (200.0, 20.0)
@@ -228,7 +223,7 @@ def timeline(
     if sharing is not None:
         from dataclasses import replace
 
-        policy = cast(SharingPolicy, sharing)
+        policy = cast(Sharing, sharing)
         network = replace(
             network, links=tuple(replace(link, sharing=policy) for link in network.links)
         )

@@ -138,7 +138,7 @@ from typing import Any, Final, Literal, cast, get_args
 import numpy as np
 
 from jointshield.errors import JointshieldError, UnknownNameError, closest, unknown_name_message
-from jointshield.sensing.network import SHARING_POLICIES, SharingPolicy
+from jointshield.vocabulary import SHARING_POLICIES, Sharing
 
 ARCHITECTURES: Final[tuple[str, ...]] = (
     "national",
@@ -366,7 +366,7 @@ class Architecture:
     """
 
     name: str
-    sharing: SharingPolicy
+    sharing: Sharing
     launch_on_remote: bool
     engage_on_remote: bool
     fused_picture: bool

@@ -22,7 +22,6 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from functools import lru_cache
-from typing import Literal
 
 import numpy as np
 from numpy.typing import ArrayLike
@@ -33,8 +32,8 @@ from jointshield.flight.earth import FIXED_WGS84, ROTATING_WGS84, Earth
 from jointshield.flight.flyout import STATUS_IMPACT, Flyouts, fly_powered
 from jointshield.flight.missile import MissileModel
 from jointshield.physics.geo import MEAN_EARTH_RADIUS_M, geodesic_inverse
+from jointshield.vocabulary import AimMode
 
-AimMode = Literal["min-energy", "lofted", "depressed", "apogee"]
 AIM_MODES: tuple[str, ...] = ("min-energy", "lofted", "depressed", "apogee")
 
 # Thrust pitch at cut-off.

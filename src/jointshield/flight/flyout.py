@@ -390,7 +390,7 @@ class _Physics:
         self, y: FloatArray, p2: FloatArray, r2: FloatArray, k_over_m: FloatArray
     ) -> tuple[FloatArray, FloatArray, FloatArray]:
         """Drag acceleration, with ``k_over_m`` = Cd·A/m (1/β), m²/kg."""
-        rho = self.atmosphere.density_kgm3(radial_height_m(p2, r2, self.earth.ellipsoid))
+        rho = self.atmosphere.density_kg_m3(radial_height_m(p2, r2, self.earth.ellipsoid))
         # Velocity relative to the air, which turns with the Earth: v - ω × r.
         vx = y[3] + self.omega * y[1]
         vy = y[4] - self.omega * y[0]
@@ -591,7 +591,7 @@ class _Chunk:
         }
         starts, mdot, thrust, mass0 = (
             m.stage_start_s,
-            m.mass_flow_kgps,
+            m.mass_flow_kg_s,
             m.thrust_n,
             m.stage_start_mass_kg,
         )

@@ -27,12 +27,12 @@ import numpy as np
 
 from jointshield.arrays import FloatArray
 from jointshield.errors import JointshieldError
+from jointshield.physics.constants import G0_MPS2
 
 if TYPE_CHECKING:
     from jointshield.scenario import Missile
 
 #: Standard gravity, m/s², for converting specific impulse to exhaust speed.
-G0_MPS2 = 9.80665
 
 
 @dataclass(frozen=True)
@@ -122,7 +122,7 @@ class MissileModel:
         return np.concatenate([[0.0], np.cumsum(self.burn_time_s)[:-1]])
 
     @property
-    def mass_flow_kgps(self) -> FloatArray:
+    def mass_flow_kg_s(self) -> FloatArray:
         """Mass flow of each stage, kg/s."""
         out: FloatArray = np.asarray(self.propellant_kg) / np.asarray(self.burn_time_s)
         return out
@@ -130,7 +130,7 @@ class MissileModel:
     @property
     def thrust_n(self) -> FloatArray:
         """Vacuum thrust of each stage, N."""
-        return np.asarray(self.isp_s) * G0_MPS2 * self.mass_flow_kgps
+        return np.asarray(self.isp_s) * G0_MPS2 * self.mass_flow_kg_s
 
     @property
     def stage_start_mass_kg(self) -> FloatArray:

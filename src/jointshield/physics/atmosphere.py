@@ -63,6 +63,7 @@ import numpy as np
 from numpy.typing import ArrayLike, NDArray
 
 from jointshield.arrays import FloatArray
+from jointshield.physics.constants import G0_MPS2
 
 ATMOSPHERE_TOP_M: Final = 120_000.0
 """Geometric altitude above which density and pressure are exactly 0, m."""
@@ -71,7 +72,6 @@ ATMOSPHERE_BOTTOM_M: Final = -1_000.0
 
 R0_M: Final = 6_356_766.0
 """Effective Earth radius for the geopotential conversion, m (report eq. 18)."""
-G0_MPS2: Final = 9.80665
 """Sea-level standard acceleration of gravity, m/s² (report table 2)."""
 R_STAR_J_MOL_K: Final = 8.31432
 """Universal gas constant as adopted by the report, J/(mol·K) (report table 2)."""
@@ -290,7 +290,7 @@ def pressure_pa(alt_m: ArrayLike) -> FloatArray:
     return p
 
 
-def density_kgm3(alt_m: ArrayLike) -> FloatArray:
+def density_kg_m3(alt_m: ArrayLike) -> FloatArray:
     """Mass density of the U.S. Standard Atmosphere 1976.
 
     Parameters
@@ -398,7 +398,7 @@ class AtmosphereTable:
         n = round((ATMOSPHERE_TOP_M - ATMOSPHERE_BOTTOM_M) / step_m)
         alt = np.linspace(ATMOSPHERE_BOTTOM_M, ATMOSPHERE_TOP_M, n + 1)
         step = float(alt[1] - alt[0])
-        log_rho = np.log(density_kgm3(alt))
+        log_rho = np.log(density_kg_m3(alt))
         sound = speed_of_sound_mps(alt)
         log_rho_slope = np.append(np.diff(log_rho) / step, 0.0)
         sound_slope = np.append(np.diff(sound) / step, 0.0)
@@ -442,11 +442,11 @@ class AtmosphereTable:
         sound: FloatArray = self.speed_of_sound[i] + self.speed_of_sound_slope[i] * dz
         return _restore_nan(z, sound)
 
-    def density_kgm3(self, alt_m: ArrayLike) -> FloatArray:
+    def density_kg_m3(self, alt_m: ArrayLike) -> FloatArray:
         """Density at geometric altitude ``alt_m`` (m), kg/m³; exactly 0 above the top.
 
         Altitudes below the bottom of the table read its lowest value, as
-        :func:`density_kgm3` clips them; NaN gives NaN.
+        :func:`density_kg_m3` clips them; NaN gives NaN.
         """
         return self._density(*self._locate(alt_m))
 

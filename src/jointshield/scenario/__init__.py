@@ -62,17 +62,15 @@ from jointshield.scenario.loader import (
     scenario_sources,
 )
 from jointshield.scenario.model import (
-    FUSION_CENTRE,
-    G0_MPS2,
     SCHEMA_ID,
     Asset,
     Battery,
     Interceptor,
     LaunchArea,
     Link,
+    LinkOutage,
     Missile,
     MissileType,
-    Outage,
     Party,
     Raid,
     Scenario,
@@ -86,8 +84,6 @@ from jointshield.scenario.provenance import TAGS, Provenance, Tag
 
 __all__ = [
     "DEFAULT_SCENARIO",
-    "FUSION_CENTRE",
-    "G0_MPS2",
     "SCHEMA_ID",
     "TAGS",
     "Asset",
@@ -95,9 +91,9 @@ __all__ = [
     "Interceptor",
     "LaunchArea",
     "Link",
+    "LinkOutage",
     "Missile",
     "MissileType",
-    "Outage",
     "Party",
     "Provenance",
     "Raid",

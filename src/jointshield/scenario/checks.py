@@ -22,9 +22,10 @@ from pydantic import BaseModel, ValidationError
 from pydantic.fields import FieldInfo
 
 from jointshield.errors import Problem, closest, unknown_name_message
-from jointshield.scenario.model import FUSION_CENTRE, SCHEMA_ID, Scenario
+from jointshield.scenario.model import SCHEMA_ID, Scenario
 from jointshield.scenario.provenance import ITEM_KEYS
 from jointshield.scenario.yamlio import KeyPath, format_path, line_of
+from jointshield.vocabulary import FUSION_CENTRE
 
 __all__ = ["cross_check", "fill_owners", "problems_from_validation"]
 

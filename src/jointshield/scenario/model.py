@@ -21,11 +21,17 @@ from typing import Annotated, Any, Final, Literal, Protocol, TypeVar
 from pydantic import BaseModel, ConfigDict, Field, PrivateAttr, model_validator
 
 from jointshield.errors import UnknownNameError
+from jointshield.physics.constants import G0_MPS2
 from jointshield.scenario.provenance import Provenance
+from jointshield.vocabulary import (
+    MEAN_OUTAGE_S,
+    Aim,
+    Refraction,
+    SensorKind,
+    Sharing,
+)
 
 __all__ = [
-    "FUSION_CENTRE",
-    "G0_MPS2",
     "SCHEMA_ID",
     "Aim",
     "Asset",
@@ -33,6 +39,7 @@ __all__ = [
     "Interceptor",
     "LaunchArea",
     "Link",
+    "LinkOutage",
     "Missile",
     "MissileType",
     "Party",
@@ -48,16 +55,6 @@ __all__ = [
 SCHEMA_ID: Final = "jointshield/scenario-1"
 """The ``schema`` value of files this version reads."""
 
-FUSION_CENTRE = "fusion"
-"""Reserved name of the joint data-fusion centre, an end point of links."""
-
-G0_MPS2 = 9.80665
-"""Standard gravity, m/s², which turns a specific impulse in s into an exhaust speed."""
-
-SensorKind = Literal["radar", "space-ir"]
-Refraction = Literal["4/3", "none"]
-Sharing = Literal["none", "early-warning", "tracks", "tracks-own-territory"]
-Aim = Literal["min-energy", "lofted", "depressed"]
 
 # Number types of the file. Strict: a quoted "1500", true or .nan is an error, not a number.
 Name = Annotated[str, Field(strict=True, min_length=1, description="a name")]
@@ -506,7 +503,7 @@ class Raid(_Record):
         raise UnknownNameError("threat", threat_id, [threat.id for threat in self.threats])
 
 
-class Outage(_Record):
+class LinkOutage(_Record):
     """A scripted window when a link is down (a joint exercise's fault).
 
     Parameters
@@ -553,7 +550,9 @@ class Link(_Record):
     from_party, to_party : str
         End points: party names or ``fusion`` (:data:`FUSION_CENTRE`).
     latency_s : float
-        Delay from sending to receiving, s.
+        Fixed part of the delay from sending to receiving, s.
+    latency_jitter_s : float
+        Mean of the random (exponential) part of each message's delay, s.
     availability : float
         Fraction of time the link is up.
     two_way : bool
@@ -565,7 +564,7 @@ class Link(_Record):
     mean_outage_s : float
         Mean duration of a random outage, s (with ``availability``, it sets how
         often the link fails).
-    outages : tuple of Outage
+    outages : tuple of LinkOutage
         Scripted windows on the scenario clock when the link is down.
 
     """
@@ -577,8 +576,9 @@ class Link(_Record):
     availability: Probability
     two_way: bool = True
     sharing: Sharing = "tracks"
-    mean_outage_s: Positive = 60.0
-    outages: tuple[Outage, ...] = ()
+    latency_jitter_s: NonNegative = 0.0
+    mean_outage_s: Positive = MEAN_OUTAGE_S
+    outages: tuple[LinkOutage, ...] = ()
 
     @model_validator(mode="before")
     @classmethod

@@ -66,22 +66,20 @@ from numpy.typing import ArrayLike, NDArray
 
 from jointshield.arrays import BoolArray, FloatArray
 from jointshield.errors import JointshieldError, UnknownNameError
+from jointshield.vocabulary import FUSION_CENTRE, MEAN_OUTAGE_S, SHARING_POLICIES, Sharing
 
-FUSION_CENTRE: Final = "fusion"
 """Reserved name of the joint data-fusion centre, an end point of links.
 
 The same value as the scenario schema's reserved name; repeated here so that
 this module takes plain values and does not depend on the scenario package.
 """
 
-SharingPolicy = Literal["none", "early-warning", "tracks", "tracks-own-territory"]
 """What a link lets through; see :func:`allows`."""
 
 MessageKind = Literal["cue", "track"]
 """A cue (launch detected, launch area, rough azimuth) or a full track."""
 
-SHARING_POLICIES: Final[tuple[str, ...]] = get_args(SharingPolicy)
-"""The sharing policies, in the order of :data:`SharingPolicy`."""
+"""The sharing policies, in the order of :data:`Sharing`."""
 
 _KINDS: Final[tuple[str, ...]] = get_args(MessageKind)
 
@@ -112,14 +110,12 @@ def _check_kind(kind: str) -> None:
         raise UnknownNameError("message kind", str(kind), _KINDS)
 
 
-def _strictest(policies: Iterable[SharingPolicy]) -> SharingPolicy:
+def _strictest(policies: Iterable[Sharing]) -> Sharing:
     """Return the policy that lets through only what every one of ``policies`` does."""
     return min(policies, key=_OPENNESS.__getitem__)
 
 
-def allows(
-    policy: SharingPolicy, kind: MessageKind, threat_targets_receiver: ArrayLike
-) -> BoolArray:
+def allows(policy: Sharing, kind: MessageKind, threat_targets_receiver: ArrayLike) -> BoolArray:
     """Whether a sharing policy lets a message through, per threat.
 
     Parameters
@@ -253,10 +249,10 @@ class LinkModel:
     latency_s: float
     latency_jitter_s: float = 0.0
     availability: float = 1.0
-    mean_outage_s: float = 60.0
+    mean_outage_s: float = MEAN_OUTAGE_S
     outages: tuple[Outage, ...] = field(default=())
     two_way: bool = True
-    sharing: SharingPolicy = "tracks"
+    sharing: Sharing = "tracks"
 
     def __post_init__(self) -> None:
         where = f"link {self.name!r}"
@@ -538,7 +534,7 @@ class Network:
             return ()
         return (up, down)
 
-    def path_policy(self, sender: str, receiver: str) -> SharingPolicy:
+    def path_policy(self, sender: str, receiver: str) -> Sharing:
         """Return the path's sharing policy: the strictest of its links' (``none`` if no path)."""
         hops = self.path(sender, receiver)
         if sender == receiver:

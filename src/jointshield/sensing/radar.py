@@ -45,7 +45,7 @@ import math
 import numbers
 from dataclasses import dataclass
 from functools import cached_property
-from typing import Final, Literal, NamedTuple
+from typing import Final, NamedTuple
 
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
@@ -55,8 +55,7 @@ from jointshield.errors import JointshieldError
 from jointshield.flight.flyout import Flyouts
 from jointshield.physics.geo import WGS84, enu_basis, geodetic_altitude_m, geodetic_to_ecef
 from jointshield.scenario.model import Sensor, Site
-
-Refraction = Literal["4/3", "none"]
+from jointshield.vocabulary import Refraction
 
 EFFECTIVE_EARTH_FACTOR: Final = 4.0 / 3.0
 """Factor k of the effective Earth radius k·R of the standard atmosphere.
