@@ -16,11 +16,14 @@ from typing import Any, Literal
 import numpy as np
 
 from jointshield.errors import JointshieldError, UnknownNameError
-from jointshield.flight import FIXED_WGS84, ROTATING_WGS84, Earth, MissileModel, fly_free
+from jointshield.flight import FIXED_WGS84, ROTATING_WGS84, Earth, fly_free
 from jointshield.flight.flyout import STATUS_NAMES
+from jointshield.flight.raid import fly_raid as fly_raid_plan
+from jointshield.record import VERSION, Provenance
 from jointshield.report.export import Trajectory
-from jointshield.scenario import Scenario
+from jointshield.scenario import Scenario, scenario_hash
 from jointshield.scenario.places import resolve_place
+from jointshield.theatre.compile import compile_missile, theatre_of
 
 # --------------------------------------------------------------------------- the flyout API
 
@@ -66,15 +69,9 @@ def _earth(choice: str) -> Earth:
 
 
 def _meta(scenario: Scenario | None, **extra: Any) -> dict[str, Any]:
-    from jointshield import __version__
-    from jointshield.scenario import scenario_hash
-
-    meta: dict[str, Any] = {"jointshield_version": __version__}
-    if scenario is not None:
-        meta["scenario"] = scenario.name
-        meta["scenario_hash"] = scenario_hash(scenario)
-    meta.update(extra)
-    return meta
+    if scenario is None:
+        return {**extra, "jointshield_version": VERSION}
+    return Provenance(scenario.name, scenario_hash(scenario)).meta(**extra)
 
 
 def flyout(
@@ -132,7 +129,7 @@ def flyout(
     names = [m.name for m in sc.missiles]
     if missile not in names:
         raise UnknownNameError("missile", missile, names)
-    model = MissileModel.from_type(next(m for m in sc.missiles if m.name == missile))
+    model = compile_missile(next(m for m in sc.missiles if m.name == missile))
     start, end = resolve_place(sc, origin), resolve_place(sc, target)
     mode = "apogee" if apogee_km is not None else aim_mode
     sol = aim(
@@ -315,10 +312,9 @@ def fly_raid(
     RaidFlyouts
         One :class:`FlyoutResult` per threat, in the raid's order.
     """
-    from jointshield.flight.raid import raid_geometry
-
-    _earth(earth)
-    geo = raid_geometry(scenario, raid, earth=earth, drag=drag, sample_dt_s=sample_dt_s)
+    the_earth = _earth(earth)
+    theatre = theatre_of(scenario)
+    geo = fly_raid_plan(theatre.raid(raid), earth=the_earth, drag=drag, sample_dt_s=sample_dt_s)
     fl = geo.flyouts
     results = []
     for k, tid in enumerate(geo.threat_id):
@@ -336,10 +332,9 @@ def fly_raid(
             "thrust_cutoff_s": round(float(geo.cutoff_s[k]), 6),
         }
         results.append((tid, FlyoutResult(summary, Trajectory.from_flyouts(fl, k), meta)))
-    sc = geo.scenario
     return RaidFlyouts(
-        sc.name,
-        geo.raid.name,
+        theatre.name,
+        geo.raid,
         tuple(results),
-        _meta(sc, raid=geo.raid.name, earth=earth, drag=drag),
+        theatre.provenance.meta(raid=geo.raid, earth=earth, drag=drag),
     )

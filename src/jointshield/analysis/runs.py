@@ -1,8 +1,10 @@
 """Monte Carlo studies a user asks for: one run, a comparison, a parameter sweep.
 
-Each study prepares the deterministic picture of the raid once (the raid's
-flyouts are shared by every architecture of a comparison and every point of
-a sweep), runs the trials in fixed blocks (:mod:`jointshield.montecarlo`: the
+Each study compiles its scenario once (:func:`jointshield.theatre.compile.theatre_of`)
+and deploys the raid once (:func:`jointshield.battle.context.deploy`: the
+raid's flyouts, every radar's view, the batteries' reach tables and
+intercept windows are shared by every architecture of a comparison and every
+point of a sweep), runs the trials in fixed blocks (:mod:`jointshield.montecarlo`: the
 same seed gives the same numbers on one worker, many, or a Dask cluster),
 summarises them with 95 % confidence intervals, and writes every trial as a
 row of a Parquet file plus the summary as JSON, each recording the scenario's
@@ -21,16 +23,17 @@ import numpy as np
 from numpy.typing import NDArray
 
 from jointshield.architectures.presets import ARCHITECTURES, Architecture, architecture
-from jointshield.battle.context import BattleContext, Rules, prepare
-from jointshield.battle.trial import run_block
+from jointshield.battle.context import BattleContext, Deployment, Rules, deploy, prepare
+from jointshield.battle.trial import Trials, run_block
 from jointshield.engagement.reasons import REASONS
 from jointshield.errors import JointshieldError
-from jointshield.flight.raid import RaidGeometry, raid_geometry
 from jointshield.montecarlo.blocks import check_dask, run_blocks
 from jointshield.montecarlo.stats import Estimate, mean_interval, wilson_interval
 from jointshield.montecarlo.store import write_json_atomic, write_parquet
 from jointshield.montecarlo.sweep import grid_points, parse_grid, run_sweep
-from jointshield.scenario import DEFAULT_SCENARIO, Scenario, load_scenario, scenario_hash
+from jointshield.scenario import Scenario
+from jointshield.theatre.compile import theatre_of
+from jointshield.theatre.model import Theatre
 
 DEFAULT_TRIALS = 2000
 
@@ -81,31 +84,31 @@ class Summary:
         }
 
 
-def summarise(ctx: BattleContext, columns: dict[str, NDArray[Any]]) -> Summary:
-    """Aggregate per-trial columns into a :class:`Summary`."""
-    n = int(columns["leakers"].shape[0])
-    killed = columns["killed"]
+def summarise(ctx: BattleContext, trials: Trials) -> Summary:
+    """Aggregate per-trial outcomes into a :class:`Summary`."""
+    n = int(trials.leakers.shape[0])
+    killed = trials.killed
     kills = float(killed.sum())
-    spent = float(columns["interceptors"].sum())
+    spent = float(trials.interceptors.sum())
     attacked = float(ctx.asset_population.sum())
-    engaged = np.isfinite(columns["first_launch_s"])
+    engaged = np.isfinite(trials.first_launch_s)
     # Decision and battlespace times, on each threat's clock: from its launch to the
     # first interceptor's launch, and to the first intercept.
-    first_launch = columns["first_launch_s"][engaged] if engaged.any() else np.array([np.nan])
-    first_int = columns["first_intercept_s"][engaged] if engaged.any() else np.array([np.nan])
+    first_launch = trials.first_launch_s[engaged] if engaged.any() else np.array([np.nan])
+    first_int = trials.first_intercept_s[engaged] if engaged.any() else np.array([np.nan])
     leaked = ~killed
-    codes, counts = np.unique(columns["reason"][leaked], return_counts=True)
+    codes, counts = np.unique(trials.reason[leaked], return_counts=True)
     total_leaks = max(int(leaked.sum()), 1)
     arch: Architecture = ctx.architecture
     return Summary(
         architecture=arch.name,
         trials=n,
-        p_no_leak=_p(columns["no_leak"], n),
-        leakers=_m(columns["leakers"]),
-        population_defended=_m(attacked - columns["population_hit"]),
-        interceptors=_m(columns["interceptors"]),
+        p_no_leak=_p(trials.no_leak, n),
+        leakers=_m(trials.leakers),
+        population_defended=_m(attacked - trials.population_hit),
+        interceptors=_m(trials.interceptors),
         interceptors_per_kill=spent / kills if kills else float("nan"),
-        p_asset_protected={a: _p(~columns["asset_hit"][:, i], n) for i, a in enumerate(ctx.assets)},
+        p_asset_protected={a: _p(~trials.asset_hit[:, i], n) for i, a in enumerate(ctx.assets)},
         first_launch_s=_m(first_launch),
         first_intercept_s=_m(first_int),
         leak_reasons={
@@ -155,14 +158,8 @@ def _check_counts(
         check_dask(dask_address)
 
 
-def _scenario(scenario: Scenario | str | None) -> Scenario:
-    return (
-        scenario if isinstance(scenario, Scenario) else load_scenario(scenario or DEFAULT_SCENARIO)
-    )
-
-
 def run(
-    scenario: Scenario | str | None = None,
+    scenario: Theatre | Scenario | str | None = None,
     arch: str = "data-exchange",
     *,
     trials: int = DEFAULT_TRIALS,
@@ -174,14 +171,15 @@ def run(
     workers: int = 1,
     dask_address: str | None = None,
     progress: bool | Callable[[int, int], None] = True,
-    geometry: RaidGeometry | None = None,
+    deployment: Deployment | None = None,
 ) -> RunResult:
     """Run one architecture on a raid: ``trials`` trials, summarised, written to ``out``.
 
     Parameters
     ----------
-    scenario : Scenario or str or None
-        A loaded scenario, a built-in name or file path; None for the default.
+    scenario : Theatre or Scenario or str or None
+        A compiled theatre, a loaded scenario, a built-in name or file path;
+        None for the default.
     arch : str
         One of :data:`jointshield.governance.ARCHITECTURES`.
     trials, seed : int
@@ -200,8 +198,8 @@ def run(
         Address of a Dask scheduler to run the blocks on.
     progress : bool or callable
         Progress bar (on a terminal) or a callback ``(done, total)``.
-    geometry : RaidGeometry, optional
-        The raid already flown (reused across runs).
+    deployment : Deployment, optional
+        The raid already deployed against the theatre (reused across runs).
 
     Returns
     -------
@@ -209,44 +207,39 @@ def run(
         Summary with confidence intervals, provenance and written files.
     """
     _check_counts(trials, seed, workers, dask_address)
+    the_arch = architecture(arch, **(params or {}))
+    dep = deployment if deployment is not None else deploy(theatre_of(scenario), raid)
     return _run(
-        _scenario(scenario),
-        arch,
+        dep,
+        the_arch,
         trials=trials,
         seed=seed,
-        params=params,
         rules=rules,
-        raid=raid,
         out=out,
         workers=workers,
         dask_address=dask_address,
         progress=progress,
-        geometry=geometry,
     )
 
 
 def _run(
-    sc: Scenario,
-    arch: str,
+    dep: Deployment,
+    the_arch: Architecture,
     *,
     trials: int,
     seed: int,
-    params: dict[str, Any] | None,
     rules: Rules | None,
-    raid: str | None,
     out: str | Path | None,
     workers: int,
     dask_address: str | None,
     progress: bool | Callable[[int, int], None],
-    geometry: RaidGeometry | None,
 ) -> RunResult:
     """Do :func:`run`'s work once its inputs are checked (a comparison checks them once)."""
-    the_arch = architecture(arch, **(params or {}))
-    ctx = prepare(sc, raid, arch=the_arch, rules=rules, geometry=geometry)
+    ctx = prepare(dep, arch=the_arch, rules=rules)
     columns = run_blocks(
         run_block, ctx, trials, seed, workers=workers, dask_address=dask_address, progress=progress
     )
-    summary = summarise(ctx, columns)
+    summary = summarise(ctx, Trials.from_columns(columns))
     meta = {**ctx.meta, "seed": seed, "trials": trials}
     files: list[Path] = []
     if out is not None:
@@ -276,7 +269,7 @@ class Comparison:
 
 
 def compare(
-    scenario: Scenario | str | None = None,
+    scenario: Theatre | Scenario | str | None = None,
     architectures: Sequence[str] = ARCHITECTURES,
     *,
     trials: int = DEFAULT_TRIALS,
@@ -291,42 +284,32 @@ def compare(
 ) -> Comparison:
     """Run every architecture on the same raid and seed, and put the results side by side.
 
-    The raid is aimed and flown once for all architectures. Parameters in
-    ``params`` apply to every architecture that has them.
+    The scenario is compiled once and the raid deployed once (flown, seen by
+    every radar, with the batteries' reach and intercept windows) for all
+    architectures. Parameters in ``params`` apply to every architecture that
+    has them.
     """
     _check_counts(trials, seed, workers, dask_address)
-    sc = _scenario(scenario)
     unknown = [a for a in architectures if a not in ARCHITECTURES]
     if unknown:
         architecture(unknown[0])  # raises with the list of valid names
-    geo = raid_geometry(sc, raid)
+    archs = [architecture(a, **(params or {})) for a in architectures]
+    dep = deploy(theatre_of(scenario), raid)
     results = tuple(
         _run(
-            sc,
+            dep,
             a,
             trials=trials,
             seed=seed,
-            params=params,
             rules=rules,
-            raid=raid,
             out=out,
             workers=workers,
             dask_address=dask_address,
             progress=progress,
-            geometry=geo,
         )
-        for a in architectures
+        for a in archs
     )
-    from jointshield import __version__
-
-    meta = {
-        "scenario": sc.name,
-        "scenario_hash": scenario_hash(sc),
-        "raid": geo.raid.name,
-        "seed": seed,
-        "trials": trials,
-        "jointshield_version": __version__,
-    }
+    meta = dep.provenance.meta(raid=dep.geometry.raid, seed=seed, trials=trials)
     if out is not None:
         write_json_atomic(
             Path(out) / "comparison.json",
@@ -336,7 +319,7 @@ def compare(
 
 
 def sweep(
-    scenario: Scenario | str | None,
+    scenario: Theatre | Scenario | str | None,
     arch: str,
     grids: Sequence[str],
     out: str | Path,
@@ -359,33 +342,28 @@ def sweep(
     architecture's sweep is refused rather than mixed.
     """
     _check_counts(trials, seed, workers, dask_address)
-    sc = _scenario(scenario)
     parsed = [parse_grid(g) for g in grids]
     base = architecture(arch, **(params or {}))
     for name, values in parsed:
         base.with_params(**{name: values[0]})  # validates the parameter's name and type early
-    geo = raid_geometry(sc, raid)
+    dep = deploy(theatre_of(scenario), raid)
     points = grid_points(parsed)
-    from jointshield import __version__
-
-    manifest = {
-        "scenario": sc.name,
-        "scenario_hash": scenario_hash(sc),
-        "raid": geo.raid.name,
-        "architecture": arch,
-        "seed": seed,
-        "trials": trials,
-        "grid": {name: [float(v) for v in values] for name, values in parsed},
-        "parameters": {k: v for k, v in (params or {}).items()},
-        "jointshield_version": __version__,
-    }
+    manifest = dep.provenance.meta(
+        raid=dep.geometry.raid,
+        architecture=arch,
+        seed=seed,
+        trials=trials,
+        grid={name: [float(v) for v in values] for name, values in parsed},
+        parameters={k: v for k, v in (params or {}).items()},
+    )
 
     def run_point(point: Any) -> tuple[dict[str, NDArray[Any]] | None, dict[str, Any]]:
         the_arch = base.with_params(**point.params)
-        ctx = prepare(sc, raid, arch=the_arch, rules=rules, geometry=geo)
+        ctx = prepare(dep, arch=the_arch, rules=rules)
         columns = run_blocks(
             run_block, ctx, trials, seed, workers=workers, dask_address=dask_address, progress=False
         )
-        return columns, {"point": point.params, **summarise(ctx, columns).to_json()}
+        summary = summarise(ctx, Trials.from_columns(columns))
+        return columns, {"point": point.params, **summary.to_json()}
 
     return run_sweep(Path(out), points, run_point, manifest=manifest, progress=progress)

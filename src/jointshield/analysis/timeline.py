@@ -27,17 +27,19 @@ conservative: they use the best single track available.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any, cast
 
 import numpy as np
 
 from jointshield.arrays import FloatArray
-from jointshield.errors import JointshieldError
-from jointshield.flight.raid import RaidGeometry, raid_geometry
+from jointshield.errors import JointshieldError, unknown_name_message
+from jointshield.flight.raid import fly_raid
 from jointshield.scenario import Scenario
-from jointshield.sensing.network import LinkModel, MessageKind, Network
+from jointshield.sensing.network import LinkModel, MessageKind
 from jointshield.sensing.picture import PROCESS_NOISE_M2_S3, RadarView, sensor_picture
+from jointshield.theatre.compile import theatre_of
+from jointshield.theatre.model import Theatre
 from jointshield.vocabulary import SHARING_POLICIES, Sharing
 
 #: Fire-control figures used for a party that has no interceptor of its own, m and m/s.
@@ -154,17 +156,16 @@ class Timeline:
         }
 
 
-def _fire_control_figures(scenario: Scenario) -> dict[str, tuple[float, float]]:
-    """Per party, the loosest fire-control figures among its interceptor types."""
+def _fire_control_figures(theatre: Theatre) -> dict[str, tuple[float, float]]:
+    """Per party, the loosest fire-control figures among its batteries' interceptor types."""
     out: dict[str, tuple[float, float]] = {}
-    for party in scenario.parties:
-        types = {b.interceptor for b in scenario.batteries if b.owner == party.name}
+    for party in theatre.parties:
         figs = [
-            (i.fire_control_sigma_m, i.fire_control_sigma_mps)
-            for i in scenario.interceptors
-            if i.name in types
+            (b.interceptor.fire_control_sigma_m, b.interceptor.fire_control_sigma_mps)
+            for b in theatre.batteries
+            if b.owner == party
         ]
-        out[party.name] = (
+        out[party] = (
             (max(f[0] for f in figs), max(f[1] for f in figs)) if figs else DEFAULT_FIRE_CONTROL
         )
     return out
@@ -179,7 +180,7 @@ def _earliest(candidates: list[tuple[float, str, str]]) -> Milestone:
 
 
 def timeline(
-    scenario: Scenario | str | None = None,
+    scenario: Theatre | Scenario | str | None = None,
     raid: str | None = None,
     *,
     threat: str | None = None,
@@ -189,8 +190,9 @@ def timeline(
 
     Parameters
     ----------
-    scenario : Scenario or str or None
-        A loaded scenario, a built-in name or file path; None for the default.
+    scenario : Theatre or Scenario or str or None
+        A compiled theatre, a loaded scenario, a built-in name or file path;
+        None for the default.
     raid : str, optional
         The raid; by default the scenario's default raid.
     threat : str, optional
@@ -211,29 +213,24 @@ def timeline(
     25.0
     """
     if sharing is not None and sharing not in SHARING_POLICIES:
-        from jointshield.errors import unknown_name_message
-
         raise JointshieldError(unknown_name_message("sharing policy", sharing, SHARING_POLICIES))
-    geo = raid_geometry(scenario, raid)
-    sc = geo.scenario
+    theatre = theatre_of(scenario)
+    geo = fly_raid(theatre.raid(raid))
     if threat is not None:
-        i = geo.index(threat)
-        geo = _select(geo, [i])
-    network = Network.from_scenario(sc)
+        geo = geo.select([geo.index(threat)])
+    network = theatre.network
     if sharing is not None:
-        from dataclasses import replace
-
         policy = cast(Sharing, sharing)
         network = replace(
             network, links=tuple(replace(link, sharing=policy) for link in network.links)
         )
-    figures = _fire_control_figures(sc)
-    views = sensor_picture(geo).views
+    figures = _fire_control_figures(theatre)
+    views = sensor_picture(geo, theatre.radars).views
     fire_control = {
         v.radar.name: {p: v.fire_control_s(*fig) for p, fig in figures.items()} for v in views
     }
 
-    parties = [p.name for p in sc.parties]
+    parties = list(theatre.parties)
     launch = geo.launch_time_s
     threats = []
     for k in range(len(geo)):
@@ -275,18 +272,12 @@ def timeline(
                 parties=per_party,
             )
         )
-    from jointshield import __version__
-    from jointshield.scenario import scenario_hash
-
     policies = sorted({link.sharing for link in network.links}) if network.links else ["none"]
-    meta = {
-        "scenario": sc.name,
-        "scenario_hash": scenario_hash(sc),
-        "raid": geo.raid.name,
-        "jointshield_version": __version__,
-        "process_noise_m2_s3": PROCESS_NOISE_M2_S3,
-        "links": [_link_meta(link) for link in network.links],
-    }
+    meta = theatre.provenance.meta(
+        raid=geo.raid,
+        process_noise_m2_s3=PROCESS_NOISE_M2_S3,
+        links=[_link_meta(link) for link in network.links],
+    )
     return Timeline(tuple(threats), sharing or ",".join(policies), meta)
 
 
@@ -311,30 +302,3 @@ def _milestone_time(
     if milestone == "track":
         return float(view.confirmed_s[k])
     return float(fire_control[view.radar.name][party][k])
-
-
-def _select(geo: RaidGeometry, idx: list[int]) -> RaidGeometry:
-    """Return the same raid geometry restricted to the threats ``idx``."""
-    from dataclasses import replace
-
-    def pick(values: tuple[str, ...]) -> tuple[str, ...]:
-        return tuple(values[i] for i in idx)
-
-    arr = np.asarray(idx)
-    return replace(
-        geo,
-        threat_id=pick(geo.threat_id),
-        missile=pick(geo.missile),
-        launch_area=pick(geo.launch_area),
-        target=pick(geo.target),
-        target_owner=pick(geo.target_owner),
-        aim_mode=pick(geo.aim_mode),
-        launch_time_s=geo.launch_time_s[arr],
-        count=geo.count[arr],
-        rcs_m2=geo.rcs_m2[arr],
-        azimuth_rad=geo.azimuth_rad[arr],
-        pitch_end_rad=geo.pitch_end_rad[arr],
-        cutoff_s=geo.cutoff_s[arr],
-        miss_m=geo.miss_m[arr],
-        flyouts=geo.flyouts.take(arr),
-    )

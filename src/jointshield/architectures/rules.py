@@ -179,6 +179,25 @@ def deciders(arch: Architecture, battery_party: str, parties: Sequence[str]) -> 
     return consent_needed(arch, battery_party, parties) or (battery_party,)
 
 
+def vetoer(arch: Architecture, battery_party: str, parties: Sequence[str]) -> str | None:
+    """Return the party that may veto a launch by a battery of ``battery_party``, if any.
+
+    Only a dual key gives a veto, and it is the other party's: the first
+    consenting party (in ``parties``' order) that is not the battery's. With
+    no dual key, or no other party, nobody vetoes.
+
+    Examples
+    --------
+    >>> from jointshield.architectures.presets import architecture
+    >>> vetoer(architecture("joint"), "NATO", ["NATO", "Russia"])
+    'Russia'
+    >>> vetoer(architecture("data-exchange"), "NATO", ["NATO", "Russia"]) is None
+    True
+    """
+    others = [p for p in consent_needed(arch, battery_party, parties) if p != battery_party]
+    return others[0] if others else None
+
+
 def _as_shape(shape: int | Sequence[int]) -> tuple[int, ...]:
     dims: list[object] = [shape] if isinstance(shape, int | np.integer) else list(shape)
     out: list[int] = []

@@ -3,11 +3,16 @@
 This module ties the deterministic picture of a raid (aimed flyouts, radar
 looks, track covariances, intercept windows) to the engagement engine
 (:mod:`jointshield.engagement`: assignment, doctrine, kill draws), under the
-rules of an architecture (:mod:`jointshield.governance`). It is split in two:
+rules of an architecture (:mod:`jointshield.architectures`). It is split in three:
 
-* :func:`prepare` computes, once, everything that does not change from trial
-  to trial (a picklable :class:`BattleContext`);
-* :func:`run_block` simulates a block of trials from one seed sequence:
+* :func:`deploy` computes, once per raid, everything that depends on neither
+  the architecture nor the trial: the raid flown, every radar's view, the
+  batteries with their reach, the intercept windows, the sector under each
+  candidate intercept point (a :class:`Deployment`, shared by every
+  architecture of a comparison and every point of a sweep);
+* :func:`prepare` adds, once per architecture, what its rules decide before
+  any trial (a picklable :class:`BattleContext`);
+* :func:`~jointshield.battle.trial.run_block` simulates a block of trials from one seed sequence:
   link outages, authorisation delays, vetoes and kill draws, and returns the
   per-trial columns.
 
@@ -42,18 +47,19 @@ from numpy.typing import NDArray
 
 from jointshield.architectures.presets import Architecture, architecture
 from jointshield.architectures.rules import may_use_track, network_for
-from jointshield.architectures.sectors import DEFAULT_SECTORS, Sector, sector_owner
-from jointshield.arrays import FloatArray
+from jointshield.architectures.sectors import sector_owner
+from jointshield.arrays import FloatArray, Int64Array, ObjectArray
 from jointshield.engagement.fire import Doctrine
 from jointshield.engagement.reasons import NO_TRACK, NOT_FIRE_CONTROL_QUALITY, OUT_OF_ENVELOPE
 from jointshield.engagement.windows import BatteryGeometry, InterceptWindows, intercept_windows
-from jointshield.errors import JointshieldError
-from jointshield.flight.raid import RaidGeometry, raid_geometry
+from jointshield.flight.raid import RaidGeometry, fly_raid
 from jointshield.physics.geo import ecef_to_geodetic
-from jointshield.scenario import Scenario
+from jointshield.record import Provenance
 from jointshield.sensing.network import Network
-from jointshield.sensing.picture import RadarView, sensor_picture
-from jointshield.theatre.compile import batteries_from_scenario
+from jointshield.sensing.picture import Picture, RadarView, sensor_picture
+from jointshield.theatre.model import Theatre
+
+__all__ = ["BattleContext", "Deployment", "Rules", "deploy", "prepare"]
 
 
 @dataclass(frozen=True)
@@ -97,41 +103,166 @@ class _FireControlSource:
 
 
 @dataclass(frozen=True)
+class Deployment:
+    """A raid against a theatre's forces: everything no architecture and no trial changes.
+
+    Attributes
+    ----------
+    theatre_name : str
+        The theatre's (scenario's) name.
+    provenance : Provenance
+        Scenario, hash and version, for every result made from it.
+    parties : tuple of str
+        The parties, in the theatre's order.
+    geometry : RaidGeometry
+        The raid, aimed and flown.
+    picture : Picture
+        Every radar's view of the raid.
+    batteries : tuple of BatteryGeometry
+        The batteries with their interceptor's reach.
+    windows : InterceptWindows
+        Intercept solutions of every threat × battery × threat sample.
+    network : Network
+        The theatre's data network, as the scenario sets it.
+    sector_owner : ndarray of object, shape (n, b, K)
+        Party whose sector holds each candidate intercept point ('' for none).
+    target_owner : ndarray of object, shape (n,)
+        Party that owns each threat's target.
+    warhead_threat : ndarray of int, shape (m,)
+        The threat of each warhead (a threat fired ``count`` times is ``count`` warheads).
+    assets : tuple of str
+        The assets the raid attacks, in the order of first attack.
+    asset_population : ndarray, shape (A,)
+        Their populations.
+    warhead_asset : ndarray of int, shape (m,)
+        The asset each warhead attacks (index into ``assets``).
+    """
+
+    theatre_name: str
+    provenance: Provenance
+    parties: tuple[str, ...]
+    geometry: RaidGeometry
+    picture: Picture
+    batteries: tuple[BatteryGeometry, ...]
+    windows: InterceptWindows
+    network: Network
+    sector_owner: ObjectArray
+    target_owner: ObjectArray
+    warhead_threat: Int64Array
+    assets: tuple[str, ...]
+    asset_population: FloatArray
+    warhead_asset: Int64Array
+
+
+def deploy(
+    theatre: Theatre, raid: str | None = None, *, geometry: RaidGeometry | None = None
+) -> Deployment:
+    """Compute once what every architecture and trial of a battle share.
+
+    Parameters
+    ----------
+    theatre : Theatre
+        The compiled scenario.
+    raid : str, optional
+        The raid; by default the theatre's default raid.
+    geometry : RaidGeometry, optional
+        The raid already flown (e.g. by a timeline of the same raid).
+
+    Returns
+    -------
+    Deployment
+        The raid flown, every radar's view, the batteries' reach and windows.
+    """
+    theatre.require_batteries()
+    geo = geometry if geometry is not None else fly_raid(theatre.raid(raid))
+    picture = sensor_picture(geo, theatre.radars)
+    batteries = tuple(
+        BatteryGeometry(
+            name=b.name,
+            owner=b.owner,
+            lat_rad=b.lat_rad,
+            lon_rad=b.lon_rad,
+            alt_m=b.alt_m,
+            rounds=b.rounds,
+            kinematics=theatre.kinematics(b),
+            organic_radars=b.organic_radars,
+        )
+        for b in theatre.batteries
+    )
+    windows = intercept_windows(batteries, geo.flyouts)
+    # The party whose sector holds each candidate intercept point (sectoral rules, vetoes).
+    lat, lon, _ = ecef_to_geodetic(windows.point_ecef_m)
+    owners = sector_owner(theatre.sectors, lat, lon)
+    owners = np.where(np.isfinite(lat), owners, "")
+    per = np.repeat(np.arange(len(geo)), geo.count).astype(np.int64)
+    assets = tuple(dict.fromkeys(geo.target))
+    population = np.array([theatre.asset(a).population for a in assets], dtype=float)
+    warhead_asset = np.array([assets.index(geo.target[i]) for i in per], dtype=np.int64)
+    return Deployment(
+        theatre_name=theatre.name,
+        provenance=theatre.provenance,
+        parties=theatre.parties,
+        geometry=geo,
+        picture=picture,
+        batteries=batteries,
+        windows=windows,
+        network=theatre.network,
+        sector_owner=owners,
+        target_owner=np.array(geo.target_owner, dtype=object),
+        warhead_threat=per,
+        assets=assets,
+        asset_population=population,
+        warhead_asset=warhead_asset,
+    )
+
+
+@dataclass(frozen=True)
 class BattleContext:
     """Everything about a battle that does not change from trial to trial (picklable)."""
 
-    geometry: RaidGeometry
+    deployment: Deployment
     architecture: Architecture
     rules: Rules
-    batteries: tuple[BatteryGeometry, ...]
-    network: Network
-    organic_windows: InterceptWindows
+    network: Network  # as the architecture runs it
     remote_windows: InterceptWindows | None
     sources: tuple[_FireControlSource, ...]  # every track a battery may launch on
     blocked_static: NDArray[np.int8]  # (n, b) physics that no trial changes
-    sector_owner: NDArray[np.object_]  # (n, b, K) party whose sector holds each candidate point
-    target_owner: NDArray[np.object_]  # (n,)
-    warhead_threat: NDArray[np.int64]  # (m,)
     value: FloatArray  # (m,)
     pk: FloatArray  # (b,)
     basket_m: FloatArray  # (b,) hand-over basket radius, NaN: no degradation
-    track_views: tuple[RadarView, ...]  # radars whose tracks the batteries may use
-    allowed_views: tuple[tuple[int, ...], ...]  # per battery, indices into track_views
-    rounds: NDArray[np.int64]  # (b,)
-    assets: tuple[str, ...]
-    asset_population: FloatArray  # (A,)
-    warhead_asset: NDArray[np.int64]  # (m,) index into assets
-    meta: dict[str, Any]
+    allowed_views: tuple[tuple[int, ...], ...]  # per battery, indices into the picture's views
+    rounds: Int64Array  # (b,)
+    meta: dict[str, Any] = field(default_factory=dict)
 
+    @property
+    def geometry(self) -> RaidGeometry:
+        """The raid, aimed and flown."""
+        return self.deployment.geometry
 
-def _organic_radars(scenario: Scenario, battery: str, owner: str) -> set[str]:
-    """Radars of the battery's party standing on the battery's site."""
-    site = scenario.battery(battery).site
-    return {
-        s.name
-        for s in scenario.sensors
-        if s.kind == "radar" and s.site == site and s.owner == owner
-    }
+    @property
+    def batteries(self) -> tuple[BatteryGeometry, ...]:
+        """The batteries with their reach."""
+        return self.deployment.batteries
+
+    @property
+    def organic_windows(self) -> InterceptWindows:
+        """Intercept windows on the batteries' own radars' tracks."""
+        return self.deployment.windows
+
+    @property
+    def track_views(self) -> tuple[RadarView, ...]:
+        """Every radar's view of the raid."""
+        return self.deployment.picture.views
+
+    @property
+    def assets(self) -> tuple[str, ...]:
+        """The assets the raid attacks."""
+        return self.deployment.assets
+
+    @property
+    def asset_population(self) -> FloatArray:
+        """Their populations."""
+        return self.deployment.asset_population
 
 
 def _looks_needed(view: RadarView, fc_s: FloatArray) -> NDArray[np.int64]:
@@ -145,59 +276,38 @@ def _looks_needed(view: RadarView, fc_s: FloatArray) -> NDArray[np.int64]:
     return np.where(reached, count, 0).astype(np.int64)
 
 
-def scenario_sectors(scenario: Scenario) -> tuple[Sector, ...]:
-    """Return the scenario's sectors of responsibility, or the default split if it has none."""
-    if not scenario.sectors:
-        return DEFAULT_SECTORS
-    return tuple(
-        Sector(party=s.party, polygon_deg=tuple(s.polygon_deg), name=s.name)
-        for s in scenario.sectors
-    )
-
-
 def prepare(
-    scenario: Scenario | str | None = None,
+    deployment: Deployment | Theatre,
     raid: str | None = None,
     *,
     arch: Architecture | str = "data-exchange",
     rules: Rules | None = None,
-    geometry: RaidGeometry | None = None,
-    sectors: tuple[Sector, ...] | None = None,
 ) -> BattleContext:
-    """Compute the deterministic part of a battle once.
+    """Add to a deployment what an architecture decides before any trial.
 
     Parameters
     ----------
-    scenario : Scenario or str or None
-        A loaded scenario, a built-in name or file path; None for the default.
+    deployment : Deployment or Theatre
+        The deployment (:func:`deploy`), or a theatre to deploy against ``raid``.
     raid : str, optional
-        The raid; by default the scenario's default raid.
+        With a theatre: the raid (default: the theatre's).
     arch : Architecture or str
         The architecture in force (a preset name or a configured one).
     rules : Rules, optional
         Doctrine, assignment method and hand-over time.
-    geometry : RaidGeometry, optional
-        A raid already flown (reused across architectures).
-    sectors : tuple of Sector, optional
-        Sectors of responsibility (default: the scenario's, else the default split).
 
     Returns
     -------
     BattleContext
-        The picklable context of :func:`run_block`.
+        The picklable context of :func:`~jointshield.battle.trial.run_block`.
     """
+    dep = deploy(deployment, raid) if isinstance(deployment, Theatre) else deployment
     the_arch = architecture(arch) if isinstance(arch, str) else arch
     rules = rules or Rules()
-    geo = geometry or raid_geometry(scenario, raid)
-    sc = geo.scenario
-    picture = sensor_picture(geo)
-    batteries = batteries_from_scenario(sc)
-    if not batteries:
-        raise JointshieldError(f"scenario {sc.name!r} has no batteries to fight with")
-    windows = intercept_windows(batteries, geo.flyouts)
-    network = network_for(the_arch, Network.from_scenario(sc))
+    geo, views, windows = dep.geometry, dep.picture.views, dep.windows
+    batteries = dep.batteries
+    network = network_for(the_arch, dep.network)
     n, b = len(geo), len(batteries)
-    target_owner = np.array(geo.target_owner, dtype=object)
 
     organic_first = np.full((n, b), np.nan)
     any_look = np.zeros((n, b), dtype=bool)
@@ -207,14 +317,13 @@ def prepare(
     basket = np.full(b, np.nan)
     for j, bat in enumerate(batteries):
         allowed_j: list[int] = []
-        kind = sc.interceptor(sc.battery(bat.name).interceptor)
+        kind = bat.kinematics.interceptor
         fig = (kind.fire_control_sigma_m, kind.fire_control_sigma_mps)
         if kind.handover_basket_m is not None:
             basket[j] = kind.handover_basket_m
-        organic = _organic_radars(sc, bat.name, bat.owner)
-        for v, view in enumerate(picture.views):
+        for v, view in enumerate(views):
             radar = view.radar
-            is_organic = radar.name in organic
+            is_organic = radar.name in bat.organic_radars
             allowed, _ = may_use_track(the_arch, bat.owner, radar.owner, is_organic)
             if not allowed:
                 continue
@@ -236,7 +345,7 @@ def prepare(
                     looks_needed=_looks_needed(view, fc),
                     sender=radar.owner,
                     receiver=bat.owner,
-                    targets_receiver=target_owner == bat.owner,
+                    targets_receiver=dep.target_owner == bat.owner,
                 )
             )
         allowed_views.append(tuple(allowed_j))
@@ -257,46 +366,18 @@ def prepare(
     blocked[(blocked == 0) & ~any_fc] = NOT_FIRE_CONTROL_QUALITY
     blocked[(blocked == 0) & (windows.reason != 0)] = OUT_OF_ENVELOPE
 
-    # The party whose sector holds each candidate intercept point (sectoral rules, vetoes).
-    lat, lon, _ = ecef_to_geodetic(windows.point_ecef_m)
-    owners = sector_owner(sectors or scenario_sectors(sc), lat, lon)
-    owners = np.where(np.isfinite(lat), owners, "")
-
-    per = np.repeat(np.arange(n), geo.count).astype(np.int64)
-    assets = tuple(dict.fromkeys(geo.target))
-    population = np.array([sc.asset(a).population for a in assets], dtype=float)
-    warhead_asset = np.array([assets.index(geo.target[i]) for i in per], dtype=np.int64)
-    from jointshield import __version__
-    from jointshield.scenario import scenario_hash
-
-    meta = {
-        "scenario": sc.name,
-        "scenario_hash": scenario_hash(sc),
-        "raid": geo.raid.name,
-        "architecture": the_arch.name,
-        "jointshield_version": __version__,
-    }
     return BattleContext(
-        geometry=geo,
+        deployment=dep,
         architecture=the_arch,
         rules=rules,
-        batteries=batteries,
         network=network,
-        organic_windows=windows,
         remote_windows=remote_windows,
         sources=tuple(sources),
         blocked_static=blocked,
-        sector_owner=owners,
-        target_owner=target_owner,
-        warhead_threat=per,
-        value=population[warhead_asset],
+        value=dep.asset_population[dep.warhead_asset],
         pk=np.array([bat.kinematics.pk for bat in batteries]),
         basket_m=basket,
-        track_views=picture.views,
         allowed_views=tuple(allowed_views),
         rounds=np.array([bat.rounds for bat in batteries], dtype=np.int64),
-        assets=assets,
-        asset_population=population,
-        warhead_asset=warhead_asset,
-        meta=meta,
+        meta=dep.provenance.meta(raid=geo.raid, architecture=the_arch.name),
     )

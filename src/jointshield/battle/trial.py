@@ -1,25 +1,119 @@
-"""One block of trials of a prepared battle: the random events and the engagements."""
+"""One block of trials of a prepared battle: the random events and the engagements.
+
+:func:`run_block` draws, for a block of trials from one seed sequence, what
+changes from trial to trial (missed detections, link outages and latency,
+authorisation delays, vetoes, kill draws) and applies the architecture's
+rules to them by calling the rules themselves
+(:mod:`jointshield.architectures.rules`: :func:`deciders`, :func:`vetoer`,
+:func:`responsible`, :func:`refusal`), never restating them. Its result is a
+:class:`Trials` record of per-trial arrays.
+"""
 
 from __future__ import annotations
 
+from dataclasses import dataclass, fields
 from typing import Any
 
 import numpy as np
 from numpy.typing import NDArray
 
-from jointshield.architectures.rules import draw_authorisation, draw_veto, responsible
-from jointshield.arrays import FloatArray
+from jointshield.architectures.rules import (
+    deciders,
+    draw_authorisation,
+    draw_veto,
+    refusal,
+    responsible,
+    vetoer,
+)
+from jointshield.arrays import BoolArray, FloatArray, Int64Array
 from jointshield.battle.context import BattleContext, _FireControlSource
 from jointshield.engagement.fire import Opportunities, Outcome, engage
-from jointshield.engagement.reasons import (
-    NOT_AUTHORISED,
-    NOT_FIRE_CONTROL_QUALITY,
-    NOT_RESPONSIBLE,
-    TOO_LATE,
-    VETOED,
-)
+from jointshield.engagement.reasons import NOT_FIRE_CONTROL_QUALITY, TOO_LATE
 from jointshield.engagement.windows import InterceptWindows
+from jointshield.errors import JointshieldError
 from jointshield.physics.geo import ecef_to_geodetic
+
+__all__ = ["Trials", "run_block"]
+
+
+@dataclass(frozen=True)
+class Trials:
+    """Per-trial outcomes of a battle; the first axis of every array is the trial.
+
+    ``m`` counts warheads (a threat fired ``count`` times is ``count``
+    warheads, in the raid's order), ``b`` batteries and ``A`` attacked
+    assets, in the orders of the battle's context.
+
+    Attributes
+    ----------
+    killed : ndarray of bool, shape (T, m)
+        Whether each warhead was killed.
+    reason : ndarray of int8, shape (T, m)
+        Why each warhead leaked (:data:`~jointshield.engagement.reasons.REASONS`), 0 if killed.
+    battery : ndarray of int, shape (T, m)
+        The battery that engaged it, -1 if none.
+    shots : ndarray of int, shape (T, m)
+        Interceptors fired at it.
+    first_launch_s, first_intercept_s : ndarray, shape (T, m)
+        Time of the first interceptor's launch and intercept after the
+        threat's launch, s; NaN if not engaged.
+    intercept_lat_deg, intercept_lon_deg, intercept_alt_km : ndarray, shape (T, m)
+        Where the first intercept happens; NaN if not engaged.
+    rounds_left : ndarray of int, shape (T, b)
+        Interceptors each battery has left.
+    asset_hit : ndarray of bool, shape (T, A)
+        Whether a warhead reached each attacked asset.
+    leakers : ndarray of int, shape (T,)
+        Warheads not killed.
+    interceptors : ndarray of int, shape (T,)
+        Interceptors fired.
+    population_hit : ndarray, shape (T,)
+        Population of the assets hit.
+    no_leak : ndarray of bool, shape (T,)
+        Whether no warhead leaked.
+    """
+
+    killed: BoolArray
+    reason: NDArray[np.int8]
+    battery: Int64Array
+    shots: Int64Array
+    first_launch_s: FloatArray
+    first_intercept_s: FloatArray
+    intercept_lat_deg: FloatArray
+    intercept_lon_deg: FloatArray
+    intercept_alt_km: FloatArray
+    rounds_left: Int64Array
+    asset_hit: BoolArray
+    leakers: Int64Array
+    interceptors: Int64Array
+    population_hit: FloatArray
+    no_leak: BoolArray
+
+    @property
+    def n_trials(self) -> int:
+        """Number of trials."""
+        return int(self.leakers.shape[0])
+
+    def columns(self) -> dict[str, NDArray[Any]]:
+        """Return the arrays by field name (what the Monte Carlo engine concatenates)."""
+        return {f.name: getattr(self, f.name) for f in fields(self)}
+
+    @classmethod
+    def from_columns(cls, columns: dict[str, NDArray[Any]]) -> Trials:
+        """Rebuild the record from :meth:`columns` (e.g. concatenated blocks).
+
+        Raises
+        ------
+        JointshieldError
+            If a field is missing or an unknown one is present.
+        """
+        names = {f.name for f in fields(cls)}
+        missing, extra = names - set(columns), set(columns) - names
+        if missing or extra:
+            raise JointshieldError(
+                f"per-trial columns: missing {sorted(missing)}, unexpected {sorted(extra)}"
+            )
+        return cls(**{name: columns[name] for name in names})
 
 
 def _take_k(values: NDArray[Any], k: NDArray[np.intp]) -> NDArray[Any]:
@@ -27,6 +121,15 @@ def _take_k(values: NDArray[Any], k: NDArray[np.intp]) -> NDArray[Any]:
     n, b = values.shape[:2]
     kk = np.maximum(k, 0)
     return values[np.arange(n)[None, :, None], np.arange(b)[None, None, :], kk]
+
+
+def _consenting(ctx: BattleContext) -> int:
+    """How many parties decide each launch: the same for every battery of an architecture."""
+    parties = ctx.deployment.parties
+    counts = {len(deciders(ctx.architecture, bat.owner, parties)) for bat in ctx.batteries}
+    if len(counts) != 1:  # pragma: no cover - no rule of today's architectures differs by battery
+        raise JointshieldError(f"deciding parties differ between batteries: {sorted(counts)}")
+    return counts.pop()
 
 
 def run_block(
@@ -37,13 +140,7 @@ def run_block(
     Returns
     -------
     dict of str to ndarray
-        Per-trial columns (first axis the trial): ``killed`` (T, m), ``reason``
-        (T, m), ``battery`` (T, m), ``shots`` (T, m), ``first_launch_s`` and
-        ``first_intercept_s`` (T, m), the first intercept's point
-        ``intercept_lat_deg``, ``intercept_lon_deg``, ``intercept_alt_km`` (T, m),
-        ``rounds_left`` (T, b), ``asset_hit``
-        (T, A), ``leakers`` (T,), ``interceptors`` (T,), ``population_hit`` (T,),
-        ``no_leak`` (T,).
+        The per-trial arrays of :class:`Trials` by name (:meth:`Trials.columns`).
     """
     arch, rules, geo = ctx.architecture, ctx.rules, ctx.geometry
     n, b = ctx.blocked_static.shape
@@ -52,16 +149,19 @@ def run_block(
     net_rng = np.random.default_rng(net_seed)
     launch = geo.launch_time_s
 
-    # Missed detections: each look of each radar detects with its p_detect; a track
-    # reaches fire control after as many detections as the nominal track needed.
+    # Missed detections: each look of each radar detects with its p_detect; a track is
+    # confirmed by M detections in N looks and reaches fire control after as many
+    # detections as the nominal track needed.
     detect_rng = np.random.default_rng(detect_seed)
-    detections: dict[int, NDArray[np.int64]] = {}
+    detections: dict[int, _Detections] = {}
     for v in sorted({src.view for src in ctx.sources}):
         view = ctx.track_views[v]
         if view.history is not None:
             j_looks = view.history.t_s.shape[1]
             hits = detect_rng.random((T, n, j_looks)) < view.radar.p_detect
-            detections[v] = np.cumsum(hits, axis=-1)
+            detections[v] = _Detections.count(
+                hits, view.radar.track_confirm_m, view.radar.track_confirm_n
+            )
     ready_org = np.full((T, n, b), np.nan)
     ready_remote = np.full((T, n, b), np.nan)
     for src in ctx.sources:
@@ -87,11 +187,9 @@ def run_block(
                 ready_remote[:, :, j], arrival - launch + (fc - src.fc_s)
             )
 
-    # Authorisation: every launch decision takes time; under a dual key, both parties'.
+    # Authorisation: every launch decision takes time, the slowest deciding party's.
     auth_rng = np.random.default_rng(auth_seed)
-    parties = ctx.network.parties
-    n_consent = len(parties) if arch.dual_key else 1
-    delay = draw_authorisation(arch, auth_rng, (T, n, b), n_consent)
+    delay = draw_authorisation(arch, auth_rng, (T, n, b), _consenting(ctx))
 
     best_launch = np.full((T, n, b), np.nan)
     best_int = np.full((T, n, b), np.nan)
@@ -122,31 +220,35 @@ def run_block(
         second_launch = np.where(use, tl2, second_launch)
         second_int = np.where(use, ti2, second_int)
 
-    # Why a pair cannot engage: physics first, then the architecture.
-    blocked = np.broadcast_to(ctx.blocked_static, (T, n, b)).copy()
+    # Why a pair cannot engage: physics first ...
+    physics = np.broadcast_to(ctx.blocked_static, (T, n, b)).copy()
     # In this trial no usable track reached fire control (missed looks, lost messages).
     no_fc = np.isnan(ready_org) & np.isnan(ready_remote)
-    blocked[(blocked == 0) & no_fc] = NOT_FIRE_CONTROL_QUALITY
-    late = (blocked == 0) & np.isnan(best_int)
-    blocked[late & undelayed] = NOT_AUTHORISED
-    blocked[late & ~undelayed] = TOO_LATE
-    point_owner = _take_k(ctx.sector_owner, best_k)
+    physics[(physics == 0) & no_fc] = NOT_FIRE_CONTROL_QUALITY
+    late = (physics == 0) & np.isnan(best_int)
+    physics[late & ~undelayed] = TOO_LATE
+    # ... then the architecture's decision: responsibility, veto, authorisation in time.
+    point_owner = _take_k(ctx.deployment.sector_owner, best_k)
     battery_party = np.array([bat.owner for bat in ctx.batteries], dtype=object)
     resp = responsible(
-        arch, battery_party[None, None, :], ctx.target_owner[None, :, None], point_owner
+        arch, battery_party[None, None, :], ctx.deployment.target_owner[None, :, None], point_owner
     )
-    blocked[(blocked == 0) & ~resp] = NOT_RESPONSIBLE
-    if arch.dual_key:
-        vetoer = np.array(
-            [[p for p in parties if p != bp][:1] or [""] for bp in battery_party], dtype=object
-        )[:, 0]
-        over_vetoer = point_owner == vetoer[None, None, :]
-        other_battery = np.ones((T, n, b), dtype=bool)
-        vetoed = draw_veto(arch, auth_rng, (T, n, b), over_vetoer, other_battery)
-        blocked[(blocked == 0) & vetoed] = VETOED
+    parties = ctx.deployment.parties
+    vetoing = np.array(
+        [vetoer(arch, bat.owner, parties) or "" for bat in ctx.batteries], dtype=object
+    )
+    vetoed = draw_veto(
+        arch,
+        auth_rng,
+        (T, n, b),
+        over_vetoer_territory=point_owner == vetoing[None, None, :],
+        other_party_battery=(vetoing != "")[None, None, :],
+    )
+    decision = refusal(resp, vetoed, ~(late & undelayed))
+    blocked = np.where(physics != 0, physics, decision).astype(np.int8)
 
     pk = _handover_pk(ctx, best_launch)
-    per = ctx.warhead_threat
+    per = ctx.deployment.warhead_threat
     opp = Opportunities(
         earliest_launch_s=best_launch[:, per],
         earliest_intercept_s=best_int[:, per],
@@ -163,28 +265,57 @@ def run_block(
         doctrine=rules.doctrine,
         assignment=rules.assignment,
     )
-    return _columns(ctx, outcome)
+    return _trials(ctx, outcome).columns()
+
+
+@dataclass(frozen=True)
+class _Detections:
+    """One radar's detections in a block: running counts and when the track is confirmed."""
+
+    cumulative: Int64Array  # (T, n, J) detections up to and including each post-burnout look
+    confirmed: NDArray[np.bool_]  # (T, n) whether the track is ever confirmed
+    confirm_look: NDArray[np.intp]  # (T, n) index of the look that confirms it
+
+    @classmethod
+    def count(cls, hits: NDArray[np.bool_], m: int, n_window: int) -> _Detections:
+        """Count detections; a track is confirmed by ``m`` of them within ``n_window`` looks."""
+        cumulative = np.cumsum(hits, axis=-1, dtype=np.int64)
+        earlier = np.zeros_like(cumulative)
+        earlier[..., n_window:] = cumulative[..., :-n_window]
+        in_window = np.asarray((cumulative - earlier) >= m, dtype=bool)
+        found = np.asarray(in_window.any(axis=-1), dtype=bool)
+        return cls(cumulative, found, np.argmax(in_window, axis=-1))
 
 
 def _trial_fire_control(
     ctx: BattleContext,
     src: _FireControlSource,
-    cumulative: NDArray[np.int64] | None,
+    detections: _Detections | None,
     n_trials: int,
 ) -> FloatArray:
-    """Flight time at which a source's track reaches fire control in each trial, (T, n)."""
+    """Flight time at which a source's track reaches fire control in each trial, (T, n).
+
+    Two conditions, both counted over the radar's post-burnout looks: the
+    track is confirmed (``M`` detections within ``N`` consecutive looks, the
+    radar's ``track_confirm_m`` and ``track_confirm_n``), and it has had as
+    many detections as the nominal track needed to reach the battery's
+    fire-control figures. The later of the two is when it may be launched on.
+    """
     n = src.fc_s.shape[0]
     history = ctx.track_views[src.view].history
-    if cumulative is None or history is None:
+    if detections is None or history is None:
         return np.full((n_trials, n), np.nan)
     needed = src.looks_needed
-    reached = cumulative >= np.where(needed > 0, needed, np.iinfo(np.int64).max)[None, :, None]
-    found = reached.any(axis=-1)
-    idx = np.argmax(reached, axis=-1)
-    times = np.take_along_axis(
-        np.broadcast_to(history.t_s, reached.shape[1:])[None], idx[..., None], -1
+    enough = (
+        detections.cumulative >= np.where(needed > 0, needed, np.iinfo(np.int64).max)[None, :, None]
     )
-    out: FloatArray = np.where(found, times[..., 0], np.nan)
+    found_fc, idx_fc = enough.any(axis=-1), np.argmax(enough, axis=-1)
+    found_conf = detections.confirmed
+    idx = np.maximum(idx_fc, detections.confirm_look)
+    times = np.take_along_axis(
+        np.broadcast_to(history.t_s, enough.shape[1:])[None], idx[..., None], -1
+    )
+    out: FloatArray = np.where(found_fc & found_conf, times[..., 0], np.nan)
     return out
 
 
@@ -215,34 +346,35 @@ def _handover_pk(ctx: BattleContext, launch_s: FloatArray) -> FloatArray:
     return pk
 
 
-def _columns(ctx: BattleContext, outcome: Outcome) -> dict[str, NDArray[Any]]:
+def _trials(ctx: BattleContext, outcome: Outcome) -> Trials:
     leaked = ~outcome.killed
-    n_assets = len(ctx.assets)
+    dep = ctx.deployment
+    n_assets = len(dep.assets)
     hit = np.zeros((leaked.shape[0], n_assets), dtype=bool)
     for a in range(n_assets):
-        hit[:, a] = leaked[:, ctx.warhead_asset == a].any(axis=1)
+        hit[:, a] = leaked[:, dep.warhead_asset == a].any(axis=1)
     # Where the first interceptor meets each warhead: the threat's sampled position then.
-    fl = ctx.geometry.flyouts
+    fl = dep.geometry.flyouts
     assert fl.samples is not None and fl.sample_dt_s is not None
     t_int = outcome.shot_intercept_s[..., 0]
     k = np.clip(np.nan_to_num(np.round(t_int / fl.sample_dt_s), nan=0), 0, fl.samples.shape[1] - 1)
-    point = fl.samples[ctx.warhead_threat[None, :], k.astype(np.intp), :3]
+    point = fl.samples[dep.warhead_threat[None, :], k.astype(np.intp), :3]
     lat, lon, alt = ecef_to_geodetic(point)
     engaged = np.isfinite(t_int)
-    return {
-        "killed": outcome.killed,
-        "reason": outcome.reason,
-        "battery": outcome.battery,
-        "shots": outcome.shots,
-        "first_launch_s": outcome.shot_launch_s[..., 0],
-        "first_intercept_s": t_int,
-        "intercept_lat_deg": np.where(engaged, np.degrees(lat), np.nan),
-        "intercept_lon_deg": np.where(engaged, np.degrees(lon), np.nan),
-        "intercept_alt_km": np.where(engaged, alt / 1e3, np.nan),
-        "rounds_left": outcome.rounds_left,
-        "asset_hit": hit,
-        "leakers": leaked.sum(axis=1),
-        "interceptors": outcome.interceptors_spent(),
-        "population_hit": hit @ ctx.asset_population,
-        "no_leak": ~leaked.any(axis=1),
-    }
+    return Trials(
+        killed=outcome.killed,
+        reason=outcome.reason,
+        battery=outcome.battery,
+        shots=outcome.shots,
+        first_launch_s=outcome.shot_launch_s[..., 0],
+        first_intercept_s=t_int,
+        intercept_lat_deg=np.where(engaged, np.degrees(lat), np.nan),
+        intercept_lon_deg=np.where(engaged, np.degrees(lon), np.nan),
+        intercept_alt_km=np.where(engaged, alt / 1e3, np.nan),
+        rounds_left=outcome.rounds_left,
+        asset_hit=hit,
+        leakers=leaked.sum(axis=1),
+        interceptors=outcome.interceptors_spent(),
+        population_hit=hit @ dep.asset_population,
+        no_leak=np.asarray(~leaked.any(axis=1), dtype=bool),
+    )

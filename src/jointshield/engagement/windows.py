@@ -51,7 +51,9 @@ class BatteryGeometry:
     rounds : int
         Interceptors ready to fire.
     kinematics : InterceptorKinematics
-        The reach of its interceptor type.
+        The reach of its interceptor type (with the type's published figures).
+    organic_radars : tuple of str
+        Names of its own fire-control radars (its party's, on its site).
     """
 
     name: str
@@ -61,6 +63,7 @@ class BatteryGeometry:
     alt_m: float
     rounds: int
     kinematics: InterceptorKinematics
+    organic_radars: tuple[str, ...] = ()
 
 
 # --------------------------------------------------------------------------- windows

@@ -92,7 +92,7 @@ All quantities are SI (m, s, rad) unless the name says otherwise.
 
 from __future__ import annotations
 
-import functools
+import dataclasses
 import itertools
 import math
 from dataclasses import dataclass
@@ -108,7 +108,6 @@ from jointshield.flight.earth import FIXED_WGS84
 from jointshield.flight.flyout import fly_powered
 from jointshield.flight.missile import MissileModel
 from jointshield.physics.geo import WGS84
-from jointshield.scenario.model import Interceptor
 
 # --------------------------------------------------------------------------- assumptions
 
@@ -196,7 +195,6 @@ def _reference_burnout_speed_mps(model: MissileModel, drag: bool) -> float:
     return float(fly.burnout_speed_mps[0])
 
 
-@functools.lru_cache(maxsize=64)
 def _tuned_mass_ratio(burnout_speed_mps: float, burn_time_s: float, drag: bool) -> float:
     """Mass ratio at which the stand-in's reference shot burns out at ``burnout_speed_mps``."""
     # Thrust-to-weight at lift-off is Isp·(1 - 1/R)/t_burn: it must exceed 1.
@@ -348,7 +346,6 @@ def _rasterise(
     return table.reshape(n_u, n_w)
 
 
-@functools.lru_cache(maxsize=32)
 def _reach_table(
     mass_ratio: float,
     burn_time_s: float,
@@ -382,25 +379,90 @@ def _default_dt_s(burn_time_s: float) -> float:
     return float(np.clip(burn_time_s / 8.0, 0.25, 1.0))
 
 
-@dataclass(frozen=True, eq=False)
-class InterceptorKinematics:
-    """An interceptor type's reach: the time it needs to reach each (ground range, altitude).
+@dataclass(frozen=True)
+class InterceptorType:
+    """An interceptor type's published figures, SI units.
 
-    Build it with :meth:`build` from a scenario's interceptor type; the
-    module's notes describe the model, the stand-in vehicle and the table.
-
-    Attributes
+    Parameters
     ----------
     name : str
-        Name of the interceptor type.
-    burnout_speed_mps, burn_time_s : float
-        Published burnout speed (m/s) and burn time (s).
+        Name of the type.
+    burnout_speed_mps : float
+        Burnout speed, m/s.
+    burn_time_s : float
+        Burn time of the motor, s.
     min_intercept_alt_m, max_intercept_alt_m : float
         Altitude limits of an intercept, m.
     max_range_m : float
         Greatest ground range from the launcher to an intercept, m.
     pk : float
-        Single-shot kill probability (carried, not used here).
+        Single-shot kill probability.
+    fire_control_sigma_m, fire_control_sigma_mps : float
+        One-sigma position (m) and velocity (m/s) errors that a track must be
+        below for the type to be launched on it.
+    handover_basket_m : float or None
+        Radius of the kill vehicle's acquisition basket, m; None: the kill
+        probability is not degraded by the hand-over error.
+
+    Raises
+    ------
+    JointshieldError
+        For a number outside its domain or altitude limits out of order.
+    """
+
+    name: str
+    burnout_speed_mps: float
+    burn_time_s: float
+    min_intercept_alt_m: float
+    max_intercept_alt_m: float
+    max_range_m: float
+    pk: float
+    fire_control_sigma_m: float = 200.0
+    fire_control_sigma_mps: float = 20.0
+    handover_basket_m: float | None = None
+
+    def __post_init__(self) -> None:
+        where = f"interceptor {self.name!r}"
+        for key in ("burnout_speed_mps", "burn_time_s", "max_range_m", "max_intercept_alt_m"):
+            value = getattr(self, key)
+            if not (math.isfinite(value) and value > 0.0):
+                raise JointshieldError(f"{where}: {key} must be a positive number, got {value}")
+        if not (math.isfinite(self.min_intercept_alt_m) and self.min_intercept_alt_m >= 0.0):
+            raise JointshieldError(
+                f"{where}: min_intercept_alt_m must be >= 0, got {self.min_intercept_alt_m}"
+            )
+        if self.min_intercept_alt_m >= self.max_intercept_alt_m:
+            raise JointshieldError(
+                f"{where}: min_intercept_alt_km ({self.min_intercept_alt_m / 1e3:g}) must be "
+                f"below max_intercept_alt_km ({self.max_intercept_alt_m / 1e3:g})"
+            )
+        if not 0.0 <= self.pk <= 1.0:
+            raise JointshieldError(f"{where}: pk must lie in [0, 1], got {self.pk}")
+
+    @property
+    def kinematic_key(self) -> tuple[float, float, float, float, float]:
+        """The figures the reach table depends on (the name and kill figures aside)."""
+        return (
+            self.burnout_speed_mps,
+            self.burn_time_s,
+            self.min_intercept_alt_m,
+            self.max_intercept_alt_m,
+            self.max_range_m,
+        )
+
+
+@dataclass(frozen=True, eq=False)
+class InterceptorKinematics:
+    """An interceptor type's reach: the time it needs to reach each (ground range, altitude).
+
+    Build it with :meth:`build` from an :class:`InterceptorType`, or through
+    a :class:`ReachTables` cache; the module's notes describe the model, the
+    stand-in vehicle and the table.
+
+    Attributes
+    ----------
+    interceptor : InterceptorType
+        The type's published figures.
     model : MissileModel
         The one-stage stand-in vehicle whose flights make the table.
     range_grid_m : ndarray, shape (R,)
@@ -413,34 +475,63 @@ class InterceptorKinematics:
         fan does not reach.
     """
 
-    name: str
-    burnout_speed_mps: float
-    burn_time_s: float
-    min_intercept_alt_m: float
-    max_intercept_alt_m: float
-    max_range_m: float
-    pk: float
+    interceptor: InterceptorType
     model: MissileModel
     range_grid_m: FloatArray
     alt_grid_m: FloatArray
     time_to_reach_s: FloatArray
 
+    @property
+    def name(self) -> str:
+        """Name of the interceptor type."""
+        return self.interceptor.name
+
+    @property
+    def burnout_speed_mps(self) -> float:
+        """Published burnout speed, m/s."""
+        return self.interceptor.burnout_speed_mps
+
+    @property
+    def burn_time_s(self) -> float:
+        """Published burn time, s."""
+        return self.interceptor.burn_time_s
+
+    @property
+    def min_intercept_alt_m(self) -> float:
+        """Lowest intercept altitude, m."""
+        return self.interceptor.min_intercept_alt_m
+
+    @property
+    def max_intercept_alt_m(self) -> float:
+        """Highest intercept altitude, m."""
+        return self.interceptor.max_intercept_alt_m
+
+    @property
+    def max_range_m(self) -> float:
+        """Greatest ground range to an intercept, m."""
+        return self.interceptor.max_range_m
+
+    @property
+    def pk(self) -> float:
+        """Single-shot kill probability (carried, not used here)."""
+        return self.interceptor.pk
+
     @classmethod
     def build(
         cls,
-        interceptor: Interceptor,
+        interceptor: InterceptorType,
         *,
         drag: bool = True,
         n_pitch: int = 91,
         dt_s: float | None = None,
         descending: bool = True,
     ) -> InterceptorKinematics:
-        """Tune the stand-in vehicle and tabulate its reach (cached per type and options).
+        """Tune the stand-in vehicle and tabulate its reach (seconds of work: cache it).
 
         Parameters
         ----------
-        interceptor : Interceptor
-            The scenario's interceptor type (km and km/s at that edge).
+        interceptor : InterceptorType
+            The type's published figures.
         drag : bool
             Whether the atmosphere acts, in the tuning and in the fan.
         n_pitch : int
@@ -456,42 +547,39 @@ class InterceptorKinematics:
         Returns
         -------
         InterceptorKinematics
-            The reach; equal inputs return the same object.
+            The reach.
 
         Raises
         ------
         JointshieldError
-            For altitude limits out of order, a non-positive sample interval,
-            fewer than 3 trajectories, or a burnout speed the stand-in cannot
-            reach in the burn time.
+            For a non-positive sample interval, fewer than 3 trajectories, or
+            a burnout speed the stand-in cannot reach in the burn time.
         """
-        if not isinstance(interceptor, Interceptor):
-            raise JointshieldError(
-                f"expected a scenario Interceptor, got {type(interceptor).__name__}"
-            )
-        if interceptor.min_intercept_alt_km >= interceptor.max_intercept_alt_km:
-            raise JointshieldError(
-                f"interceptor {interceptor.name!r}: min_intercept_alt_km "
-                f"({interceptor.min_intercept_alt_km:g}) must be below max_intercept_alt_km "
-                f"({interceptor.max_intercept_alt_km:g})"
-            )
+        if not isinstance(interceptor, InterceptorType):
+            raise JointshieldError(f"expected an InterceptorType, got {type(interceptor).__name__}")
         if n_pitch < 3:
             raise JointshieldError(f"n_pitch: expected at least 3 trajectories, got {n_pitch}")
         dt = _default_dt_s(interceptor.burn_time_s) if dt_s is None else float(dt_s)
         if not dt > 0.0:
             raise JointshieldError(f"dt_s: expected a positive sample interval, got {dt_s}")
-        return _build(
-            interceptor.name,
-            interceptor.burnout_speed_kms * 1e3,
+        ratio = _tuned_mass_ratio(interceptor.burnout_speed_mps, interceptor.burn_time_s, drag)
+        range_grid, alt_grid, table = _reach_table(
+            ratio,
             interceptor.burn_time_s,
-            interceptor.min_intercept_alt_km * 1e3,
-            interceptor.max_intercept_alt_km * 1e3,
-            interceptor.max_range_km * 1e3,
-            interceptor.pk,
+            interceptor.min_intercept_alt_m,
+            interceptor.max_intercept_alt_m,
+            interceptor.max_range_m,
             drag,
             int(n_pitch),
             dt,
             descending,
+        )
+        return cls(
+            interceptor=interceptor,
+            model=_vehicle(f"{interceptor.name} (stand-in)", ratio, interceptor.burn_time_s),
+            range_grid_m=range_grid,
+            alt_grid_m=alt_grid,
+            time_to_reach_s=table,
         )
 
     def time_to_reach(self, range_m: ArrayLike, alt_m: ArrayLike) -> FloatArray:
@@ -541,35 +629,51 @@ class InterceptorKinematics:
         return out
 
 
-@functools.lru_cache(maxsize=64)
-def _build(
-    name: str,
-    burnout_speed_mps: float,
-    burn_time_s: float,
-    min_alt_m: float,
-    max_alt_m: float,
-    max_range_m: float,
-    pk: float,
-    drag: bool,
-    n_pitch: int,
-    dt_s: float,
-    descending: bool,
-) -> InterceptorKinematics:
-    """Tune and tabulate: the cached body of :meth:`InterceptorKinematics.build`."""
-    ratio = _tuned_mass_ratio(burnout_speed_mps, burn_time_s, drag)
-    range_grid, alt_grid, table = _reach_table(
-        ratio, burn_time_s, min_alt_m, max_alt_m, max_range_m, drag, n_pitch, dt_s, descending
-    )
-    return InterceptorKinematics(
-        name=name,
-        burnout_speed_mps=burnout_speed_mps,
-        burn_time_s=burn_time_s,
-        min_intercept_alt_m=min_alt_m,
-        max_intercept_alt_m=max_alt_m,
-        max_range_m=max_range_m,
-        pk=pk,
-        model=_vehicle(f"{name} (stand-in)", ratio, burn_time_s),
-        range_grid_m=range_grid,
-        alt_grid_m=alt_grid,
-        time_to_reach_s=table,
-    )
+class ReachTables:
+    """An explicit cache of reach tables, one per interceptor kinematics and build options.
+
+    A reach table takes seconds to fly and depends only on an interceptor
+    type's kinematic figures (:attr:`InterceptorType.kinematic_key`) and the
+    build options, so a study builds each once and shares it: the
+    architectures of a comparison, the points of a sweep, the batteries of
+    one type. The cache lives as long as the object that holds it (a
+    compiled theatre); nothing is kept in module state.
+
+    Examples
+    --------
+    >>> tables = ReachTables()
+    >>> len(tables)
+    0
+    """
+
+    def __init__(self) -> None:
+        self._tables: dict[tuple[object, ...], InterceptorKinematics] = {}
+
+    def __len__(self) -> int:
+        return len(self._tables)
+
+    def get(
+        self,
+        interceptor: InterceptorType,
+        *,
+        drag: bool = True,
+        n_pitch: int = 91,
+        dt_s: float | None = None,
+        descending: bool = True,
+    ) -> InterceptorKinematics:
+        """Return the reach of a type, building it the first time.
+
+        The options are those of :meth:`InterceptorKinematics.build`. Types
+        with the same kinematic figures share one table; the kill figures and
+        the name come from ``interceptor`` itself.
+        """
+        key = (interceptor.kinematic_key, drag, n_pitch, dt_s, descending)
+        kin = self._tables.get(key)
+        if kin is None:
+            kin = InterceptorKinematics.build(
+                interceptor, drag=drag, n_pitch=n_pitch, dt_s=dt_s, descending=descending
+            )
+            self._tables[key] = kin
+        if kin.interceptor != interceptor:
+            kin = dataclasses.replace(kin, interceptor=interceptor)
+        return kin

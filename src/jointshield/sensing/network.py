@@ -68,14 +68,6 @@ from jointshield.arrays import BoolArray, FloatArray
 from jointshield.errors import JointshieldError, UnknownNameError
 from jointshield.vocabulary import FUSION_CENTRE, MEAN_OUTAGE_S, SHARING_POLICIES, Sharing
 
-"""Reserved name of the joint data-fusion centre, an end point of links.
-
-The same value as the scenario schema's reserved name; repeated here so that
-this module takes plain values and does not depend on the scenario package.
-"""
-
-"""What a link lets through; see :func:`allows`."""
-
 MessageKind = Literal["cue", "track"]
 """A cue (launch detected, launch area, rough azimuth) or a full track."""
 
@@ -276,28 +268,6 @@ class LinkModel:
         # Accept any iterable of outages (a list from hand-written code) but keep a tuple.
         object.__setattr__(self, "outages", tuple(_outage_from(o) for o in self.outages))
 
-    @classmethod
-    def from_scenario(cls, link: Any) -> LinkModel:
-        """Build a link model from a scenario's link.
-
-        Reads ``name``, ``from_party``, ``to_party``, ``latency_s``,
-        ``availability`` and ``two_way``; ``sharing`` (default ``tracks``),
-        ``mean_outage_s`` (60 s), ``latency_jitter_s`` (0 s) and ``outages``
-        (none; each with ``start_s`` and ``end_s``) where the link has them.
-        """
-        return cls(
-            name=str(link.name),
-            a=str(link.from_party),
-            b=str(link.to_party),
-            latency_s=float(link.latency_s),
-            latency_jitter_s=float(getattr(link, "latency_jitter_s", 0.0)),
-            availability=float(link.availability),
-            mean_outage_s=float(getattr(link, "mean_outage_s", 60.0)),
-            outages=tuple(_outage_from(o) for o in getattr(link, "outages", ())),
-            two_way=bool(getattr(link, "two_way", True)),
-            sharing=getattr(link, "sharing", "tracks"),
-        )
-
     @property
     def mean_up_s(self) -> float:
         """Mean duration of an up period, s (``inf`` when the link never fails)."""
@@ -486,14 +456,6 @@ class Network:
                     raise UnknownNameError(
                         f"end point of link {link.name!r}", end, (*self.parties, FUSION_CENTRE)
                     )
-
-    @classmethod
-    def from_scenario(cls, scenario: Any) -> Network:
-        """Build the network of a scenario: its parties' names and its links."""
-        return cls(
-            parties=tuple(str(p.name) for p in scenario.parties),
-            links=tuple(LinkModel.from_scenario(link) for link in scenario.links),
-        )
 
     def _check_party(self, name: str) -> None:
         if name not in self.parties and name != FUSION_CENTRE:

@@ -21,7 +21,6 @@ from jointshield.arrays import FloatArray
 from jointshield.flight.raid import RaidGeometry
 from jointshield.sensing.radar import Looks, Radar, radar_looks
 from jointshield.sensing.tracking import RadarFrame, TrackHistory, covariance_history
-from jointshield.theatre.compile import radars_from_scenario
 
 #: Process noise of the ballistic track filters, m²/s³ (white acceleration):
 #: covers drag and mismodelled gravity after burnout [assumption].
@@ -112,16 +111,27 @@ class Picture:
         return {v.radar.name: v for v in self.views}
 
 
-def sensor_picture(geometry: RaidGeometry) -> Picture:
-    """Compute every radar's looks, confirmation times and track covariances for a raid."""
-    sc = geometry.scenario
-    confirm = {s.name: s.track_confirm_m for s in sc.sensors}
+def sensor_picture(geometry: RaidGeometry, radars: tuple[Radar, ...]) -> Picture:
+    """Compute every radar's looks, confirmation times and track covariances for a raid.
+
+    Parameters
+    ----------
+    geometry : RaidGeometry
+        The raid, aimed and flown.
+    radars : tuple of Radar
+        The radars, in the theatre's order.
+
+    Returns
+    -------
+    Picture
+        One view per radar, in the same order.
+    """
     fl = geometry.flyouts
+    n = len(geometry)
     views = []
-    for radar in radars_from_scenario(sc):
+    for radar in radars:
         looks = radar_looks(radar, fl, geometry.rcs_m2, geometry.launch_time_s)
-        m = confirm[radar.name]
-        n = len(geometry)
+        m = radar.track_confirm_m
         # With every look a detection, M of N is reached at the M-th look.
         confirmed = looks.t_s[:, m - 1].copy() if looks.t_s.shape[1] >= m else np.full(n, np.nan)
         t_post, x_post = _post_burnout(looks, fl.t_burnout_s)

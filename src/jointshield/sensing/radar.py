@@ -1,6 +1,7 @@
-"""Sensors: when a radar or a space-based infrared satellite sees a threat, and how well.
+"""Radars: when a radar sees a threat, and how well.
 
-Two kinds of sensor, as the scenario files name them:
+Two kinds of sensor, as the scenario files name them (this module holds the
+first; the second is :mod:`jointshield.sensing.space_ir`):
 
 * :class:`Radar`, a ground or ship radar: it sees a target that is above its
   horizon (:meth:`Radar.line_of_sight`), inside its field of regard (an
@@ -54,7 +55,6 @@ from jointshield.arrays import BoolArray, FloatArray, as_f64
 from jointshield.errors import JointshieldError
 from jointshield.flight.flyout import Flyouts
 from jointshield.physics.geo import WGS84, enu_basis, geodetic_altitude_m, geodetic_to_ecef
-from jointshield.scenario.model import Sensor, Site
 from jointshield.vocabulary import Refraction
 
 EFFECTIVE_EARTH_FACTOR: Final = 4.0 / 3.0
@@ -138,6 +138,9 @@ class Radar:
         ``"4/3"``: the effective-Earth model of standard refraction
         (:data:`EFFECTIVE_EARTH_FACTOR`); ``"none"``: straight rays over the
         ellipsoid.
+    track_confirm_m, track_confirm_n : int
+        A track is confirmed by ``M`` detections within ``N`` consecutive
+        looks (``1 <= M <= N``).
 
     Raises
     ------
@@ -164,6 +167,8 @@ class Radar:
     sigma_el_rad: float
     p_detect: float
     refraction: Refraction = "4/3"
+    track_confirm_m: int = 3
+    track_confirm_n: int = 5
 
     def __post_init__(self) -> None:
         n = self.name
@@ -226,76 +231,11 @@ class Radar:
             n,
             f"refraction must be '4/3' or 'none', got {self.refraction!r}",
         )
-
-    @classmethod
-    def from_scenario(cls, sensor: Sensor, site: Site) -> Radar:
-        """Build a radar from a scenario's sensor and its site, converting km, deg, mrad to SI.
-
-        Parameters
-        ----------
-        sensor : jointshield.scenario.Sensor
-            A sensor of kind ``radar`` with a ``reference_rcs_m2``.
-        site : jointshield.scenario.Site
-            The site it names.
-
-        Returns
-        -------
-        Radar
-            With the default refraction model (4/3 Earth).
-
-        Raises
-        ------
-        JointshieldError
-            If the sensor is not a radar, has no reference RCS, or the site is
-            not the one it names.
-
-        """
-        _check(sensor.kind == "radar", sensor.name, f"expected a radar, got kind {sensor.kind!r}")
         _check(
-            sensor.site == site.name,
-            sensor.name,
-            f"stands on site {sensor.site!r}, got site {site.name!r}",
-        )
-        _check(
-            sensor.reference_rcs_m2 is not None,
-            sensor.name,
-            "a radar needs reference_rcs_m2 (the RCS at which range_max_km holds)",
-        )
-        needed = (
-            sensor.range_max_km,
-            sensor.reference_rcs_m2,
-            sensor.revisit_s,
-            sensor.sigma_range_m,
-            sensor.sigma_az_mrad,
-            sensor.sigma_el_mrad,
-        )
-        _check(
-            all(v is not None for v in needed),
-            sensor.name,
-            "a radar needs range_max_km, reference_rcs_m2, revisit_s and its three sigmas",
-        )
-        # For the type checker (the check above has raised otherwise).
-        assert sensor.range_max_km is not None and sensor.reference_rcs_m2 is not None
-        assert sensor.revisit_s is not None and sensor.sigma_range_m is not None
-        assert sensor.sigma_az_mrad is not None and sensor.sigma_el_mrad is not None
-        return cls(
-            name=sensor.name,
-            owner=sensor.owner,
-            lat_rad=math.radians(site.lat_deg),
-            lon_rad=math.radians(site.lon_deg),
-            alt_m=float(site.alt_m),
-            boresight_az_rad=math.radians(sensor.boresight_az_deg),
-            az_half_width_rad=math.radians(sensor.az_half_width_deg),
-            el_min_rad=math.radians(sensor.el_min_deg),
-            el_max_rad=math.radians(sensor.el_max_deg),
-            range_min_m=sensor.range_min_km * 1e3,
-            range_max_m=sensor.range_max_km * 1e3,
-            reference_rcs_m2=float(sensor.reference_rcs_m2),
-            revisit_s=float(sensor.revisit_s),
-            sigma_range_m=float(sensor.sigma_range_m),
-            sigma_az_rad=sensor.sigma_az_mrad * 1e-3,
-            sigma_el_rad=sensor.sigma_el_mrad * 1e-3,
-            p_detect=float(sensor.p_detect),
+            1 <= self.track_confirm_m <= self.track_confirm_n,
+            n,
+            "track confirmation must satisfy 1 <= track_confirm_m <= track_confirm_n, "
+            f"got {self.track_confirm_m} and {self.track_confirm_n}",
         )
 
     # ------------------------------------------------------------------ cached site geometry

@@ -12,7 +12,6 @@ from jointshield.arrays import FloatArray
 from jointshield.errors import JointshieldError
 from jointshield.flight.flyout import PHASE_BOOST, Flyouts
 from jointshield.physics.geo import geodetic_altitude_m
-from jointshield.scenario.model import Sensor
 from jointshield.sensing.radar import _check
 
 
@@ -67,27 +66,6 @@ class SpaceIR:
             )
             if key != "min_altitude_m":
                 _check(value >= 0, self.name, f"{key} must be >= 0, got {value}")
-
-    @classmethod
-    def from_scenario(cls, sensor: Sensor) -> SpaceIR:
-        """Build a space-based infrared sensor from a scenario's sensor of kind ``space-ir``.
-
-        Only the name, owner and ``delay_s`` are taken from the file; the
-        other fields keep their (assumed) defaults, because the schema's
-        radar-style fields (range, angle errors) do not describe a launch cue.
-
-        Raises
-        ------
-        JointshieldError
-            If the sensor is not of kind ``space-ir``.
-
-        """
-        _check(
-            sensor.kind == "space-ir",
-            sensor.name,
-            f"expected a space-ir sensor, got kind {sensor.kind!r}",
-        )
-        return cls(name=sensor.name, owner=sensor.owner, delay_s=float(sensor.delay_s))
 
 
 def space_ir_cues(sensor: SpaceIR, flyouts: Flyouts) -> FloatArray:

@@ -1,0 +1,178 @@
+"""The compiled theatre: the domain objects of a scenario, SI units, every name resolved.
+
+A :class:`Theatre` is what every layer below the analysis works on: radars
+with all their fields, space-based infrared sensors, interceptor types and
+batteries, the data network, the sectors of responsibility, the defended
+assets and the raids' threats. It is made once from a scenario by
+:func:`jointshield.theatre.compile.compile_scenario`; nothing below reads
+the scenario file or its schema.
+
+It also holds the one cache of the deterministic work that depends only on
+the theatre's interceptor types, the reach tables
+(:class:`~jointshield.flight.reach.ReachTables`): whatever study uses the
+same theatre shares them, and they go when the theatre goes.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from jointshield.architectures.sectors import Sector
+from jointshield.errors import JointshieldError, UnknownNameError
+from jointshield.flight.raid import RaidPlan
+from jointshield.flight.reach import InterceptorKinematics, InterceptorType, ReachTables
+from jointshield.record import Provenance
+from jointshield.sensing.network import Network
+from jointshield.sensing.radar import Radar
+from jointshield.sensing.space_ir import SpaceIR
+
+__all__ = ["Asset", "Battery", "Theatre"]
+
+
+@dataclass(frozen=True)
+class Asset:
+    """A defended asset (a city).
+
+    Parameters
+    ----------
+    name, owner : str
+        Its name and the party it belongs to.
+    lat_rad, lon_rad : float
+        Position, rad.
+    population : float
+        People it stands for (the value of defending it).
+    """
+
+    name: str
+    owner: str
+    lat_rad: float
+    lon_rad: float
+    population: float
+
+
+@dataclass(frozen=True)
+class Battery:
+    """An interceptor battery: where, whose, how many rounds, which type, which radars.
+
+    Parameters
+    ----------
+    name, owner, site : str
+        Its name, the party that fires it, and the site it stands on.
+    lat_rad, lon_rad, alt_m : float
+        Geodetic position of the launchers, rad and m.
+    rounds : int
+        Interceptors ready to fire.
+    interceptor : InterceptorType
+        Its interceptor type.
+    organic_radars : tuple of str
+        Names of the radars of its party on its site (its own fire-control radars).
+    """
+
+    name: str
+    owner: str
+    site: str
+    lat_rad: float
+    lon_rad: float
+    alt_m: float
+    rounds: int
+    interceptor: InterceptorType
+    organic_radars: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class Theatre:
+    """A scenario compiled: its parties' assets, sensors, weapons, network and raids.
+
+    Parameters
+    ----------
+    name : str
+        The scenario's name.
+    scenario_hash : str
+        The scenario's content hash.
+    parties : tuple of str
+        Party names, in the file's order.
+    radars : tuple of Radar
+        Every radar, in the file's order.
+    space_ir : tuple of SpaceIR
+        Every space-based infrared early-warning sensor.
+    interceptors : tuple of InterceptorType
+        Every interceptor type.
+    batteries : tuple of Battery
+        Every battery, in the file's order.
+    network : Network
+        The parties and the data links between them and the fusion centre.
+    sectors : tuple of Sector
+        Sectors of responsibility (the scenario's, else the default split).
+    assets : tuple of Asset
+        Defended assets.
+    raids : tuple of RaidPlan
+        The raids, each with its threats compiled.
+    default_raid : str or None
+        Name of the raid a study uses unless told otherwise.
+    reach : ReachTables
+        The cache of the interceptor types' reach tables.
+    """
+
+    name: str
+    scenario_hash: str
+    parties: tuple[str, ...]
+    radars: tuple[Radar, ...]
+    space_ir: tuple[SpaceIR, ...]
+    interceptors: tuple[InterceptorType, ...]
+    batteries: tuple[Battery, ...]
+    network: Network
+    sectors: tuple[Sector, ...]
+    assets: tuple[Asset, ...]
+    raids: tuple[RaidPlan, ...]
+    default_raid: str | None
+    reach: ReachTables = field(default_factory=ReachTables, compare=False, repr=False)
+
+    def __post_init__(self) -> None:
+        names = [r.name for r in self.raids]
+        if self.default_raid is not None and self.default_raid not in names:
+            raise UnknownNameError("default raid", self.default_raid, names)
+
+    @property
+    def provenance(self) -> Provenance:
+        """The scenario's name and hash, with this version of jointshield."""
+        return Provenance(self.name, self.scenario_hash)
+
+    def raid(self, name: str | None = None) -> RaidPlan:
+        """Return a raid by name, or the default raid."""
+        wanted = self.default_raid if name is None else name
+        if wanted is None:
+            raise UnknownNameError("raid", "(default)", [r.name for r in self.raids])
+        for raid in self.raids:
+            if raid.name == wanted:
+                return raid
+        raise UnknownNameError("raid", wanted, [r.name for r in self.raids])
+
+    def asset(self, name: str) -> Asset:
+        """Return an asset by name."""
+        for asset in self.assets:
+            if asset.name == name:
+                return asset
+        raise UnknownNameError("asset", name, [a.name for a in self.assets])
+
+    def radar(self, name: str) -> Radar:
+        """Return a radar by name."""
+        for radar in self.radars:
+            if radar.name == name:
+                return radar
+        raise UnknownNameError("radar", name, [r.name for r in self.radars])
+
+    def interceptor(self, name: str) -> InterceptorType:
+        """Return an interceptor type by name."""
+        for kind in self.interceptors:
+            if kind.name == name:
+                return kind
+        raise UnknownNameError("interceptor", name, [i.name for i in self.interceptors])
+
+    def kinematics(self, battery: Battery, *, drag: bool = True) -> InterceptorKinematics:
+        """Return the reach of a battery's interceptor type (built once per theatre)."""
+        return self.reach.get(battery.interceptor, drag=drag)
+
+    def require_batteries(self) -> None:
+        """Raise if the theatre has no battery to fight with."""
+        if not self.batteries:
+            raise JointshieldError(f"scenario {self.name!r} has no batteries to fight with")
