@@ -24,9 +24,11 @@ from pathlib import Path
 
 import numpy as np
 
+from jointshield.theatre.compile import compile_missile
+
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "tests"))
 
-from jointshield.flight import ROTATING_WGS84, MissileModel, fly_powered
+from jointshield.flight import ROTATING_WGS84, fly_powered
 from jointshield.scenario import load_scenario
 from reference_flight import fly_reference
 
@@ -56,7 +58,7 @@ def main() -> None:
     parser.add_argument("--loop", type=int, default=100, help="flyouts timed with solve_ivp")
     args = parser.parse_args()
 
-    missile = MissileModel.from_type(load_scenario("europe-2011").missile("sejjil-2"))
+    missile = compile_missile(load_scenario("europe-2011").missile("sejjil-2"))
     lat, lon, az, pitch = controls(args.n)
 
     # Warm-up (imports, atmosphere table) outside the timings.

@@ -25,10 +25,9 @@ import time
 import numpy as np
 
 from jointshield.engagement.windows import BatteryGeometry, intercept_windows
-from jointshield.flight import ROTATING_WGS84, Flyouts, MissileModel, fly_powered
-from jointshield.flight.reach import InterceptorKinematics
+from jointshield.flight import ROTATING_WGS84, Flyouts, fly_powered
 from jointshield.scenario import load_scenario
-from jointshield.theatre.compile import batteries_from_scenario
+from jointshield.theatre.compile import compile_missile, theatre_of
 
 # Illustrative extra batteries: (name, owner, lat_deg, lon_deg, interceptor type).
 EXTRA_BATTERIES = (
@@ -54,13 +53,19 @@ def threats(n: int, seed: int = 2012) -> Flyouts:
         lon = np.radians([areas[i].lon_deg for i in pick])
         az = np.radians(rng.uniform(280.0, 320.0, m))
         pitch = np.radians(rng.uniform(25.0, 40.0, m))
-        model = MissileModel.from_type(sc.missile(name))
+        model = compile_missile(sc.missile(name))
         parts.append(fly_powered(model, lat, lon, az, pitch, earth=ROTATING_WGS84, sample_dt_s=1.0))
     return Flyouts.concatenate(parts).trim_samples()
 
 
 def batteries() -> tuple[BatteryGeometry, ...]:
-    sc = load_scenario("europe-2018")
+    theatre = theatre_of("europe-2018")
+    own = tuple(
+        BatteryGeometry(
+            b.name, b.owner, b.lat_rad, b.lon_rad, b.alt_m, b.rounds, theatre.kinematics(b)
+        )
+        for b in theatre.batteries
+    )
     extra = tuple(
         BatteryGeometry(
             name,
@@ -69,11 +74,11 @@ def batteries() -> tuple[BatteryGeometry, ...]:
             math.radians(lon),
             0.0,
             8,
-            InterceptorKinematics.build(sc.interceptor(kind)),
+            theatre.reach.get(theatre.interceptor(kind)),
         )
         for name, owner, lat, lon, kind in EXTRA_BATTERIES
     )
-    return batteries_from_scenario(sc) + extra
+    return own + extra
 
 
 def best_of(repeat: int, fn: object) -> float:

@@ -20,11 +20,11 @@ import time
 
 import numpy as np
 
-from jointshield.flight import Flyouts, MissileModel
+from jointshield.flight import Flyouts
 from jointshield.flight.aim import aim
 from jointshield.scenario import Scenario, load_scenario
 from jointshield.sensing.radar import radar_looks
-from jointshield.theatre.compile import radars_from_scenario
+from jointshield.theatre.compile import compile_missile, compile_scenario
 
 EARTH_RADIUS_M = 6371e3
 
@@ -49,7 +49,7 @@ def raid_batch(
             EARTH_RADIUS_M * np.cos(lat0)
         )
         sol = aim(
-            MissileModel.from_type(sc.missile(missile)),
+            compile_missile(sc.missile(missile)),
             lat0,
             lon0,
             np.radians([a.lat_deg for a in targets]),
@@ -81,7 +81,7 @@ def main() -> None:
     print()
     print(f"{'radar':<22}{'revisit s':>10}{'scans':>10}{'looks':>10}{'first s':>9}{'ms':>9}")
     total_s = 0.0
-    for radar in radars_from_scenario(sc):
+    for radar in compile_scenario(sc).radars:
         best = np.inf
         looks = []
         for _ in range(args.repeat):

@@ -11,8 +11,11 @@ from jointshield.battle.fight import fight
 from jointshield.battle.trial import run_block
 from jointshield.engagement.fire import Doctrine
 from jointshield.engagement.reasons import NOT_AUTHORISED, REASONS
+from jointshield.flight.raid import fly_raid
 from jointshield.montecarlo.blocks import run_blocks
 from jointshield.scenario import load_scenario
+from jointshield.sensing.picture import sensor_picture
+from theatres import theatre
 
 N_SIGMA = 5.0
 
@@ -41,10 +44,10 @@ def test_one_threat_one_battery_kills_with_two_shot_probability(mode: str) -> No
     """One threat, one battery with time to spare: P(kill) = 1 - (1 - pk)² either way."""
     pk, trials = 0.6, 4000
     battle = fight(
-        _one_on_one(pk), trials=trials, seed=3, rules=Rules(doctrine=Doctrine(mode=mode))
+        theatre(_one_on_one(pk)), trials=trials, seed=3, rules=Rules(doctrine=Doctrine(mode=mode))
     )
-    assert _binomial_ok(int(battle.columns["killed"].sum()), trials, 1 - (1 - pk) ** 2)
-    spent = battle.columns["interceptors"]
+    assert _binomial_ok(int(battle.trials.killed.sum()), trials, 1 - (1 - pk) ** 2)
+    spent = battle.trials.interceptors
     if mode == "salvo" or not (spent == 1).any():
         # A salvo, or shoot-look-shoot falling back to one when no second window exists.
         assert np.all(spent == 2)
@@ -57,28 +60,28 @@ def test_veto_scales_the_kill_probability() -> None:
     """Under the dual key a veto probability v turns 1 - (1 - p)² into (1 - v)(1 - (1 - p)²)."""
     pk, v, trials = 0.6, 0.3, 4000
     arch = architecture("joint", veto_probability=v)
-    battle = fight(_one_on_one(pk), arch=arch, trials=trials, seed=5)
-    assert _binomial_ok(int(battle.columns["killed"].sum()), trials, (1 - v) * (1 - (1 - pk) ** 2))
-    vetoed = battle.columns["reason"] == REASONS.index("vetoed")
+    battle = fight(theatre(_one_on_one(pk)), arch=arch, trials=trials, seed=5)
+    assert _binomial_ok(int(battle.trials.killed.sum()), trials, (1 - v) * (1 - (1 - pk) ** 2))
+    vetoed = battle.trials.reason == REASONS.index("vetoed")
     assert _binomial_ok(int(vetoed.sum()), trials, v)
 
 
 def test_authorisation_longer_than_the_window_gives_no_shot() -> None:
     """An authorisation delay longer than the engagement window leaves no shot: not authorised."""
     battle = fight(
-        _one_on_one(0.9),
+        theatre(_one_on_one(0.9)),
         arch=architecture("joint", authorisation_delay_s=5000.0, authorisation_sigma=0.01),
         trials=200,
         seed=1,
     )
-    assert not battle.columns["killed"].any()
-    assert np.all(battle.columns["interceptors"] == 0)
-    assert np.all(battle.columns["reason"] == NOT_AUTHORISED)
+    assert not battle.trials.killed.any()
+    assert np.all(battle.trials.interceptors == 0)
+    assert np.all(battle.trials.reason == NOT_AUTHORISED)
 
 
 def test_out_of_reach_raid_leaks_with_its_reasons() -> None:
     """In europe-2011 national defence cannot reach the Turkish threats, and says why."""
-    battle = fight("europe-2011", arch="national", trials=50, seed=1)
+    battle = fight(theatre("europe-2011"), arch="national", trials=50, seed=1)
     reasons = set(battle.leak_reasons())
     assert reasons <= {"out-of-envelope", "too-late", "not-fire-control-quality", "no-track"}
     assert "out-of-envelope" in reasons
@@ -88,7 +91,7 @@ def test_same_battle_on_one_worker_two_workers_and_dask() -> None:
     """Per-trial results are byte-identical in process, on two processes and on Dask."""
     from distributed import Client, LocalCluster
 
-    ctx = prepare(_one_on_one(0.5), arch="joint")
+    ctx = prepare(theatre(_one_on_one(0.5)), arch="joint")
     trials = 700  # more than one block, not a multiple of the block size
     one = run_blocks(run_block, ctx, trials, 9, workers=1, progress=False)
     two = run_blocks(run_block, ctx, trials, 9, workers=2, progress=False)
@@ -110,53 +113,52 @@ def test_defending_only_own_assets_blocks_the_other_party() -> None:
     sc = _one_on_one(0.9)
     russian = tuple(b.model_copy(update={"owner": "Russia"}) for b in sc.batteries)
     sc = sc.model_copy(update={"batteries": russian})
-    own = fight(sc, arch=architecture("data-exchange"), trials=20, seed=1)
-    assert not own.columns["killed"].any()
+    own = fight(theatre(sc), arch=architecture("data-exchange"), trials=20, seed=1)
+    assert not own.trials.killed.any()
     # Without a radar of its own there, it could not launch on remote in time anyway.
     allowed = {"not-responsible", "no-track", "not-fire-control-quality", "too-late"}
     assert set(own.leak_reasons()) <= allowed
-    anyone = fight(sc, arch="joint", trials=200, seed=1)
-    assert anyone.columns["killed"].mean() > 0.9
+    anyone = fight(theatre(sc), arch="joint", trials=200, seed=1)
+    assert anyone.trials.killed.mean() > 0.9
 
 
 def test_every_leak_has_a_reason() -> None:
     """Every leaked warhead in every trial carries a reason code other than engaged."""
-    battle = fight("europe-2018", trials=100, seed=5)
-    leaked = ~battle.columns["killed"]
-    codes = battle.columns["reason"][leaked]
+    battle = fight(theatre("europe-2018"), trials=100, seed=5)
+    leaked = ~battle.trials.killed
+    codes = battle.trials.reason[leaked]
     assert codes.size and np.all(codes > 0) and np.all(codes < len(REASONS))
 
 
 def test_first_intercepts_lie_inside_the_firing_batterys_altitude_limits() -> None:
     """Each recorded first intercept point is at an altitude the firing interceptor can reach."""
-    battle = fight("europe-2018", arch="joint", trials=60, seed=2)
-    cols = battle.columns
-    engaged = np.isfinite(cols["first_intercept_s"])
+    battle = fight(theatre("europe-2018"), arch="joint", trials=60, seed=2)
+    out = battle.trials
+    engaged = np.isfinite(out.first_intercept_s)
     assert engaged.any()
-    sc = battle.context.geometry.scenario
     for t, m in zip(*np.nonzero(engaged), strict=True):
-        bat = battle.context.batteries[cols["battery"][t, m]]
-        kind = sc.interceptor(sc.battery(bat.name).interceptor)
-        alt = cols["intercept_alt_km"][t, m]
-        assert kind.min_intercept_alt_km - 1.0 <= alt <= kind.max_intercept_alt_km + 1.0
-    assert np.all(np.isnan(cols["intercept_alt_km"][~engaged]))
+        kind = battle.context.batteries[out.battery[t, m]].kinematics.interceptor
+        alt_m = out.intercept_alt_km[t, m] * 1e3
+        assert kind.min_intercept_alt_m - 1e3 <= alt_m <= kind.max_intercept_alt_m + 1e3
+    assert np.all(np.isnan(out.intercept_alt_km[~engaged]))
 
 
 def test_handover_basket_degrades_the_kill_probability_by_the_rayleigh_law() -> None:
     """With a hand-over basket d and track error σ at launch, pk becomes pk·(1 - exp(-d²/2σ²))."""
-    from jointshield.flight.raid import raid_geometry
-    from jointshield.sensing.picture import sensor_picture
-
     pk, trials = 0.8, 4000
     base = _one_on_one(pk)
     plain = fight(
-        base, arch="national", trials=50, seed=1, rules=Rules(doctrine=Doctrine(mode="salvo"))
+        theatre(base),
+        arch="national",
+        trials=50,
+        seed=1,
+        rules=Rules(doctrine=Doctrine(mode="salvo")),
     )
-    t_launch = float(plain.columns["first_launch_s"][0, 0])
+    t_launch = float(plain.trials.first_launch_s[0, 0])
     assert np.isfinite(t_launch)
     # The best NATO track's per-axis error at that launch time, from the track histories directly.
     sigmas = []
-    for view in sensor_picture(raid_geometry(base)).views:
+    for view in sensor_picture(fly_raid(theatre(base).raid()), theatre(base).radars).views:
         if view.radar.owner != "NATO" or view.history is None:
             continue
         looks = view.history.t_s[0]
@@ -174,15 +176,15 @@ def test_handover_basket_degrades_the_kill_probability_by_the_rayleigh_law() -> 
         }
     )
     battle = fight(
-        degraded,
+        theatre(degraded),
         arch="national",
         trials=trials,
         seed=6,
         rules=Rules(doctrine=Doctrine(mode="salvo")),
     )
-    assert np.all(battle.columns["first_launch_s"] == t_launch)
+    assert np.all(battle.trials.first_launch_s == t_launch)
     p_shot = pk * 0.5
-    assert _binomial_ok(int(battle.columns["killed"].sum()), trials, 1 - (1 - p_shot) ** 2)
+    assert _binomial_ok(int(battle.trials.killed.sum()), trials, 1 - (1 - p_shot) ** 2)
 
 
 def _with_p_detect(sc, p: float):
@@ -194,12 +196,12 @@ def _with_p_detect(sc, p: float):
 def test_missed_detections_delay_fire_control_per_trial() -> None:
     """Sure detection gives the nominal launch every trial; rare detection delays or denies it."""
     base = _one_on_one(0.7)
-    sure = fight(_with_p_detect(base, 1.0), arch="national", trials=200, seed=3)
-    launches = sure.columns["first_launch_s"]
+    sure = fight(theatre(_with_p_detect(base, 1.0)), arch="national", trials=200, seed=3)
+    launches = sure.trials.first_launch_s
     assert np.all(launches == launches[0, 0])
-    rare = fight(_with_p_detect(base, 0.02), arch="national", trials=200, seed=3)
-    late = rare.columns["first_launch_s"]
+    rare = fight(theatre(_with_p_detect(base, 0.02)), arch="national", trials=200, seed=3)
+    late = rare.trials.first_launch_s
     assert np.all(np.isnan(late) | (late >= launches[0, 0]))
-    assert rare.columns["killed"].mean() < sure.columns["killed"].mean()
+    assert rare.trials.killed.mean() < sure.trials.killed.mean()
     reasons = set(rare.leak_reasons())
     assert reasons & {"not-fire-control-quality", "too-late"}

@@ -11,6 +11,7 @@ from geographiclib.geodesic import Geodesic
 from scipy.interpolate import CubicHermiteSpline
 from scipy.optimize import brentq
 
+from jointshield.battle.context import deploy
 from jointshield.engagement.windows import (
     REASON_ALTITUDE,
     REASON_FEASIBLE,
@@ -23,12 +24,17 @@ from jointshield.engagement.windows import (
 from jointshield.errors import JointshieldError
 from jointshield.flight import FIXED_WGS84, fly_powered
 from jointshield.flight.flyout import PHASE_BOOST
-from jointshield.flight.raid import RaidGeometry, raid_geometry
-from jointshield.flight.reach import TUNING_PITCH_END_RAD, InterceptorKinematics
+from jointshield.flight.raid import RaidGeometry, fly_raid
+from jointshield.flight.reach import (
+    TUNING_PITCH_END_RAD,
+    InterceptorKinematics,
+    InterceptorType,
+    ReachTables,
+)
 from jointshield.physics.geo import WGS84
 from jointshield.scenario import builtin_names, load_scenario
-from jointshield.scenario.model import Interceptor
-from jointshield.theatre.compile import batteries_from_scenario
+from jointshield.theatre.compile import compile_interceptor
+from theatres import REACH, theatre
 
 A_M = WGS84.a_m
 
@@ -49,23 +55,23 @@ SCAN_STEP_S = 1.0  # the brute-force launch-time scan
 # --------------------------------------------------------------------------- fixtures
 
 
-def _interceptor_types() -> list[Interceptor]:
-    seen: dict[tuple[float, ...], Interceptor] = {}
+def _interceptor_types() -> list[InterceptorType]:
+    seen: dict[tuple[float, ...], InterceptorType] = {}
     for name in builtin_names():
         for ic in load_scenario(name).interceptors:
-            key = (ic.burnout_speed_kms, ic.burn_time_s, ic.min_intercept_alt_km)
-            seen.setdefault(key, ic)
+            kind = compile_interceptor(ic)
+            seen.setdefault(kind.kinematic_key, kind)
     return list(seen.values())
 
 
 @pytest.fixture(scope="module")
 def scenario_2018_raid() -> RaidGeometry:
-    return raid_geometry("europe-2018")
+    return fly_raid(theatre("europe-2018").raid())
 
 
 @pytest.fixture(scope="module")
 def batteries_2018() -> tuple[BatteryGeometry, ...]:
-    return batteries_from_scenario("europe-2018")
+    return deploy(theatre("europe-2018")).batteries
 
 
 @pytest.fixture(scope="module")
@@ -76,31 +82,37 @@ def windows_2018(
 
 
 def _kinematics(scenario: str, name: str, **options: object) -> InterceptorKinematics:
-    return InterceptorKinematics.build(load_scenario(scenario).interceptor(name), **options)  # type: ignore[arg-type]
+    kind = compile_interceptor(load_scenario(scenario).interceptor(name))
+    return REACH.get(kind, **options)  # type: ignore[arg-type]
 
 
 # --------------------------------------------------------------------------- the stand-in vehicle
 
 
 @pytest.mark.parametrize("interceptor", _interceptor_types(), ids=lambda ic: ic.name)
-def test_stand_in_burnout_speed_matches_published(interceptor: Interceptor) -> None:
+def test_stand_in_burnout_speed_matches_published(interceptor: InterceptorType) -> None:
     """The tuned vehicle's reference shot burns out at the published speed within 1 %."""
-    kin = InterceptorKinematics.build(interceptor)
+    kin = REACH.get(interceptor)
     fly = fly_powered(
         kin.model, 0.0, 0.0, math.pi / 2, TUNING_PITCH_END_RAD, earth=FIXED_WGS84, drag=True
     )
     assert fly.burnout_speed_mps[0] == pytest.approx(
-        interceptor.burnout_speed_kms * 1e3, rel=SPEED_REL_TOL
+        interceptor.burnout_speed_mps, rel=SPEED_REL_TOL
     )
     assert fly.t_burnout_s[0] == pytest.approx(interceptor.burn_time_s)
     assert kin.model.n_stages == 1 and kin.model.thrust_to_weight > 1.0
 
 
-def test_build_is_cached_and_tables_are_read_only() -> None:
-    """Equal interceptor types return the same object, whose table cannot be written."""
-    ic = load_scenario("europe-2011").interceptor("53t6")
-    kin = InterceptorKinematics.build(ic)
-    assert InterceptorKinematics.build(load_scenario("europe-2018").interceptor("53t6")) is kin
+def test_reach_tables_are_cached_explicitly_and_read_only() -> None:
+    """A cache builds equal types once and returns the same table, which cannot be written."""
+    tables = ReachTables()
+    kind = compile_interceptor(load_scenario("europe-2011").interceptor("53t6"))
+    kin = tables.get(kind)
+    again = tables.get(compile_interceptor(load_scenario("europe-2018").interceptor("53t6")))
+    assert again is kin and len(tables) == 1
+    # Another kill probability shares the table, and carries its own figures.
+    other = tables.get(InterceptorType(**{**kind.__dict__, "name": "other", "pk": 0.1}))
+    assert other.time_to_reach_s is kin.time_to_reach_s and other.pk == 0.1 and len(tables) == 1
     with pytest.raises(ValueError, match="read-only"):
         kin.time_to_reach_s[0, 0] = 0.0
 
@@ -255,11 +267,13 @@ def test_bad_interceptor_is_refused() -> None:
     """Altitude limits out of order and a hopeless burn time are errors that say so."""
     ic = load_scenario("europe-2011").interceptor("53t6")
     with pytest.raises(JointshieldError, match="min_intercept_alt_km"):
-        InterceptorKinematics.build(ic.model_copy(update={"min_intercept_alt_km": 40.0}))
+        compile_interceptor(ic.model_copy(update={"min_intercept_alt_km": 40.0}))
     with pytest.raises(JointshieldError, match="burn time"):
-        InterceptorKinematics.build(ic.model_copy(update={"burn_time_s": 400.0}))
+        InterceptorKinematics.build(
+            compile_interceptor(ic.model_copy(update={"burn_time_s": 400.0}))
+        )
     with pytest.raises(JointshieldError, match="dt_s"):
-        InterceptorKinematics.build(ic, dt_s=0.0)
+        InterceptorKinematics.build(compile_interceptor(ic), dt_s=0.0)
 
 
 # --------------------------------------------------------------------------- windows vs brute force
@@ -424,13 +438,13 @@ def test_reasons_say_why_a_pair_has_no_solution(
     lisbon = BatteryGeometry(
         "lisbon", "NATO", math.radians(38.7), math.radians(-9.1), 0.0, 4, deveselu.kinematics
     )
-    slow_ic = Interceptor(
+    slow_ic = InterceptorType(
         name="slow",
-        burnout_speed_kms=0.6,
+        burnout_speed_mps=600.0,
         burn_time_s=5.0,
-        min_intercept_alt_km=70.0,
-        max_intercept_alt_km=500.0,
-        max_range_km=900.0,
+        min_intercept_alt_m=70e3,
+        max_intercept_alt_m=500e3,
+        max_range_m=900e3,
         pk=0.5,
     )
     slow = BatteryGeometry(
@@ -440,7 +454,7 @@ def test_reasons_say_why_a_pair_has_no_solution(
         deveselu.lon_rad,
         0.0,
         4,
-        InterceptorKinematics.build(slow_ic),
+        REACH.get(slow_ic),
     )
     w = intercept_windows([moscow, under, lisbon, slow, deveselu], fl)
     assert np.all(w.reason[:, 0] == REASON_OUT_OF_RANGE)

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import math
-from types import SimpleNamespace
 
 import numpy as np
 import pytest
@@ -24,6 +23,7 @@ from jointshield.sensing.network import (
     Outage,
     allows,
 )
+from jointshield.theatre.compile import compile_scenario
 from jointshield.vocabulary import FUSION_CENTRE, SHARING_POLICIES
 
 # Consistency of a fused covariance: P − (actual error covariance) must be
@@ -551,37 +551,11 @@ def test_delivery_sees_the_same_link_states_as_draw_up() -> None:
     assert 0.0 < up.mean() < 1.0
 
 
-def test_from_scenario_reads_links_with_defaults() -> None:
-    """Networks build from scenario objects, with sharing and outages defaulting where absent."""
-    old = SimpleNamespace(
-        name="NATO->fusion",
-        from_party="NATO",
-        to_party="fusion",
-        latency_s=2.0,
-        availability=0.99,
-        two_way=True,
-    )
-    link = LinkModel.from_scenario(old)
-    assert (link.a, link.b, link.sharing, link.outages) == ("NATO", "fusion", "tracks", ())
-    new = SimpleNamespace(
-        **vars(old),
-        sharing="early-warning",
-        outages=(SimpleNamespace(start_s=5.0, end_s=6.0),),
-        mean_outage_s=30.0,
-    )
-    link = LinkModel.from_scenario(new)
-    assert link.sharing == "early-warning"
-    assert link.outages == (Outage(5.0, 6.0),)
-    assert link.mean_outage_s == 30.0
-
-
 def test_network_from_a_builtin_scenario() -> None:
     """The built-in scenario's parties talk through the fusion centre."""
     from jointshield import load_scenario
-    from jointshield.scenario.model import FUSION_CENTRE as SCENARIO_FUSION_CENTRE
 
-    assert FUSION_CENTRE == SCENARIO_FUSION_CENTRE
-    net = Network.from_scenario(load_scenario("europe-2011"))
+    net = compile_scenario(load_scenario("europe-2011")).network
     assert set(net.parties) == {"NATO", "Russia"}
     assert len(net.path("NATO", "Russia")) == 2
 

@@ -5,8 +5,9 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
+from jointshield.battle.context import deploy
 from jointshield.battle.fight import fight
-from jointshield.flight.raid import raid_geometry
+from theatres import theatre
 
 TRIALS = 400
 TOL = 0.05
@@ -14,9 +15,9 @@ TOL = 0.05
 
 @pytest.fixture(scope="module", params=["europe-2011", "europe-2018"])
 def battles(request: pytest.FixtureRequest) -> dict[str, object]:
-    geo = raid_geometry(request.param)
+    dep = deploy(theatre(request.param))
     return {
-        a: fight(geo.scenario, arch=a, trials=TRIALS, seed=4, geometry=geo).columns
+        a: fight(dep, arch=a, trials=TRIALS, seed=4).trials.columns()
         for a in ("national", "early-warning", "data-exchange", "sectoral", "joint")
     }
 

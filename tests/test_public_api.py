@@ -8,27 +8,38 @@ import jointshield
 
 
 def test_public_names_are_pinned() -> None:
-    """``jointshield.__all__`` lists exactly the names the documentation promises."""
+    """``jointshield.__all__`` lists exactly the names the documentation promises: the main job
+    (compare, run, sweep, timeline), the compile step, scenarios and flyouts."""
     assert sorted(jointshield.__all__) == sorted(
         [
+            "Comparison",
             "DEFAULT_SCENARIO",
             "FlyoutResult",
             "JointshieldError",
             "OutOfReachError",
             "RaidFlyouts",
+            "RunResult",
             "Scenario",
             "ScenarioError",
+            "Theatre",
+            "Timeline",
             "Trajectory",
             "UnknownNameError",
             "__version__",
+            "compare",
+            "compile_scenario",
             "export_scenario",
             "fly_raid",
             "flyout",
             "free_flight",
             "list_scenarios",
             "load_scenario",
+            "run",
             "scenario_hash",
             "scenario_sources",
+            "sweep",
+            "theatre_of",
+            "timeline",
         ]
     )
     for name in jointshield.__all__:

@@ -16,13 +16,14 @@ import jointshield.analysis.runs
 import jointshield.battle.context
 from jointshield.analysis.runs import Comparison, RunResult, Summary, compare, run, sweep
 from jointshield.architectures.presets import ARCHITECTURES, PARAMETERS
+from jointshield.battle.context import deploy
 from jointshield.engagement.reasons import REASONS
 from jointshield.errors import JointshieldError, UnknownNameError
-from jointshield.flight.raid import raid_geometry
 from jointshield.montecarlo.blocks import BLOCK_TRIALS
 from jointshield.montecarlo.stats import Estimate, wilson_interval
 from jointshield.montecarlo.store import read_parquet
 from jointshield.scenario import load_scenario, scenario_hash
+from theatres import theatre
 
 SCENARIO = "europe-2018"
 TRIALS = BLOCK_TRIALS + 100  # two blocks, so that two workers really share the work
@@ -36,23 +37,25 @@ PHYSICAL_REASONS = frozenset(
 
 
 @pytest.fixture(scope="module")
-def geometry():
-    """The europe-2018 raid flown once for the tests that reuse it."""
-    return raid_geometry(load_scenario(SCENARIO))
+def deployment():
+    """The europe-2018 raid deployed once for the tests that reuse it."""
+    return deploy(theatre(SCENARIO))
 
 
 @pytest.fixture(scope="module")
 def joint_run(tmp_path_factory: pytest.TempPathFactory) -> tuple[RunResult, Path]:
     """``run("europe-2018", "joint", trials=600, seed=1, out=...)``, the way a user calls it."""
     out = tmp_path_factory.mktemp("joint")
-    return run(SCENARIO, "joint", trials=TRIALS, seed=SEED, out=out, progress=False), out
+    return run(theatre(SCENARIO), "joint", trials=TRIALS, seed=SEED, out=out, progress=False), out
 
 
 @pytest.fixture(scope="module")
 def veto_sweep(tmp_path_factory: pytest.TempPathFactory) -> tuple[list[dict[str, Any]], Path]:
     """A two-point sweep of the joint architecture's veto probability."""
     out = tmp_path_factory.mktemp("sweep")
-    records = sweep(SCENARIO, "joint", [VETO_GRID], out, trials=TRIALS, seed=SEED, progress=False)
+    records = sweep(
+        theatre(SCENARIO), "joint", [VETO_GRID], out, trials=TRIALS, seed=SEED, progress=False
+    )
     return records, out
 
 
@@ -175,16 +178,25 @@ def test_run_parquet_columns_reproduce_the_summary(joint_run) -> None:
         assert share == pytest.approx(count / reasons.size, abs=1e-4), name
 
 
-def test_same_seed_gives_the_same_summary(joint_run, geometry) -> None:
+def test_same_seed_gives_the_same_summary(joint_run, deployment) -> None:
     """The same seed gives the same summary, and another seed other numbers."""
     result, _ = joint_run
-    again = run(SCENARIO, "joint", trials=TRIALS, seed=SEED, geometry=geometry, progress=False)
+    again = run(
+        theatre(SCENARIO), "joint", trials=TRIALS, seed=SEED, deployment=deployment, progress=False
+    )
     assert again.summary.to_json() == result.summary.to_json()
-    other = run(SCENARIO, "joint", trials=TRIALS, seed=SEED + 1, geometry=geometry, progress=False)
+    other = run(
+        theatre(SCENARIO),
+        "joint",
+        trials=TRIALS,
+        seed=SEED + 1,
+        deployment=deployment,
+        progress=False,
+    )
     assert other.summary.to_json() != result.summary.to_json()
 
 
-def test_two_workers_give_the_same_summary_and_columns(joint_run, geometry, tmp_path) -> None:
+def test_two_workers_give_the_same_summary_and_columns(joint_run, deployment, tmp_path) -> None:
     """Two worker processes give the same summary and byte-identical Parquet columns as one."""
     result, out = joint_run
     two = run(
@@ -194,7 +206,7 @@ def test_two_workers_give_the_same_summary_and_columns(joint_run, geometry, tmp_
         seed=SEED,
         out=tmp_path,
         workers=2,
-        geometry=geometry,
+        deployment=deployment,
         progress=False,
     )
     assert two.summary.to_json() == result.summary.to_json()
@@ -206,7 +218,7 @@ def test_two_workers_give_the_same_summary_and_columns(joint_run, geometry, tmp_
 def test_trials_below_one_are_refused() -> None:
     """Zero trials is an error that says what was expected."""
     with pytest.raises(JointshieldError, match="at least 1"):
-        run(SCENARIO, "joint", trials=0, progress=False)
+        run(theatre(SCENARIO), "joint", trials=0, progress=False)
 
 
 # --------------------------------------------------------------------------- compare
@@ -214,12 +226,16 @@ def test_trials_below_one_are_refused() -> None:
 
 def test_compare_flies_the_raid_once_and_writes_comparison_json(monkeypatch, tmp_path) -> None:
     """A comparison flies the raid once for all its architectures and writes comparison.json."""
-    in_runs = _spy(monkeypatch, jointshield.analysis.runs, "raid_geometry")
-    in_battle = _spy(monkeypatch, jointshield.battle.context, "raid_geometry")
+    deployed = _spy(monkeypatch, jointshield.analysis.runs, "deploy")
+    flown = _spy(monkeypatch, jointshield.battle.context, "fly_raid")
+    seen = _spy(monkeypatch, jointshield.battle.context, "sensor_picture")
+    windows = _spy(monkeypatch, jointshield.battle.context, "intercept_windows")
     names = ("national", "joint")
-    comparison = compare(SCENARIO, names, trials=100, seed=SEED, out=tmp_path, progress=False)
-    assert len(in_runs) == 1
-    assert in_battle == []
+    theatre_ = theatre(SCENARIO)
+    comparison = compare(theatre_, names, trials=100, seed=SEED, out=tmp_path, progress=False)
+    assert len(deployed) == len(flown) == len(seen) == len(windows) == 1
+    # One reach table per kinematic interceptor type of the theatre, built once.
+    assert len(theatre_.reach) == len({i.kinematic_key for i in theatre_.interceptors})
     assert isinstance(comparison, Comparison)
     assert tuple(r.summary.architecture for r in comparison.results) == names
     assert comparison.meta["scenario_hash"] == scenario_hash(load_scenario(SCENARIO))
@@ -234,9 +250,9 @@ def test_compare_flies_the_raid_once_and_writes_comparison_json(monkeypatch, tmp
 
 def test_compare_unknown_architecture_lists_the_valid_names(monkeypatch) -> None:
     """An unknown architecture is refused, before any flying, with the list of valid names."""
-    flown = _spy(monkeypatch, jointshield.analysis.runs, "raid_geometry")
+    flown = _spy(monkeypatch, jointshield.analysis.runs, "deploy")
     with pytest.raises(UnknownNameError) as info:
-        compare(SCENARIO, ("national", "sideways"), trials=100, progress=False)
+        compare(theatre(SCENARIO), ("national", "sideways"), trials=100, progress=False)
     assert isinstance(info.value, JointshieldError)
     assert "sideways" in str(info.value)
     for name in ARCHITECTURES:
@@ -247,7 +263,7 @@ def test_compare_unknown_architecture_lists_the_valid_names(monkeypatch) -> None
 def test_run_unknown_architecture_lists_the_valid_names() -> None:
     """`run` with an unknown architecture names every valid one."""
     with pytest.raises(UnknownNameError) as info:
-        run(SCENARIO, "sideways", trials=100, progress=False)
+        run(theatre(SCENARIO), "sideways", trials=100, progress=False)
     for name in ARCHITECTURES:
         assert name in str(info.value)
 
@@ -255,7 +271,7 @@ def test_run_unknown_architecture_lists_the_valid_names() -> None:
 # --------------------------------------------------------------------------- params
 
 
-def test_certain_veto_leaves_no_kill_and_only_vetoes_or_physics(geometry, tmp_path) -> None:
+def test_certain_veto_leaves_no_kill_and_only_vetoes_or_physics(deployment, tmp_path) -> None:
     """A certain veto under the dual key kills nothing: every leak is vetoed or physical."""
     result = run(
         SCENARIO,
@@ -264,7 +280,7 @@ def test_certain_veto_leaves_no_kill_and_only_vetoes_or_physics(geometry, tmp_pa
         seed=SEED,
         params={"veto_probability": 1.0},
         out=tmp_path,
-        geometry=geometry,
+        deployment=deployment,
         progress=False,
     )
     summary = result.summary
@@ -285,7 +301,7 @@ def test_certain_veto_leaves_no_kill_and_only_vetoes_or_physics(geometry, tmp_pa
 def test_unknown_parameter_names_the_valid_parameters() -> None:
     """An unknown parameter is an error that lists every valid parameter."""
     with pytest.raises(JointshieldError) as info:
-        run(SCENARIO, "joint", trials=100, params={"nonsense": 1}, progress=False)
+        run(theatre(SCENARIO), "joint", trials=100, params={"nonsense": 1}, progress=False)
     message = str(info.value)
     assert "nonsense" in message
     for name in PARAMETERS:
@@ -322,7 +338,9 @@ def test_sweep_rerun_reads_back_instead_of_recomputing(veto_sweep, monkeypatch) 
     records, out = veto_sweep
     mtimes = {p: p.stat().st_mtime_ns for p in out.rglob("*") if p.is_file()}
     blocks = _spy(monkeypatch, jointshield.analysis.runs, "run_blocks")
-    again = sweep(SCENARIO, "joint", [VETO_GRID], out, trials=TRIALS, seed=SEED, progress=False)
+    again = sweep(
+        theatre(SCENARIO), "joint", [VETO_GRID], out, trials=TRIALS, seed=SEED, progress=False
+    )
     assert blocks == []
     assert again == records
     assert {p: p.stat().st_mtime_ns for p in out.rglob("*") if p.is_file()} == mtimes
@@ -376,7 +394,9 @@ def test_interrupted_sweep_keeps_finished_points_and_resumes(
     monkeypatch.setattr(jointshield.analysis.runs, "run_blocks", interrupt_second)
     out = tmp_path / "sweep"
     with pytest.raises(KeyboardInterrupt):
-        sweep(SCENARIO, "joint", [VETO_GRID], out, trials=TRIALS, seed=SEED, progress=False)
+        sweep(
+            theatre(SCENARIO), "joint", [VETO_GRID], out, trials=TRIALS, seed=SEED, progress=False
+        )
     assert len(calls) == 2
     points = out / "points"
     first, second = VETO_KEYS
@@ -390,7 +410,9 @@ def test_interrupted_sweep_keeps_finished_points_and_resumes(
 
     monkeypatch.setattr(jointshield.analysis.runs, "run_blocks", real)
     blocks = _spy(monkeypatch, jointshield.analysis.runs, "run_blocks")
-    again = sweep(SCENARIO, "joint", [VETO_GRID], out, trials=TRIALS, seed=SEED, progress=False)
+    again = sweep(
+        theatre(SCENARIO), "joint", [VETO_GRID], out, trials=TRIALS, seed=SEED, progress=False
+    )
     assert len(blocks) == 1  # only the point that was interrupted
     assert again == records
     assert (points / f"{second}.parquet").is_file()
@@ -401,5 +423,5 @@ def test_sweep_with_bad_trials_is_refused_before_writing(tmp_path) -> None:
     """A sweep with no trials is refused and leaves no manifest that would block a good rerun."""
     out = tmp_path / "sweep"
     with pytest.raises(JointshieldError, match="at least 1"):
-        sweep(SCENARIO, "joint", [VETO_GRID], out, trials=0, seed=SEED, progress=False)
+        sweep(theatre(SCENARIO), "joint", [VETO_GRID], out, trials=0, seed=SEED, progress=False)
     assert not (out / "manifest.json").exists()

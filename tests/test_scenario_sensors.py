@@ -6,7 +6,7 @@ import pytest
 
 from jointshield.errors import ScenarioError
 from jointshield.scenario import parse_scenario
-from jointshield.theatre.compile import radars_from_scenario, space_ir_from_scenario
+from jointshield.theatre.compile import compile_scenario
 
 HEAD = """schema: jointshield/scenario-1
 name: s
@@ -23,9 +23,9 @@ def test_space_ir_sensor_needs_no_radar_figures() -> None:
         HEAD + "  - {name: sbirs, kind: space-ir, site: ground, p_detect: 0.99, delay_s: 30}\n",
         file="s.yaml",
     )
-    (ir,) = space_ir_from_scenario(sc)
+    (ir,) = compile_scenario(sc).space_ir
     assert ir.delay_s == 30.0 and ir.owner == "A"
-    assert radars_from_scenario(sc) == ()
+    assert compile_scenario(sc).radars == ()
 
 
 def test_radar_without_its_figures_is_reported_with_line_and_key() -> None:

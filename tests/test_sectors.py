@@ -5,17 +5,17 @@ from __future__ import annotations
 import pytest
 
 from jointshield.architectures.sectors import DEFAULT_SECTORS
-from jointshield.battle.context import scenario_sectors
 from jointshield.battle.fight import fight
 from jointshield.errors import ScenarioError
 from jointshield.scenario import load_scenario, parse_scenario
 from test_battle import _one_on_one
+from theatres import theatre
 
 
 def test_built_in_sectors_are_the_default_split() -> None:
     """The built-in scenarios carry the default split, vertex for vertex."""
     for name in ("europe-2011", "europe-2018"):
-        sectors = scenario_sectors(load_scenario(name))
+        sectors = theatre(load_scenario(name)).sectors
         assert [(s.party, s.polygon_deg) for s in sectors] == [
             (s.party, s.polygon_deg) for s in DEFAULT_SECTORS
         ]
@@ -25,12 +25,12 @@ def test_sectoral_responsibility_follows_the_scenario_sectors() -> None:
     """Giving every sector to Russia leaves NATO's battery not responsible under 'sectoral'."""
     sc = _one_on_one(0.9)
     russian = tuple(s.model_copy(update={"party": "Russia"}) for s in sc.sectors)
-    as_given = fight(sc, arch="sectoral", trials=100, seed=2)
+    as_given = fight(theatre(sc), arch="sectoral", trials=100, seed=2)
     all_russian = fight(
-        sc.model_copy(update={"sectors": russian}), arch="sectoral", trials=100, seed=2
+        theatre(sc.model_copy(update={"sectors": russian})), arch="sectoral", trials=100, seed=2
     )
-    assert as_given.columns["killed"].mean() > 0.9
-    assert not all_russian.columns["killed"].any()
+    assert as_given.trials.killed.mean() > 0.9
+    assert not all_russian.trials.killed.any()
     assert "not-responsible" in all_russian.leak_reasons()
 
 

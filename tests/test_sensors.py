@@ -14,7 +14,7 @@ from scipy.interpolate import CubicHermiteSpline
 
 import jointshield.sensing.radar as sensors_module
 from jointshield.errors import JointshieldError
-from jointshield.flight import Flyouts, MissileModel, fly_powered
+from jointshield.flight import Flyouts, fly_powered
 from jointshield.flight.aim import aim
 from jointshield.flight.flyout import PHASE_BOOST
 from jointshield.physics.geo import WGS84, aer_to_ecef, ecef_to_geodetic, geodetic_to_ecef
@@ -22,7 +22,12 @@ from jointshield.scenario import Scenario, load_scenario
 from jointshield.scenario.model import Sensor
 from jointshield.sensing.radar import EFFECTIVE_EARTH_FACTOR, Radar, measure, radar_looks
 from jointshield.sensing.space_ir import SpaceIR, space_ir_cues
-from jointshield.theatre.compile import radars_from_scenario, space_ir_from_scenario
+from jointshield.theatre.compile import (
+    compile_missile,
+    compile_radar,
+    compile_scenario,
+    compile_space_ir,
+)
 
 A_M = WGS84.a_m
 K = EFFECTIVE_EARTH_FACTOR
@@ -275,7 +280,7 @@ def test_bad_inputs_raise_clear_errors() -> None:
     with pytest.raises(JointshieldError, match="delay_s"):
         SpaceIR("sbirs", "NATO", delay_s=-1.0)
     unsampled = fly_powered(
-        MissileModel.from_type(load_scenario("europe-2011").missile("shahab-3")),
+        compile_missile(load_scenario("europe-2011").missile("shahab-3")),
         0.6,
         0.8,
         4.7,
@@ -297,7 +302,7 @@ def europe_2011() -> Scenario:
 
 def test_radars_from_scenario_convert_to_si(europe_2011: Scenario) -> None:
     """Scenario km, degrees and mrad become m and rad; every radar of the file is built."""
-    radars = {r.name: r for r in radars_from_scenario(europe_2011)}
+    radars = {r.name: r for r in compile_scenario(europe_2011).radars}
     assert set(radars) == {s.name for s in europe_2011.sensors if s.kind == "radar"}
     tpy2 = radars["tpy-2-kurecik"]
     assert tpy2.owner == "NATO"
@@ -306,9 +311,9 @@ def test_radars_from_scenario_convert_to_si(europe_2011: Scenario) -> None:
     assert tpy2.boresight_az_rad == pytest.approx(math.radians(105.0))
     assert tpy2.lat_rad == pytest.approx(math.radians(38.3494))
     assert tpy2.refraction == "4/3"
-    assert space_ir_from_scenario(europe_2011) == ()
+    assert compile_scenario(europe_2011).space_ir == ()
     with pytest.raises(JointshieldError, match="expected a radar"):
-        Radar.from_scenario(
+        compile_radar(
             europe_2011.sensor("tpy-2-kurecik").model_copy(update={"kind": "space-ir"}),
             europe_2011.site("kurecik"),
         )
@@ -329,10 +334,10 @@ def test_space_ir_from_scenario_takes_name_owner_and_delay() -> None:
         p_detect=0.99,
         delay_s=45.0,
     )
-    ir = SpaceIR.from_scenario(sensor)
+    ir = compile_space_ir(sensor)
     assert (ir.name, ir.owner, ir.delay_s, ir.min_altitude_m) == ("sbirs", "NATO", 45.0, 10e3)
     with pytest.raises(JointshieldError, match="space-ir"):
-        SpaceIR.from_scenario(sensor.model_copy(update={"kind": "radar"}))
+        compile_space_ir(sensor.model_copy(update={"kind": "radar"}))
 
 
 class RaidFlight:
@@ -345,7 +350,7 @@ class RaidFlight:
         self.launch_time_s = np.array([t.launch_time_s for t in threats], dtype=float)
         missile = scenario.missile("shahab-3")
         self.rcs_m2 = missile.rcs_m2
-        model = MissileModel.from_type(missile)
+        model = compile_missile(missile)
         start = [scenario.launch_area(t.launch_area) for t in threats]
         end = [scenario.asset(t.target) for t in threats]
         lat0 = np.radians([p.lat_deg for p in start])
@@ -381,7 +386,7 @@ def test_looks_lie_on_the_scan_grid_inside_the_flight(
 ) -> None:
     """Look times are scan_phase + j·revisit on the scenario clock, between launch and impact."""
     fl = raid.coarse
-    for radar in radars_from_scenario(europe_2011):
+    for radar in compile_scenario(europe_2011).radars:
         looks = radar_looks(radar, fl, raid.rcs_m2, raid.launch_time_s, SCAN_PHASE_S)
         n, width = looks.t_s.shape
         assert n == len(fl) and looks.r_ecef_m.shape == (n, width, 3)
@@ -404,7 +409,7 @@ def test_look_states_are_the_true_states(europe_2011: Scenario, raid: RaidFlight
     assert fine.samples is not None
     worst_r = worst_v = 0.0
     checked = 0
-    for radar in radars_from_scenario(europe_2011):
+    for radar in compile_scenario(europe_2011).radars:
         looks = radar_looks(radar, raid.coarse, raid.rcs_m2, raid.launch_time_s, SCAN_PHASE_S)
         i, j = np.nonzero(np.isfinite(looks.t_s))
         t = looks.t_s[i, j]
@@ -457,7 +462,7 @@ def brute_force_looks(
 def test_looks_match_a_brute_force_loop(europe_2011: Scenario, raid: RaidFlight) -> None:
     """The vectorised looks equal a Python loop over threats and scans, scan for scan."""
     for name in ("tpy-2-kurecik", "voronezh-armavir", "daryal-gabala"):
-        radar = Radar.from_scenario(
+        radar = compile_radar(
             europe_2011.sensor(name), europe_2011.site(europe_2011.sensor(name).site)
         )
         looks = radar_looks(radar, raid.coarse, raid.rcs_m2, raid.launch_time_s, SCAN_PHASE_S)
@@ -476,7 +481,7 @@ def test_looks_do_not_depend_on_the_block_size(
     europe_2011: Scenario, raid: RaidFlight, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """Cutting the batch into blocks of one threat gives the same bits."""
-    radar = radars_from_scenario(europe_2011)[1]
+    radar = compile_scenario(europe_2011).radars[1]
     whole = radar_looks(radar, raid.coarse, raid.rcs_m2, raid.launch_time_s)
     monkeypatch.setattr(sensors_module, "_LOOK_BLOCK_POINTS", 1)
     cut = radar_looks(radar, raid.coarse, raid.rcs_m2, raid.launch_time_s)
@@ -509,7 +514,7 @@ def test_armavir_and_kurecik_both_see_the_shahab_from_tabriz_by_burnout(
     fl = raid.coarse
     first = {}
     for name in ("voronezh-armavir", "tpy-2-kurecik", "daryal-gabala"):
-        radar = Radar.from_scenario(
+        radar = compile_radar(
             europe_2011.sensor(name), europe_2011.site(europe_2011.sensor(name).site)
         )
         first[name] = float(radar_looks(radar, fl, raid.rcs_m2).first_s()[i])

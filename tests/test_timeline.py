@@ -9,11 +9,11 @@ import pytest
 
 from jointshield.analysis.timeline import MILESTONES, timeline
 from jointshield.cli import main
-from jointshield.flight import MissileModel
 from jointshield.flight.aim import aim
-from jointshield.flight.raid import raid_geometry
+from jointshield.flight.raid import fly_raid
 from jointshield.scenario import LinkOutage, load_scenario
 from jointshield.sensing.radar import Radar
+from jointshield.theatre.compile import compile_missile, compile_radar, compile_scenario
 
 TIME_TOL_S = 1e-6
 
@@ -82,9 +82,9 @@ def _first_visible_scan(radar: Radar, launch_time_s: float, fl_fine, rcs: float)
 def test_remote_cue_arrives_one_path_latency_after_the_remote_first_look(shared) -> None:
     """NATO's cue from Gabala comes at its first look plus two 2-s hops via the fusion centre."""
     sc = load_scenario("europe-2011")
-    geo = raid_geometry(sc)
+    geo = fly_raid(compile_scenario(sc).raid())
     k = geo.index("s3-ankara")
-    model = MissileModel.from_type(sc.missile(geo.missile[k]))
+    model = compile_missile(sc.missile(geo.missile[k]))
     la = sc.launch_area(geo.launch_area[k])
     tgt = sc.asset(geo.target[k])
     fine = aim(
@@ -95,7 +95,7 @@ def test_remote_cue_arrives_one_path_latency_after_the_remote_first_look(shared)
         np.radians(tgt.lon_deg),
         sample_dt_s=0.5,
     ).flyouts
-    gabala = Radar.from_scenario(sc.sensor("daryal-gabala"), sc.site("gabala"))
+    gabala = compile_radar(sc.sensor("daryal-gabala"), sc.site("gabala"))
     first = _first_visible_scan(gabala, geo.launch_time_s[k], fine, geo.rcs_m2[k])
     nato = next(th for th in shared.threats if th.threat_id == "s3-ankara").parties["NATO"]
     assert nato.shared["detection"].sensor == "daryal-gabala"

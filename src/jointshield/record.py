@@ -1,10 +1,12 @@
 """What every result records about where it came from: scenario, hash, version.
 
 Every output of the tool (a flyout, a timeline, a run, a comparison, a
-sweep) carries the same provenance: the scenario's name and content hash
+sweep) records the same origin: the scenario's name and content hash
 (:func:`jointshield.scenario.scenario_hash`) and the version of jointshield
 that computed it, plus what the study adds (raid, architecture, seed,
-trials). :class:`Provenance` is the one place that writes it.
+trials). :class:`Origin` is the one place that writes it. (The sources of
+the numbers *in* a scenario are another matter:
+:mod:`jointshield.scenario.provenance`.)
 """
 
 from __future__ import annotations
@@ -13,7 +15,7 @@ from dataclasses import dataclass
 from importlib.metadata import PackageNotFoundError, version
 from typing import Any
 
-__all__ = ["VERSION", "Provenance"]
+__all__ = ["VERSION", "Origin"]
 
 try:
     VERSION: str = version("jointshield")
@@ -22,7 +24,7 @@ except PackageNotFoundError:  # running from a source tree that is not installed
 
 
 @dataclass(frozen=True)
-class Provenance:
+class Origin:
     """The scenario a result was computed from, and the code that computed it.
 
     Parameters
@@ -36,9 +38,9 @@ class Provenance:
 
     Examples
     --------
-    >>> Provenance("europe-2011", "ab12", "1.0").meta(raid="iran-2011")["raid"]
+    >>> Origin("europe-2011", "ab12", "1.0").meta(raid="iran-2011")["raid"]
     'iran-2011'
-    >>> list(Provenance("europe-2011", "ab12", "1.0").meta())
+    >>> list(Origin("europe-2011", "ab12", "1.0").meta())
     ['scenario', 'scenario_hash', 'jointshield_version']
     """
 

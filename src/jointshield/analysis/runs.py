@@ -309,7 +309,7 @@ def compare(
         )
         for a in archs
     )
-    meta = dep.provenance.meta(raid=dep.geometry.raid, seed=seed, trials=trials)
+    meta = dep.origin.meta(raid=dep.geometry.raid, seed=seed, trials=trials)
     if out is not None:
         write_json_atomic(
             Path(out) / "comparison.json",
@@ -348,7 +348,7 @@ def sweep(
         base.with_params(**{name: values[0]})  # validates the parameter's name and type early
     dep = deploy(theatre_of(scenario), raid)
     points = grid_points(parsed)
-    manifest = dep.provenance.meta(
+    manifest = dep.origin.meta(
         raid=dep.geometry.raid,
         architecture=arch,
         seed=seed,

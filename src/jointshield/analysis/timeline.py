@@ -273,7 +273,7 @@ def timeline(
             )
         )
     policies = sorted({link.sharing for link in network.links}) if network.links else ["none"]
-    meta = theatre.provenance.meta(
+    meta = theatre.origin.meta(
         raid=geo.raid,
         process_noise_m2_s3=PROCESS_NOISE_M2_S3,
         links=[_link_meta(link) for link in network.links],

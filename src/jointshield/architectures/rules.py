@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import dataclasses
 import numbers
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from typing import Any
 
 import numpy as np
@@ -16,9 +16,9 @@ from numpy.typing import ArrayLike
 
 from jointshield.architectures.presets import Architecture, TrackUse
 from jointshield.arrays import BoolArray, FloatArray, Int8Array
-from jointshield.engagement.fire import RandomSource
 from jointshield.engagement.reasons import NOT_AUTHORISED, NOT_RESPONSIBLE, VETOED
 from jointshield.errors import JointshieldError, UnknownNameError
+from jointshield.montecarlo.streams import RandomSource, per_trial
 from jointshield.sensing.network import Network
 
 
@@ -208,32 +208,6 @@ def _as_shape(shape: int | Sequence[int]) -> tuple[int, ...]:
     return tuple(out)
 
 
-def _draw(
-    rng: RandomSource,
-    shape: tuple[int, ...],
-    draw: Callable[[np.random.Generator, tuple[int, ...]], FloatArray],
-) -> FloatArray:
-    """Draw an array of ``shape`` from one generator, or trial by trial from one seed each."""
-    if isinstance(rng, np.random.Generator):
-        return np.asarray(draw(rng, shape), dtype=float)
-    if isinstance(rng, np.random.SeedSequence) or not isinstance(rng, Sequence):
-        raise JointshieldError(
-            "rng: expected a numpy Generator or a sequence of one SeedSequence per trial, "
-            f"got {type(rng).__name__}"
-        )
-    if not shape or len(rng) != shape[0]:
-        lead = shape[0] if shape else "a leading trial axis"
-        raise JointshieldError(f"rng: expected one SeedSequence per trial ({lead}), got {len(rng)}")
-    out = np.empty(shape)
-    for t, seed in enumerate(rng):
-        if not isinstance(seed, np.random.SeedSequence):
-            raise JointshieldError(
-                f"rng[{t}]: expected a numpy SeedSequence, got {type(seed).__name__}"
-            )
-        out[t] = draw(np.random.Generator(np.random.PCG64(seed)), shape[1:])
-    return out
-
-
 def draw_authorisation(
     arch: Architecture, rng: RandomSource, shape: int | Sequence[int], n_consenting: int
 ) -> FloatArray:
@@ -274,7 +248,7 @@ def draw_authorisation(
     if n_consenting == 0:
         return np.zeros(dims)
     k = int(n_consenting)
-    z = _draw(rng, dims, lambda g, s: np.max(g.standard_normal((*s, k)), axis=-1))
+    z = per_trial(rng, dims, lambda g, s: np.max(g.standard_normal((*s, k)), axis=-1))
     # exp is increasing, so the max of the lognormals is the lognormal of the max normal.
     delay_s: FloatArray = arch.authorisation_delay_s * np.exp(arch.authorisation_sigma * z)
     return delay_s
@@ -330,7 +304,7 @@ def draw_veto(
         p = np.where(other, arch.veto_other_battery, p)
     if arch.veto_own_territory is not None:
         p = np.where(territory, arch.veto_own_territory, p)
-    u = _draw(rng, dims, lambda g, s: g.random(s))
+    u = per_trial(rng, dims, lambda g, s: g.random(s))
     return np.asarray(u < p, dtype=bool)
 
 

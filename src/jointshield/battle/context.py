@@ -54,7 +54,7 @@ from jointshield.engagement.reasons import NO_TRACK, NOT_FIRE_CONTROL_QUALITY, O
 from jointshield.engagement.windows import BatteryGeometry, InterceptWindows, intercept_windows
 from jointshield.flight.raid import RaidGeometry, fly_raid
 from jointshield.physics.geo import ecef_to_geodetic
-from jointshield.record import Provenance
+from jointshield.record import Origin
 from jointshield.sensing.network import Network
 from jointshield.sensing.picture import Picture, RadarView, sensor_picture
 from jointshield.theatre.model import Theatre
@@ -110,7 +110,7 @@ class Deployment:
     ----------
     theatre_name : str
         The theatre's (scenario's) name.
-    provenance : Provenance
+    origin : Origin
         Scenario, hash and version, for every result made from it.
     parties : tuple of str
         The parties, in the theatre's order.
@@ -139,7 +139,7 @@ class Deployment:
     """
 
     theatre_name: str
-    provenance: Provenance
+    origin: Origin
     parties: tuple[str, ...]
     geometry: RaidGeometry
     picture: Picture
@@ -200,7 +200,7 @@ def deploy(
     warhead_asset = np.array([assets.index(geo.target[i]) for i in per], dtype=np.int64)
     return Deployment(
         theatre_name=theatre.name,
-        provenance=theatre.provenance,
+        origin=theatre.origin,
         parties=theatre.parties,
         geometry=geo,
         picture=picture,
@@ -379,5 +379,5 @@ def prepare(
         basket_m=basket,
         allowed_views=tuple(allowed_views),
         rounds=np.array([bat.rounds for bat in batteries], dtype=np.int64),
-        meta=dep.provenance.meta(raid=geo.raid, architecture=the_arch.name),
+        meta=dep.origin.meta(raid=geo.raid, architecture=the_arch.name),
     )

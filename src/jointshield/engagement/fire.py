@@ -147,7 +147,6 @@ Times are s on the scenario clock, NaN where there is none. Reasons are the
 from __future__ import annotations
 
 import numbers
-from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any, Final, Literal, get_args
 
@@ -169,6 +168,7 @@ from jointshield.engagement.reasons import (
     TOO_LATE,
 )
 from jointshield.errors import JointshieldError, UnknownNameError
+from jointshield.montecarlo.streams import RandomSource, per_trial
 
 """Engaged and killed (or, in a :class:`Plan`, engaged)."""
 """No track of the threat reached the battery."""
@@ -201,8 +201,6 @@ _METHODS: Final[tuple[str, ...]] = get_args(AssignmentMethod)
 # assessment; allow rounding of times computed elsewhere (1 µs).
 _TIME_TOL_S: Final = 1e-6
 
-RandomSource = np.random.Generator | Sequence[np.random.SeedSequence]
-"""One Generator for the whole block of trials, or one SeedSequence per trial."""
 
 
 # --------------------------------------------------------------------------- inputs
@@ -737,25 +735,7 @@ def _method(assignment: str, shape: tuple[int, int, int]) -> Literal["optimal", 
 
 def _uniforms(rng: RandomSource, shape: tuple[int, int, int]) -> FloatArray:
     """Rule 7: the kill-draw uniforms of every (trial, threat, shot)."""
-    if isinstance(rng, np.random.Generator):
-        return rng.random(shape)
-    if isinstance(rng, np.random.SeedSequence) or not isinstance(rng, Sequence):
-        raise JointshieldError(
-            "rng: expected a numpy Generator or a sequence of one SeedSequence per trial, "
-            f"got {type(rng).__name__}"
-        )
-    if len(rng) != shape[0]:
-        raise JointshieldError(
-            f"rng: expected one SeedSequence per trial ({shape[0]}), got {len(rng)}"
-        )
-    out = np.empty(shape)
-    for t, seed in enumerate(rng):
-        if not isinstance(seed, np.random.SeedSequence):
-            raise JointshieldError(
-                f"rng[{t}]: expected a numpy SeedSequence, got {type(seed).__name__}"
-            )
-        out[t] = np.random.Generator(np.random.PCG64(seed)).random(shape[1:])
-    return out
+    return per_trial(rng, shape, lambda g, s: g.random(s))
 
 
 def engage(

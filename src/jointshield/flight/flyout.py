@@ -40,7 +40,7 @@ from numpy.typing import ArrayLike, NDArray
 from jointshield.arrays import FloatArray, IntArray
 from jointshield.errors import JointshieldError
 from jointshield.flight.earth import ROTATING_WGS84, Earth
-from jointshield.flight.integrate import Dense, Params, propagate
+from jointshield.flight.integrate import Dense, Params, locate_root, propagate
 from jointshield.flight.missile import MissileModel
 from jointshield.physics.atmosphere import ATMOSPHERE_TOP_M, AtmosphereTable
 from jointshield.physics.ballistics import kepler_propagate
@@ -459,8 +459,6 @@ class _Apogee:
         turned = (rdot0 > 0.0) & (rdot1 <= 0.0)
         if not turned.any():
             return
-        from jointshield.flight.integrate import locate_root
-
         c = np.flatnonzero(turned)
         dc = dense.take(c)
 

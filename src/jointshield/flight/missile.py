@@ -21,18 +21,12 @@ so ``pitch_end`` is the thrust's pitch at cut-off whatever the cut-off.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
 
 import numpy as np
 
 from jointshield.arrays import FloatArray
 from jointshield.errors import JointshieldError
 from jointshield.physics.constants import G0_MPS2
-
-if TYPE_CHECKING:
-    from jointshield.scenario import Missile
-
-#: Standard gravity, m/s², for converting specific impulse to exhaust speed.
 
 
 @dataclass(frozen=True)
@@ -88,23 +82,6 @@ class MissileModel:
                 f"{self.thrust_to_weight:.2f} < 1, "
                 "it cannot leave the pad"
             )
-
-    @classmethod
-    def from_type(cls, missile: Missile) -> MissileModel:
-        """Build the SI model from a scenario's missile type."""
-        stages = missile.stages
-        return cls(
-            name=missile.name,
-            burn_time_s=tuple(s.burn_time_s for s in stages),
-            propellant_kg=tuple(s.propellant_mass_kg for s in stages),
-            dry_kg=tuple(s.dry_mass_kg for s in stages),
-            isp_s=tuple(s.isp_s for s in stages),
-            payload_kg=missile.payload_mass_kg,
-            diameter_m=missile.diameter_m,
-            drag_coefficient=missile.drag_coefficient,
-            reentry_beta_kg_m2=missile.reentry_ballistic_coefficient_kg_m2,
-            vertical_rise_s=missile.vertical_rise_s,
-        )
 
     @property
     def n_stages(self) -> int:

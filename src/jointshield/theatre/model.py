@@ -21,7 +21,7 @@ from jointshield.architectures.sectors import Sector
 from jointshield.errors import JointshieldError, UnknownNameError
 from jointshield.flight.raid import RaidPlan
 from jointshield.flight.reach import InterceptorKinematics, InterceptorType, ReachTables
-from jointshield.record import Provenance
+from jointshield.record import Origin
 from jointshield.sensing.network import Network
 from jointshield.sensing.radar import Radar
 from jointshield.sensing.space_ir import SpaceIR
@@ -133,9 +133,9 @@ class Theatre:
             raise UnknownNameError("default raid", self.default_raid, names)
 
     @property
-    def provenance(self) -> Provenance:
+    def origin(self) -> Origin:
         """The scenario's name and hash, with this version of jointshield."""
-        return Provenance(self.name, self.scenario_hash)
+        return Origin(self.name, self.scenario_hash)
 
     def raid(self, name: str | None = None) -> RaidPlan:
         """Return a raid by name, or the default raid."""
