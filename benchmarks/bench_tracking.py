@@ -15,8 +15,8 @@ look on the first few threats, with models that call jointshield's
 dynamics and measurement functions for one state at a time (as the
 reference test does), and its time is extrapolated per target-update. A
 target-update is one threat at one look: a prediction, and an update where
-detected. The covariance analysis and the linearised Monte Carlo error
-trials are timed too, for scale. No assertions: speed is measured here,
+detected. The covariance analysis (the deterministic part, once per
+scenario) is timed too, for scale. No assertions: speed is measured here,
 never asserted in a test.
 """
 
@@ -46,7 +46,6 @@ from jointshield.flight import fly_free
 from jointshield.sensing.tracking import (
     RadarFrame,
     covariance_history,
-    error_trials,
     initiate,
     measure_h,
     run_filter,
@@ -123,7 +122,6 @@ def main() -> None:
     parser.add_argument("--threats", type=int, default=1000, help="threats in our batch")
     parser.add_argument("--looks", type=int, default=60, help="looks per threat (1 s apart)")
     parser.add_argument("--stonesoup", type=int, default=5, help="threats run through Stone Soup")
-    parser.add_argument("--trials", type=int, default=100, help="Monte Carlo error trials")
     parser.add_argument("--repeats", type=int, default=3, help="timings kept: the best")
     args = parser.parse_args()
 
@@ -148,9 +146,6 @@ def main() -> None:
     cov_s = best_of(
         args.repeats, lambda: covariance_history(t_s, x_true, RADAR, Q_M2_S3, detected=detected)
     )
-    history = covariance_history(t_s, x_true, RADAR, Q_M2_S3, detected=detected)
-    rng = np.random.default_rng(0)
-    trials_s = best_of(args.repeats, lambda: error_trials(history, rng, args.trials))
 
     ours_us = ours_s / updates_ours * 1e6
     ss_us = ss_s / updates_ss * 1e6
@@ -170,10 +165,6 @@ def main() -> None:
     print(
         f"covariance_history     : {cov_s / updates_ours * 1e6:10.2f} us per target-update "
         f"({cov_s:.3f} s)"
-    )
-    print(
-        f"error_trials           : {trials_s / (args.trials * n * n_looks) * 1e9:10.1f} ns per "
-        f"trial-threat-look ({args.trials} trials, {trials_s:.3f} s)"
     )
 
 

@@ -43,7 +43,6 @@ from jointshield.sensing.tracking import (
     ballistic_derivative,
     covariance_history,
     dynamics_jacobian,
-    error_trials,
     impact_point,
     initiate,
     measure_h,
@@ -450,25 +449,6 @@ def test_covariance_history_equals_the_filter_on_noise_free_looks(truth: np.ndar
     np.testing.assert_array_equal(ekf.confirmed_s, cov.confirmed_s)
 
 
-def test_error_trials_reproduce_the_history_covariance(truth: np.ndarray) -> None:
-    """The sample covariance of 2,000 linearised error trials matches P within sampling error."""
-    n_looks = 150
-    t_s = np.arange(n_looks, dtype=float)[None]
-    detected = np.ones((1, n_looks), dtype=bool)
-    detected[0, 40:45] = False
-    cov = covariance_history(t_s, truth[None, :n_looks], RADAR, Q_M2_S3, detected=detected)
-    e = error_trials(cov, np.random.default_rng(7), 2000)
-    assert e.shape == (2000, 1, n_looks, 6)
-    for k in (0, 1, 10, 44, 149):
-        chol = np.linalg.cholesky(cov.P[0, k])
-        white = np.linalg.solve(chol, e[:, 0, k].T)
-        sample = white @ white.T / white.shape[1]
-        assert np.abs(sample - np.eye(6)).max() < WHITENED_COV_TOL, k
-
-
-# --------------------------------------------------------------------------- timelines
-
-
 def _brute_first_time(t_s: np.ndarray, ok: np.ndarray) -> np.ndarray:
     out = np.full(t_s.shape[0], np.nan)
     for i in range(t_s.shape[0]):
@@ -589,14 +569,6 @@ def test_impact_ellipse_shrinks_and_matches_monte_carlo(truth: np.ndarray) -> No
     az = math.atan2(major[0], major[1]) % math.pi
     diff = (az - float(ref.ellipse.orientation_rad) + math.pi / 2) % math.pi - math.pi / 2
     assert abs(diff) < ELLIPSE_MC_ANGLE_TOL_RAD
-
-
-def test_error_trials_need_a_covariance_analysis(truth: np.ndarray) -> None:
-    """Error trials refuse a history from run_filter, which carries no linearisation."""
-    t_s = np.arange(5, dtype=float)[None]
-    h = run_filter(t_s, measure_h(truth[None, :5], RADAR), np.ones((1, 5), bool), RADAR, 0.0)
-    with pytest.raises(JointshieldError, match="covariance_history"):
-        error_trials(h, np.random.default_rng(0), 10)
 
 
 def test_single_states_work_without_a_batch_axis(truth: np.ndarray) -> None:

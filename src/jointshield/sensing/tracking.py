@@ -53,13 +53,11 @@ Covariance analysis and Monte Carlo
 In a scenario the deterministic part of tracking (the filter's covariance
 and gains along the threat's true trajectory) does not depend on the noise
 of a Monte Carlo trial. :func:`covariance_history` computes it once,
-linearised about the truth (a covariance analysis), and keeps the
-transition matrices, gains and measurement Jacobians in a
-:class:`Linearisation`; :func:`error_trials` then propagates only the
-estimation error of each trial through that linear filter,
-``e_k = (I - K_k H_k)(Φ_k e_{k-1} + w_k) + K_k v_k``, for all trials and
-threats at once. :func:`run_filter` is the full non-linear EKF on actual
-measurements.
+linearised about the truth (a covariance analysis); the Monte Carlo reads
+the covariances (when a track reaches fire-control quality, its error at
+a hand-over) and draws only which looks detect. :func:`run_filter` is the
+full non-linear EKF on actual measurements, the reference that the
+covariance analysis is checked against (NEES and NIS consistency).
 
 Sources
 -------
@@ -960,46 +958,6 @@ def initiate(
 
 
 @dataclass(frozen=True, eq=False)
-class Linearisation:
-    """The linearised filter of a covariance analysis, for Monte Carlo error trials.
-
-    Everything is indexed ``[threat, look]``; at looks where a quantity does
-    not apply (no track yet, no update) the matrices are zero and the
-    flags False.
-
-    Parameters
-    ----------
-    first_look : numpy.ndarray
-        Index of the look that started each track, -1 if none, shape (n,).
-    dt_s : numpy.ndarray
-        Time since the previous look of the track, s, shape (n, J).
-    transition : numpy.ndarray
-        State-transition matrices ``Φ_k`` from the previous look, linearised
-        about the true trajectory, shape (n, J, 6, 6).
-    gain : numpy.ndarray
-        Kalman gains ``K_k``, shape (n, J, 6, 3).
-    measurement_jacobian : numpy.ndarray
-        ``H_k`` at the true state, shape (n, J, 3, 6).
-    updated : numpy.ndarray
-        Whether look ``k`` updated the track (a detection after the first),
-        shape (n, J).
-    q_m2_s3 : float
-        Process noise spectral density, m²/s³.
-    sigma : numpy.ndarray
-        Measurement noise standard deviations (m, rad, rad), shape (3,).
-    """
-
-    first_look: IntArray
-    dt_s: FloatArray
-    transition: FloatArray
-    gain: FloatArray
-    measurement_jacobian: FloatArray
-    updated: BoolArray
-    q_m2_s3: float
-    sigma: FloatArray
-
-
-@dataclass(frozen=True, eq=False)
 class TrackHistory:
     """One sensor's tracks of a batch of threats over its looks.
 
@@ -1020,9 +978,6 @@ class TrackHistory:
     nis : numpy.ndarray or None
         Normalised innovation squared of each update, shape (n, J); NaN
         where no update; None in a covariance analysis.
-    linearisation : Linearisation or None
-        The linearised filter (from :func:`covariance_history`), which
-        :func:`error_trials` needs; None from :func:`run_filter`.
     """
 
     t_s: FloatArray
@@ -1030,7 +985,6 @@ class TrackHistory:
     P: FloatArray
     confirmed_s: FloatArray
     nis: FloatArray | None = None
-    linearisation: Linearisation | None = None
 
     def position_sigma_m(self) -> FloatArray:
         """Root of the trace of the position covariance, m, shape (n, J): a 3-D RMS error."""
@@ -1282,8 +1236,7 @@ def covariance_history(
     -------
     TrackHistory
         ``x`` is the truth where tracked (NaN before), ``P`` the filter's
-        covariance, ``linearisation`` the linearised filter for
-        :func:`error_trials`.
+        covariance.
     """
     t, look, det = _check_looks(t_s, detected, confirm_m, confirm_n)
     q = _check_q(q_m2_s3)
@@ -1305,12 +1258,6 @@ def covariance_history(
             )
         p_start = np.ascontiguousarray(np.broadcast_to(p0, (n, 6, 6)))
     p_hist = np.full((n, n_looks, 6, 6), np.nan)
-    dt_hist = np.zeros((n, n_looks))
-    phi_hist = np.zeros((n, n_looks, 6, 6))
-    gain_hist = np.zeros((n, n_looks, 6, 3))
-    h_hist = np.zeros((n, n_looks, 3, 6))
-    updated = np.zeros((n, n_looks), dtype=bool)
-    first_look = np.full(n, -1, dtype=np.intp)
     P = np.full((n, 6, 6), np.nan)
     x_lin = np.full((n, 6), np.nan)
     t_last = np.full(n, np.nan)
@@ -1323,18 +1270,13 @@ def covariance_history(
             dt = tk[rows] - t_last[rows]
             _, phi = transition(x_lin[rows], dt, earth_j2)
             P[rows] = _predict_covariance(P[rows], phi, dt, q)
-            dt_hist[rows, k] = dt
-            phi_hist[rows, k] = phi
             x_lin[rows] = xt[rows, k]
             t_last[rows] = tk[rows]
         upd = go & det[:, k]
         if upd.any():
             rows = _rows(upd)
             h_pos = _measure(xt[rows, k], frame)[1]
-            K, P[rows], _ = _gain_and_covariance(P[rows], h_pos, frame.sigma)
-            gain_hist[rows, k] = K
-            h_hist[rows, k, :, :3] = h_pos
-            updated[rows, k] = True
+            _, P[rows], _ = _gain_and_covariance(P[rows], h_pos, frame.sigma)
         new = ~active & det[:, k]
         if new.any():
             rows = _rows(new)
@@ -1345,7 +1287,6 @@ def covariance_history(
                 P[rows] = p_start[rows]
             x_lin[rows] = xt[rows, k]
             t_last[rows] = tk[rows]
-            first_look[rows] = k
             active |= new
         keep = _rows(active & look[:, k])
         p_hist[keep, k] = P[keep]
@@ -1356,117 +1297,7 @@ def covariance_history(
         x=x_hist,
         P=p_hist,
         confirmed_s=_confirmation_s(t, det, confirm_m, confirm_n),
-        linearisation=Linearisation(
-            first_look=first_look,
-            dt_s=dt_hist,
-            transition=phi_hist,
-            gain=gain_hist,
-            measurement_jacobian=h_hist,
-            updated=updated,
-            q_m2_s3=q,
-            sigma=frame.sigma.copy(),
-        ),
     )
-
-
-def error_trials(history: TrackHistory, rng: np.random.Generator, n_trials: int) -> FloatArray:
-    """Estimation errors of Monte Carlo trials through the linearised filter.
-
-    Parameters
-    ----------
-    history : TrackHistory
-        A covariance analysis from :func:`covariance_history` (it carries the
-        :class:`Linearisation` needed).
-    rng : numpy.random.Generator
-        Source of the trials' noise.
-    n_trials : int
-        Number of trials.
-
-    Returns
-    -------
-    numpy.ndarray
-        Errors ``e = x̂ - x_true`` after each look, shape (n_trials, n, J, 6)
-        (m and m/s); NaN where not tracked. Add ``history.x`` for the
-        estimates. A view with the trials innermost in memory (the layout
-        the computation wants); ``np.ascontiguousarray`` makes a copy with
-        the trials outermost where that matters.
-
-    Notes
-    -----
-    Per trial only the noise differs, so each trial propagates its error
-    through the stored filter, for all trials and threats at once:
-
-    * at the first look of a track, ``e ~ N(0, P_0)`` (the initiation
-      covariance: its position block is the measurement noise mapped through
-      the converted-measurement Jacobian, which is what a draw of that noise
-      gives to first order; its velocity block stands for the unknown
-      velocity);
-    * then ``e_k = (I - K_k H_k)(Φ_k e_{k-1} + w_k) + K_k v_k`` where look
-      ``k`` detects, and ``e_k = Φ_k e_{k-1} + w_k`` where it misses, with
-      ``w_k ~ N(0, Q(Δt_k))`` and ``v_k ~ N(0, R)``.
-
-    The sample covariance of the errors converges to ``history.P``; this is
-    the linearised (first-order) filter, exact for the EKF only as far as
-    its linearisation holds, which at radar accuracies it does to a small
-    fraction of the errors.
-    """
-    lin = history.linearisation
-    if lin is None:
-        raise JointshieldError(
-            "error_trials: the history carries no linearisation; make it with covariance_history"
-        )
-    if not (isinstance(n_trials, int) and n_trials >= 1):
-        raise JointshieldError(f"n_trials: expected a positive integer, got {n_trials!r}")
-    n, n_looks = history.t_s.shape
-    look = np.isfinite(history.t_s)
-    # Trials on the last axis: every product is then one (6 x 6) @ (6 x trials)
-    # matrix product per threat, which BLAS does at full speed, instead of
-    # one tiny matrix-vector product per trial and threat.
-    out = np.full((n, n_looks, 6, n_trials), np.nan)
-    e = np.full((n, 6, n_trials), np.nan)
-    sqrt_q = math.sqrt(lin.q_m2_s3)
-    for k in range(n_looks):
-        started = lin.first_look == k
-        go = look[:, k] & (lin.first_look >= 0) & (lin.first_look < k)
-        if go.any():
-            rows = _rows(go)
-            e_k = lin.transition[rows, k] @ e[rows]
-            if sqrt_q > 0.0:
-                # Cholesky factor of q [[Δt³/3, Δt²/2], [Δt²/2, Δt]] on each axis.
-                dt = lin.dt_s[rows, k][:, None, None]
-                sdt = np.sqrt(dt)
-                a = rng.standard_normal((e_k.shape[0], 3, n_trials))
-                b = rng.standard_normal((e_k.shape[0], 3, n_trials))
-                e_k[:, :3] += (sqrt_q / math.sqrt(3.0)) * (dt * sdt) * a
-                e_k[:, 3:] += (0.5 * sqrt_q) * sdt * (math.sqrt(3.0) * a + b)
-            e[rows] = e_k
-        upd = lin.updated[:, k]
-        if upd.any():
-            rows = _rows(upd)
-            K = lin.gain[rows, k]
-            h_pos = lin.measurement_jacobian[rows, k, :, :3]
-            e_k = e[rows]
-            v = lin.sigma[:, None] * rng.standard_normal((e_k.shape[0], 3, n_trials))
-            # (I - K H) e + K v = e + K (v - H e); H sees the position only.
-            e[rows] = e_k + K @ (v - h_pos @ e_k[:, :3])
-        if started.any():
-            rows = _rows(started)
-            try:
-                chol = np.linalg.cholesky(history.P[rows, k])
-            except np.linalg.LinAlgError:
-                raise JointshieldError(
-                    f"error_trials: a covariance at the start of a track (look {k}) is not "
-                    "positive definite; check P0"
-                ) from None
-            draw = rng.standard_normal((chol.shape[0], 6, n_trials))
-            e[rows] = chol @ draw
-        keep = _rows(look[:, k] & (lin.first_look >= 0) & (lin.first_look <= k))
-        out[keep, k] = e[keep]
-    result: FloatArray = np.moveaxis(out, -1, 0)
-    return result
-
-
-# --------------------------------------------------------------------------- impact
 
 
 class ErrorEllipse(NamedTuple):
