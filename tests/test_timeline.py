@@ -11,6 +11,7 @@ from jointshield.analysis.timeline import MILESTONES, timeline
 from jointshield.cli import main
 from jointshield.flight.aim import aim
 from jointshield.flight.raid import fly_raid
+from jointshield.physics.geo import ecef_to_geodetic
 from jointshield.scenario import LinkOutage, load_scenario
 from jointshield.sensing.radar import Radar
 from jointshield.theatre.compile import compile_missile, compile_radar, compile_scenario
@@ -144,3 +145,32 @@ def test_timeline_cli_json_and_errors(capsys: pytest.CaptureFixture[str]) -> Non
     assert main(["timeline", "--threat", "s3-ankra"]) == 2
     err = capsys.readouterr().err
     assert "s3-ankara" in err and "Traceback" not in err
+
+
+def test_space_ir_launch_report_is_a_first_detection_own_and_shared() -> None:
+    """A NATO space-based sensor: NATO detects at its cue, Russia one link latency later."""
+    sc = load_scenario("europe-2011")
+    sbirs = sc.sensors[0].model_copy(
+        update={"name": "sbirs", "kind": "space-ir", "owner": "NATO", "delay_s": 10.0}
+    )
+    with_ir = sc.model_copy(update={"sensors": (*sc.sensors, sbirs)})
+    tl = timeline(with_ir, sharing="tracks")
+    theatre = compile_scenario(with_ir)
+    geo = fly_raid(theatre.raid())
+    (ir,) = theatre.space_ir
+    # The cue independently: the first boost sample at or above 10 km, plus the delay.
+    fl = geo.flyouts
+    assert fl.samples is not None and fl.sample_dt_s is not None
+    for k, th in enumerate(tl.threats):
+        _, _, alt_m = ecef_to_geodetic(fl.samples[k, :, :3])
+        boosting = np.arange(alt_m.size) * fl.sample_dt_s <= fl.t_burnout_s[k]
+        first = np.flatnonzero(boosting & (alt_m >= ir.min_altitude_m))[0] * fl.sample_dt_s
+        cue_s = first + ir.delay_s
+        nato, russia = th.parties["NATO"], th.parties["Russia"]
+        assert nato.own["detection"].t_s <= cue_s + TIME_TOL_S
+        if nato.own["detection"].sensor == "sbirs":
+            assert nato.own["detection"].t_s == pytest.approx(cue_s, abs=TIME_TOL_S)
+        # Over the links (two 2-s hops through the fusion centre), as a cue, never a track.
+        assert russia.shared["detection"].t_s <= cue_s + 4.0 + TIME_TOL_S
+        assert nato.own["track"].sensor != "sbirs" and russia.shared["track"].sensor != "sbirs"
+    assert any(th.parties["NATO"].own["detection"].sensor == "sbirs" for th in tl.threats)

@@ -3,12 +3,14 @@
 For every threat of a raid and every party, the timeline gives three moments
 after launch, each with the sensor that provides it:
 
-* **first detection**: the first look of one of the party's radars, or the first
-  early-warning cue received from another party;
+* **first detection**: the first look of one of the party's radars, the launch
+  report of its space-based infrared sensor (:func:`~jointshield.sensing.space_ir.space_ir_cues`),
+  or the first early-warning cue received from another party;
 * **first track**: a track confirmed by one of its radars (M detections in N
   looks), or a track received from another party;
-* **first fire-control-quality track**: a track whose one-sigma position and
-  velocity errors are below the party's interceptors' fire-control figures.
+* **first fire-control-quality track**: a track whose position and velocity
+  errors (3-D RMS: the root of the covariance's trace) are below the party's
+  interceptors' fire-control figures.
 
 Each moment is computed twice: with the party's own sensors alone, and with
 the data the scenario's links deliver (their latency, scripted outages and
@@ -38,6 +40,7 @@ from jointshield.flight.raid import fly_raid
 from jointshield.scenario import Scenario
 from jointshield.sensing.network import LinkModel, MessageKind
 from jointshield.sensing.picture import PROCESS_NOISE_M2_S3, RadarView, sensor_picture
+from jointshield.sensing.space_ir import space_ir_cues
 from jointshield.theatre.compile import theatre_of
 from jointshield.theatre.model import Theatre
 from jointshield.vocabulary import SHARING_POLICIES, Sharing
@@ -226,6 +229,8 @@ def timeline(
         )
     figures = _fire_control_figures(theatre)
     views = sensor_picture(geo, theatre.radars).views
+    # Space-based infrared: a launch report (a detection), never a track.
+    cues = [(ir, space_ir_cues(ir, geo.flyouts)) for ir in theatre.space_ir]
     fire_control = {
         v.radar.name: {p: v.fire_control_s(*fig) for p, fig in figures.items()} for v in views
     }
@@ -256,6 +261,17 @@ def timeline(
                             owner, party, np.array([launch[k] + t]), kind, np.array([targets_me])
                         )[0]
                         shared_c.append((float(arrival - launch[k]), view.radar.name, owner))
+                if milestone == "detection":
+                    for ir, cue_s in cues:
+                        t = float(cue_s[k])
+                        if ir.owner == party:
+                            own_c.append((t, ir.name, ir.owner))
+                            shared_c.append((t, ir.name, ir.owner))
+                        elif np.isfinite(t):
+                            arrival = network.deliver(
+                                ir.owner, party, np.array([launch[k] + t]), "cue", np.array([True])
+                            )[0]
+                            shared_c.append((float(arrival - launch[k]), ir.name, ir.owner))
                 own[milestone] = _earliest(own_c)
                 shared[milestone] = _earliest(shared_c)
             per_party[party] = PartyTimeline(party, own, shared)
