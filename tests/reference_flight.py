@@ -13,7 +13,7 @@ import numpy as np
 from scipy.integrate import solve_ivp
 
 from jointshield.flight import Earth, MissileModel
-from jointshield.physics.atmosphere import density_kgm3
+from jointshield.physics.atmosphere import density_kg_m3
 from jointshield.physics.geo import ecef_to_geodetic, geodetic_to_ecef
 
 
@@ -30,7 +30,7 @@ def _accel(t: float, r: np.ndarray, v: np.ndarray, earth: Earth) -> np.ndarray:
 
 def _density(r: np.ndarray, earth: Earth) -> float:
     _, _, alt = ecef_to_geodetic(r, earth.ellipsoid)
-    return float(density_kgm3(alt))
+    return float(density_kg_m3(alt))
 
 
 def fly_reference(
@@ -75,7 +75,7 @@ def fly_reference(
             mid = 0.5 * (t + stop)
             k = min(int(np.searchsorted(ends, mid, side="right")), missile.n_stages - 1)
             m0 = missile.stage_start_mass_kg[k]
-            mdot = missile.mass_flow_kgps[k]
+            mdot = missile.mass_flow_kg_s[k]
             thrust = missile.thrust_n[k]
 
             def rhs(

@@ -21,7 +21,7 @@ from jointshield.engagement.reasons import REASONS
 from jointshield.errors import JointshieldError, UnknownNameError
 from jointshield.montecarlo.blocks import BLOCK_TRIALS
 from jointshield.montecarlo.stats import Estimate, wilson_interval
-from jointshield.montecarlo.store import read_parquet
+from jointshield.report.trials import read_trials
 from jointshield.scenario import load_scenario, scenario_hash
 from theatres import theatre
 
@@ -75,6 +75,12 @@ def _estimates(summary: Summary) -> dict[str, Estimate]:
     return found
 
 
+def _read(path: Path) -> tuple[dict[str, np.ndarray], dict[str, str]]:
+    """A run's per-trial arrays by name, and its metadata, from its two tables."""
+    trials, _, meta = read_trials(path)
+    return trials.columns(), meta
+
+
 def _spy(monkeypatch: pytest.MonkeyPatch, module: object, name: str) -> list[Any]:
     """Replace ``module.name`` by a wrapper that records its calls; return the record."""
     calls: list[Any] = []
@@ -121,7 +127,7 @@ def test_run_summary_holds_probabilities_inside_their_intervals(joint_run) -> No
 def test_run_intervals_are_wilson_intervals_of_the_per_trial_columns(joint_run) -> None:
     """P(no leak) and P(asset protected) carry the Wilson interval of their Parquet column."""
     result, out = joint_run
-    columns, _ = read_parquet(out / "joint.parquet")
+    columns, _ = _read(out / "joint.parquet")
     lo, hi = wilson_interval(int(columns["no_leak"].sum()), TRIALS)
     assert result.summary.p_no_leak.value == columns["no_leak"].mean()
     assert (result.summary.p_no_leak.lo, result.summary.p_no_leak.hi) == (float(lo), float(hi))
@@ -132,13 +138,13 @@ def test_run_intervals_are_wilson_intervals_of_the_per_trial_columns(joint_run) 
 
 
 def test_run_writes_parquet_and_json_with_provenance(joint_run) -> None:
-    """`out` gets <arch>.parquet and <arch>.json, both recording hash, seed, trials and version."""
+    """`out` gets <arch>.parquet, .trials.parquet and .json with hash, seed, trials, version."""
     result, out = joint_run
     parquet, summary_json = out / "joint.parquet", out / "joint.json"
-    assert set(result.files) == {parquet, summary_json}
+    assert set(result.files) == {parquet, out / "joint.trials.parquet", summary_json}
     assert parquet.is_file() and summary_json.is_file()
     expected_hash = scenario_hash(load_scenario(SCENARIO))
-    _, meta = read_parquet(parquet)
+    _, meta = _read(parquet)
     assert meta["scenario_hash"] == expected_hash
     assert json.loads(meta["seed"]) == SEED
     assert json.loads(meta["trials"]) == TRIALS
@@ -158,7 +164,7 @@ def test_run_parquet_columns_reproduce_the_summary(joint_run) -> None:
     """The per-trial columns read back average to the summary's leakers, interceptors and more."""
     result, out = joint_run
     summary = result.summary
-    columns, _ = read_parquet(out / "joint.parquet")
+    columns, _ = _read(out / "joint.parquet")
     assert all(c.shape[0] == TRIALS for c in columns.values())
     killed = columns["killed"]
     assert np.array_equal(columns["leakers"], (~killed).sum(axis=1))
@@ -210,8 +216,8 @@ def test_two_workers_give_the_same_summary_and_columns(joint_run, deployment, tm
         progress=False,
     )
     assert two.summary.to_json() == result.summary.to_json()
-    one_columns, _ = read_parquet(out / "joint.parquet")
-    two_columns, _ = read_parquet(tmp_path / "joint.parquet")
+    one_columns, _ = _read(out / "joint.parquet")
+    two_columns, _ = _read(tmp_path / "joint.parquet")
     _assert_same_columns(one_columns, two_columns)
 
 
@@ -290,7 +296,7 @@ def test_certain_veto_leaves_no_kill_and_only_vetoes_or_physics(deployment, tmp_
     assert math.isnan(summary.interceptors_per_kill)
     assert "vetoed" in summary.leak_reasons
     assert set(summary.leak_reasons) <= PHYSICAL_REASONS | {"vetoed"}
-    columns, meta = read_parquet(tmp_path / "joint.parquet")
+    columns, meta = _read(tmp_path / "joint.parquet")
     assert not columns["killed"].any()
     reasons = {REASONS[int(c)] for c in np.unique(columns["reason"])}
     assert "engaged" not in reasons
@@ -326,7 +332,7 @@ def test_sweep_writes_one_summary_and_table_per_point(veto_sweep) -> None:
         stored = json.loads((out / "points" / f"{record['key']}.json").read_text(encoding="utf-8"))
         assert stored == record
         assert stored["parameters"]["veto_probability"] == record["params"]["veto_probability"]
-        columns, meta = read_parquet(out / "points" / f"{record['key']}.parquet")
+        columns, meta = _read(out / "points" / f"{record['key']}.parquet")
         assert columns["leakers"].shape == (TRIALS,)
         assert meta["point_key"] == record["key"]
         assert record["leakers"]["value"] == pytest.approx(columns["leakers"].mean(), rel=1e-12)
@@ -352,8 +358,8 @@ def test_sweep_veto_never_helps(veto_sweep) -> None:
     low, high = records
     assert high["p_no_leak"]["value"] <= low["p_no_leak"]["value"]
     assert high["leakers"]["value"] >= low["leakers"]["value"]
-    killed_low = read_parquet(out / "points" / f"{VETO_KEYS[0]}.parquet")[0]["killed"]
-    killed_high = read_parquet(out / "points" / f"{VETO_KEYS[1]}.parquet")[0]["killed"]
+    killed_low = _read(out / "points" / f"{VETO_KEYS[0]}.parquet")[0]["killed"]
+    killed_high = _read(out / "points" / f"{VETO_KEYS[1]}.parquet")[0]["killed"]
     assert killed_high.mean() < killed_low.mean()  # the veto bites in this raid
     # Common random numbers: a launch vetoed at 0.5 is the same launch, other draws unchanged.
     assert np.all(killed_high.sum(axis=1) <= killed_low.sum(axis=1))
@@ -402,7 +408,7 @@ def test_interrupted_sweep_keeps_finished_points_and_resumes(
     first, second = VETO_KEYS
     stored = json.loads((points / f"{first}.json").read_text(encoding="utf-8"))
     assert stored == records[0]
-    columns, _ = read_parquet(points / f"{first}.parquet")
+    columns, _ = _read(points / f"{first}.parquet")
     assert columns["leakers"].shape == (TRIALS,)
     assert not (points / f"{second}.json").exists()
     assert not (points / f"{second}.parquet").exists()

@@ -1,14 +1,15 @@
 """Monte Carlo studies a user asks for: one run, a comparison, a parameter sweep.
 
-Each study compiles its scenario once (:func:`jointshield.theatre.compile.theatre_of`)
-and deploys the raid once (:func:`jointshield.battle.context.deploy`: the
-raid's flyouts, every radar's view, the batteries' reach tables and
-intercept windows are shared by every architecture of a comparison and every
-point of a sweep), runs the trials in fixed blocks (:mod:`jointshield.montecarlo`: the
-same seed gives the same numbers on one worker, many, or a Dask cluster),
-summarises them with 95 % confidence intervals, and writes every trial as a
-row of a Parquet file plus the summary as JSON, each recording the scenario's
-hash, the seed and the version.
+Each study compiles its scenario once
+(:func:`jointshield.theatre.compile.theatre_of`) and deploys the raid once
+(:func:`jointshield.battle.context.deploy`: the raid's flyouts, every radar's
+view, the batteries' reach tables and intercept windows are shared by every
+architecture of a comparison and every point of a sweep), runs the trials in
+fixed blocks (:mod:`jointshield.montecarlo`: the same seed gives the same
+numbers on one worker, many, or a Dask cluster), summarises them with 95 %
+confidence intervals, and writes every trial as rows of two tidy Parquet
+tables (:mod:`jointshield.report.trials`) plus the summary as JSON, each
+recording the scenario's hash, the seed and the version.
 """
 
 from __future__ import annotations
@@ -29,8 +30,9 @@ from jointshield.engagement.reasons import REASONS
 from jointshield.errors import JointshieldError
 from jointshield.montecarlo.blocks import check_dask, run_blocks
 from jointshield.montecarlo.stats import Estimate, mean_interval, wilson_interval
-from jointshield.montecarlo.store import write_json_atomic, write_parquet
-from jointshield.montecarlo.sweep import grid_points, parse_grid, run_sweep
+from jointshield.montecarlo.store import write_json_atomic
+from jointshield.montecarlo.sweep import TableWriter, grid_points, parse_grid, run_sweep
+from jointshield.report.trials import write_trials
 from jointshield.scenario import Scenario
 from jointshield.theatre.compile import theatre_of
 from jointshield.theatre.model import Theatre
@@ -239,15 +241,16 @@ def _run(
     columns = run_blocks(
         run_block, ctx, trials, seed, workers=workers, dask_address=dask_address, progress=progress
     )
-    summary = summarise(ctx, Trials.from_columns(columns))
+    outcomes = Trials.from_columns(columns)
+    summary = summarise(ctx, outcomes)
     meta = {**ctx.meta, "seed": seed, "trials": trials}
     files: list[Path] = []
     if out is not None:
         folder = Path(out)
         folder.mkdir(parents=True, exist_ok=True)
-        files.append(
-            write_parquet(
-                folder / f"{the_arch.name}.parquet", columns, _metadata(ctx, seed, trials)
+        files.extend(
+            write_trials(
+                folder / f"{the_arch.name}.parquet", ctx, outcomes, _metadata(ctx, seed, trials)
             )
         )
         files.append(
@@ -357,13 +360,17 @@ def sweep(
         parameters={k: v for k, v in (params or {}).items()},
     )
 
-    def run_point(point: Any) -> tuple[dict[str, NDArray[Any]] | None, dict[str, Any]]:
+    def run_point(point: Any) -> tuple[TableWriter, dict[str, Any]]:
         the_arch = base.with_params(**point.params)
         ctx = prepare(dep, arch=the_arch, rules=rules)
         columns = run_blocks(
             run_block, ctx, trials, seed, workers=workers, dask_address=dask_address, progress=False
         )
-        summary = summarise(ctx, Trials.from_columns(columns))
-        return columns, {"point": point.params, **summary.to_json()}
+        outcomes = Trials.from_columns(columns)
+
+        def write(path: Path, metadata: dict[str, str]) -> None:
+            write_trials(path, ctx, outcomes, metadata)
+
+        return write, {"point": point.params, **summarise(ctx, outcomes).to_json()}
 
     return run_sweep(Path(out), points, run_point, manifest=manifest, progress=progress)

@@ -199,10 +199,16 @@ def _identity_differences(old: Mapping[str, Any], new: Mapping[str, Any]) -> lis
     return lines
 
 
+TableWriter = Callable[[Path, dict[str, str]], object]
+"""Writes a point's table to a path with the sweep's file metadata (e.g. tidy tables)."""
+
+
 def run_sweep(
     out_dir: str | os.PathLike[str],
     points: Sequence[SweepPoint],
-    run_point: Callable[[SweepPoint], tuple[Mapping[str, ArrayLike] | None, Mapping[str, Any]]],
+    run_point: Callable[
+        [SweepPoint], tuple[Mapping[str, ArrayLike] | TableWriter | None, Mapping[str, Any]]
+    ],
     *,
     manifest: Mapping[str, Any],
     progress: ProgressArg = True,
@@ -230,8 +236,9 @@ def run_sweep(
     points : sequence of SweepPoint
         From :func:`grid_points`.
     run_point : callable
-        ``run_point(point) -> (columns or None, summary)``: per-trial columns
-        for :func:`write_parquet` (or ``None`` for none) and a JSON-able
+        ``run_point(point) -> (table or None, summary)``: the point's table,
+        either per-trial columns for :func:`write_parquet` or a
+        :data:`TableWriter` that writes it (or ``None`` for none), and a JSON-able
         summary dict (see :func:`write_json_atomic`), without the keys
         ``index``, ``key`` and ``params``, which the sweep adds.
     manifest : mapping
@@ -299,7 +306,7 @@ def run_sweep(
                 records.append(record)
                 step()
                 continue
-            columns, summary = run_point(point)
+            table, summary = run_point(point)
             clash = [k for k in _RESERVED if k in summary]
             if clash:
                 raise JointshieldError(
@@ -307,7 +314,7 @@ def run_sweep(
                     "which the sweep adds"
                 )
             table_path = folder / f"{point.key}.parquet"
-            if columns is not None:
+            if table is not None:
                 meta = {
                     k: v if isinstance(v, str) else json.dumps(_jsonable(v))
                     for k, v in identity.items()
@@ -315,7 +322,10 @@ def run_sweep(
                 }
                 meta["point_key"] = point.key
                 meta["params"] = json.dumps(point.params)
-                write_parquet(table_path, columns, meta)
+                if callable(table):
+                    table(table_path, meta)
+                else:
+                    write_parquet(table_path, table, meta)
             else:
                 # A table left by an earlier attempt of this point is stale.
                 table_path.unlink(missing_ok=True)
