@@ -5,6 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
+from jointshield.errors import UnknownNameError
 from jointshield.flight import (
     FIXED_SPHERE,
     FIXED_WGS84,
@@ -14,6 +15,7 @@ from jointshield.flight import (
     fly_free,
     fly_powered,
 )
+from jointshield.flight.earth import EARTHS, earth_named
 from jointshield.flight.flyout import PHASE_BOOST, PHASE_REENTRY, STATUS_IMPACT
 from jointshield.physics.ballistics import (
     apogee_radius_m,
@@ -21,6 +23,7 @@ from jointshield.physics.ballistics import (
     free_flight_time_s,
 )
 from jointshield.physics.geo import MU_EARTH_M3_S2, SPHERE, ecef_to_geodetic
+from jointshield.vocabulary import EARTH_MODELS
 from missiles import TWO_STAGE
 from reference_flight import fly_reference
 
@@ -194,3 +197,14 @@ def test_orbital_speed_is_reported_not_looped() -> None:
     """A body fast enough to orbit is flagged as such instead of integrating forever."""
     fl = fly_free(0.0, 0.0, 1.0, [7900.0, 11500.0, 3000.0], 0.0, alt_m=300e3, earth=FIXED_WGS84)
     assert list(fl.status) == [1, 2, 0]
+
+
+def test_each_earth_word_names_its_preset() -> None:
+    """rotating, fixed and sphere name the rotating and fixed WGS-84 and the fixed sphere."""
+    assert tuple(EARTHS) == EARTH_MODELS
+    assert earth_named("rotating") is ROTATING_WGS84
+    assert earth_named("fixed") is FIXED_WGS84
+    assert earth_named("sphere") is FIXED_SPHERE
+    assert FIXED_SPHERE.ellipsoid == SPHERE and not FIXED_SPHERE.rotating and FIXED_SPHERE.j2 == 0
+    with pytest.raises(UnknownNameError, match="did you mean 'sphere'"):
+        earth_named("spher")

@@ -1,25 +1,30 @@
 """Words that more than one layer speaks, each defined once.
 
 A scenario file, the domain objects it compiles into and the command line
-all name the same sharing policies, trajectory shapes and refraction models;
-they are defined here, on the ground floor, so that every layer imports the
-same literal types and no two definitions can drift apart.
+all name the same sharing policies, trajectory shapes, refraction models and
+Earth models; they are defined here, on the ground floor, so that every layer
+imports the same literal types and no two definitions can drift apart.
 """
 
 from __future__ import annotations
 
-from typing import Final, Literal, get_args
+from typing import Final, Literal, cast, get_args
+
+from jointshield.errors import UnknownNameError
 
 __all__ = [
     "AIM_MODES",
+    "EARTH_MODELS",
     "FUSION_CENTRE",
     "MEAN_OUTAGE_S",
     "SHARING_POLICIES",
     "Aim",
     "AimMode",
+    "Earth",
     "Refraction",
     "SensorKind",
     "Sharing",
+    "aim_mode",
 ]
 
 FUSION_CENTRE: Final = "fusion"
@@ -44,5 +49,25 @@ Refraction = Literal["4/3", "none"]
 
 SensorKind = Literal["radar", "space-ir"]
 
+Earth = Literal["rotating", "fixed", "sphere"]
+"""The Earth a flyout flies on: the rotating WGS-84 ellipsoid (the default for
+analysis), the same ellipsoid held still, or a still sphere of the mean radius
+without J2, on which the closed forms of Bate, Mueller and White (1971, ch. 6) hold
+exactly."""
+
+EARTH_MODELS: Final[tuple[str, ...]] = get_args(Earth)
+
 MEAN_OUTAGE_S: Final = 60.0
 """Mean duration of a link's random outage, s, where a scenario gives none [assumption]."""
+
+
+def aim_mode(text: str) -> AimMode:
+    """Return ``text`` as an aim mode, or raise naming the valid ones.
+
+    >>> aim_mode("lofted")
+    'lofted'
+    """
+    for mode in get_args(AimMode):
+        if text == mode:
+            return cast(AimMode, mode)
+    raise UnknownNameError("aim mode", text, AIM_MODES)

@@ -11,23 +11,27 @@ seconds), and writes CSV, GeoJSON (RFC 7946) and KML 2.2.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any, Literal
+from typing import Any
 
 import numpy as np
 
+from jointshield import vocabulary
 from jointshield.errors import JointshieldError, UnknownNameError
-from jointshield.flight import FIXED_WGS84, ROTATING_WGS84, Earth, fly_free
+from jointshield.flight import fly_free
+from jointshield.flight.aim import aim
+from jointshield.flight.earth import earth_named
 from jointshield.flight.flyout import STATUS_NAMES
 from jointshield.flight.raid import fly_raid as fly_raid_plan
-from jointshield.record import VERSION, Provenance
+from jointshield.physics.ballistics import max_range_angle_rad, max_range_gamma_rad
+from jointshield.physics.geo import MEAN_EARTH_RADIUS_M
+from jointshield.record import VERSION, Origin
 from jointshield.report.export import Trajectory
-from jointshield.scenario import Scenario, scenario_hash
+from jointshield.scenario import DEFAULT_SCENARIO, Scenario, load_scenario, scenario_hash
 from jointshield.scenario.places import resolve_place
 from jointshield.theatre.compile import compile_missile, theatre_of
+from jointshield.vocabulary import Earth
 
 # --------------------------------------------------------------------------- the flyout API
-
-EarthChoice = Literal["rotating", "fixed"]
 
 
 @dataclass(frozen=True)
@@ -62,16 +66,10 @@ def _json_number(value: Any) -> Any:
     return value
 
 
-def _earth(choice: str) -> Earth:
-    if choice not in ("rotating", "fixed"):
-        raise JointshieldError(f"unknown Earth model {choice!r}; expected 'rotating' or 'fixed'")
-    return ROTATING_WGS84 if choice == "rotating" else FIXED_WGS84
-
-
 def _meta(scenario: Scenario | None, **extra: Any) -> dict[str, Any]:
     if scenario is None:
         return {**extra, "jointshield_version": VERSION}
-    return Provenance(scenario.name, scenario_hash(scenario)).meta(**extra)
+    return Origin(scenario.name, scenario_hash(scenario)).meta(**extra)
 
 
 def flyout(
@@ -82,7 +80,7 @@ def flyout(
     *,
     aim_mode: str = "min-energy",
     apogee_km: float | None = None,
-    earth: EarthChoice = "rotating",
+    earth: Earth = "rotating",
     drag: bool = True,
     sample_dt_s: float = 1.0,
 ) -> FlyoutResult:
@@ -100,8 +98,10 @@ def flyout(
         Trajectory shape; ignored when ``apogee_km`` is given.
     apogee_km : float, optional
         Fly the trajectory with this apogee height, km.
-    earth : {'rotating', 'fixed'}
-        Earth model (WGS-84 either way).
+    earth : {'rotating', 'fixed', 'sphere'}
+        Earth model: WGS-84 turning or held still, or a still sphere of the mean
+        radius without J2 (on which the closed forms of
+        :mod:`jointshield.physics.ballistics` hold exactly).
     drag : bool
         Whether the atmosphere acts.
     sample_dt_s : float
@@ -118,9 +118,6 @@ def flyout(
     >>> round(r.summary["range_km"])  # doctest: +SKIP
     1113
     """
-    from jointshield.flight.aim import aim
-    from jointshield.scenario import DEFAULT_SCENARIO, load_scenario
-
     sc = (
         load_scenario(scenario or DEFAULT_SCENARIO)
         if not isinstance(scenario, Scenario)
@@ -131,17 +128,17 @@ def flyout(
         raise UnknownNameError("missile", missile, names)
     model = compile_missile(next(m for m in sc.missiles if m.name == missile))
     start, end = resolve_place(sc, origin), resolve_place(sc, target)
-    mode = "apogee" if apogee_km is not None else aim_mode
+    mode = "apogee" if apogee_km is not None else vocabulary.aim_mode(aim_mode)
     sol = aim(
         model,
         np.radians(start.lat_deg),
         np.radians(start.lon_deg),
         np.radians(end.lat_deg),
         np.radians(end.lon_deg),
-        mode=mode,  # type: ignore[arg-type]
+        mode=mode,
         apogee_m=None if apogee_km is None else apogee_km * 1e3,
         launch_alt_m=start.alt_m,
-        earth=_earth(earth),
+        earth=earth_named(earth),
         drag=drag,
         sample_dt_s=sample_dt_s,
     )
@@ -171,7 +168,7 @@ def free_flight(
     burnout_altitude_km: float = 0.0,
     origin: str = "0,0",
     azimuth_deg: float = 0.0,
-    earth: EarthChoice = "rotating",
+    earth: Earth = "rotating",
     beta_kg_m2: float | None = None,
     scenario: Scenario | str | None = None,
     sample_dt_s: float = 1.0,
@@ -192,8 +189,10 @@ def free_flight(
         Burnout point: ``LAT,LON`` in degrees, or a place of ``scenario``.
     azimuth_deg : float
         Azimuth of the velocity, degrees clockwise from north.
-    earth : {'rotating', 'fixed'}
-        Earth model (WGS-84 either way).
+    earth : {'rotating', 'fixed', 'sphere'}
+        Earth model: WGS-84 turning or held still, or a still sphere of the mean
+        radius without J2 (on which the closed forms of
+        :mod:`jointshield.physics.ballistics` hold exactly).
     beta_kg_m2 : float, optional
         Ballistic coefficient for drag, kg/m²; None flies in vacuum.
     scenario : Scenario or str, optional
@@ -206,10 +205,6 @@ def free_flight(
     FlyoutResult
         Summary, trajectory and provenance.
     """
-    from jointshield.physics.ballistics import max_range_angle_rad, max_range_gamma_rad
-    from jointshield.physics.geo import MEAN_EARTH_RADIUS_M
-    from jointshield.scenario import load_scenario
-
     if burnout_speed_kms <= 0:
         raise JointshieldError(f"burnout speed must be positive, got {burnout_speed_kms} km/s")
     sc = load_scenario(scenario) if isinstance(scenario, str) else scenario
@@ -238,7 +233,7 @@ def free_flight(
         gamma,
         alt_m=burnout_altitude_km * 1e3,
         beta_kg_m2=beta_kg_m2,
-        earth=_earth(earth),
+        earth=earth_named(earth),
         sample_dt_s=sample_dt_s,
     )
     if fl.status[0] != 0:
@@ -292,7 +287,7 @@ def fly_raid(
     scenario: Scenario | str | None = None,
     raid: str | None = None,
     *,
-    earth: EarthChoice = "rotating",
+    earth: Earth = "rotating",
     drag: bool = True,
     sample_dt_s: float = 1.0,
 ) -> RaidFlyouts:
@@ -312,7 +307,7 @@ def fly_raid(
     RaidFlyouts
         One :class:`FlyoutResult` per threat, in the raid's order.
     """
-    the_earth = _earth(earth)
+    the_earth = earth_named(earth)
     theatre = theatre_of(scenario)
     geo = fly_raid_plan(theatre.raid(raid), earth=the_earth, drag=drag, sample_dt_s=sample_dt_s)
     fl = geo.flyouts
@@ -336,5 +331,5 @@ def fly_raid(
         theatre.name,
         geo.raid,
         tuple(results),
-        theatre.provenance.meta(raid=geo.raid, earth=earth, drag=drag),
+        theatre.origin.meta(raid=geo.raid, earth=earth, drag=drag),
     )

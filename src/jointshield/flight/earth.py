@@ -7,13 +7,20 @@ oblateness term on request. Altitude is measured above ``ellipsoid``.
 
 Two presets matter: :data:`ROTATING_WGS84`, the default for analysis, and
 :data:`FIXED_SPHERE`, a non-rotating spherical Earth without J2 on which the
-closed forms of Bate, Mueller and White (1971, ch. 6) hold exactly.
+closed forms of Bate, Mueller and White (1971, ch. 6) hold exactly. A user names
+a preset by an :data:`~jointshield.vocabulary.Earth` word (``rotating``,
+``fixed``, ``sphere``); :func:`earth_named` turns the word into the preset.
 """
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass, replace
+from types import MappingProxyType
+from typing import Final
 
+from jointshield import vocabulary
+from jointshield.errors import UnknownNameError
 from jointshield.physics.geo import (
     J2_EARTH,
     MU_EARTH_M3_S2,
@@ -62,3 +69,54 @@ class Earth:
 ROTATING_WGS84 = Earth()
 FIXED_WGS84 = Earth(omega_rad_s=0.0)
 FIXED_SPHERE = Earth(ellipsoid=SPHERE, omega_rad_s=0.0)
+
+EARTHS: Final[Mapping[vocabulary.Earth, Earth]] = MappingProxyType(
+    {"rotating": ROTATING_WGS84, "fixed": FIXED_WGS84, "sphere": FIXED_SPHERE}
+)
+"""The preset each :data:`~jointshield.vocabulary.Earth` word names."""
+
+
+def earth_name(name: str) -> vocabulary.Earth:
+    """Return ``name`` as the word of an Earth preset, checked.
+
+    Parameters
+    ----------
+    name : str
+        ``rotating``, ``fixed`` or ``sphere``.
+
+    Returns
+    -------
+    {'rotating', 'fixed', 'sphere'}
+        The same word, typed as :data:`~jointshield.vocabulary.Earth`.
+
+    Raises
+    ------
+    UnknownNameError
+        If it names no preset (the message suggests the closest).
+    """
+    for known in EARTHS:
+        if known == name:
+            return known
+    raise UnknownNameError("Earth model", name, EARTHS)
+
+
+def earth_named(name: str) -> Earth:
+    """Return the Earth preset a word names.
+
+    Parameters
+    ----------
+    name : str
+        ``rotating`` (:data:`ROTATING_WGS84`), ``fixed`` (:data:`FIXED_WGS84`)
+        or ``sphere`` (:data:`FIXED_SPHERE`).
+
+    Returns
+    -------
+    Earth
+        The preset.
+
+    Raises
+    ------
+    UnknownNameError
+        If it names no preset (the message suggests the closest).
+    """
+    return EARTHS[earth_name(name)]

@@ -24,7 +24,6 @@ from importlib.resources.abc import Traversable
 from pathlib import Path
 from typing import Any, NamedTuple
 
-import yaml
 from pydantic import BaseModel, ValidationError
 
 from jointshield.errors import JointshieldError, Problem, ScenarioError, UnknownNameError
@@ -155,7 +154,7 @@ def list_scenarios() -> list[ScenarioInfo]:
     """Return the built-in scenarios, sorted by name."""
     infos = []
     for name in builtin_names():
-        data = yaml.safe_load(_builtin(name).read_text(encoding="utf-8"))
+        data, _, _ = read_yaml(_builtin(name).read_text(encoding="utf-8"))
         title = data.get("title", "") if isinstance(data, dict) else ""
         infos.append(ScenarioInfo(name, str(title), builtin_path(name), name == DEFAULT_SCENARIO))
     return infos

@@ -14,8 +14,7 @@ file is loaded, and :class:`Scenario` looks them up (``scenario.site("kurecik")`
 from __future__ import annotations
 
 import math
-from collections.abc import Iterable, Mapping
-from types import MappingProxyType
+from collections.abc import Iterable, Iterator, Mapping
 from typing import Annotated, Any, Final, Literal, Protocol, TypeVar
 
 from pydantic import BaseModel, ConfigDict, Field, PrivateAttr, model_validator
@@ -217,8 +216,9 @@ class Interceptor(_Record):
     pk : float
         Single-shot kill probability.
     fire_control_sigma_m, fire_control_sigma_mps : float
-        Fire-control quality: the largest one-sigma position (m) and velocity (m/s)
-        errors of a track that this interceptor may be launched on.
+        Fire-control quality: the largest position (m) and velocity (m/s) errors
+        of a track that this interceptor may be launched on, as 3-D RMS errors
+        (the root of the trace of the track's position or velocity covariance).
     handover_basket_m : float or None
         Radius within which the kill vehicle acquires its target after hand-over,
         m. When given, the single-shot kill probability is multiplied by the
@@ -604,6 +604,40 @@ def _find(items: Iterable[_N], kind: str, name: str) -> _N:
     raise UnknownNameError(kind, name, [item.name for item in listed])
 
 
+_K = TypeVar("_K")
+_V = TypeVar("_V")
+
+
+class _ReadOnlyMapping(Mapping[_K, _V]):
+    """A read-only mapping that, unlike :class:`types.MappingProxyType`, pickles and deep-copies.
+
+    A :class:`Scenario` keeps its key lines and provenance in these, so that it
+    can be pickled (as multiprocessing does under its ``spawn`` and
+    ``forkserver`` start methods) and deep-copied with them, while its users
+    still cannot change them. It holds its own copy of the items it is given.
+    """
+
+    __slots__ = ("_items",)
+
+    def __init__(self, items: Mapping[_K, _V] | None = None) -> None:
+        self._items: dict[_K, _V] = dict(items) if items is not None else {}
+
+    def __getitem__(self, key: _K) -> _V:
+        return self._items[key]
+
+    def __iter__(self) -> Iterator[_K]:
+        return iter(self._items)
+
+    def __len__(self) -> int:
+        return len(self._items)
+
+    def __repr__(self) -> str:
+        return f"{type(self).__name__}({self._items!r})"
+
+    def __reduce__(self) -> tuple[type[_ReadOnlyMapping[_K, _V]], tuple[dict[_K, _V]]]:
+        return type(self), (self._items,)
+
+
 class Scenario(_Record):
     """A whole scenario: parties, their sensors and interceptors, threats and links.
 
@@ -611,7 +645,8 @@ class Scenario(_Record):
     fields, a loaded scenario knows the file it came from (:attr:`file`), where
     each key stood in it (:meth:`line_of`) and where each number comes from
     (:attr:`provenance`); these do not count in :func:`scenario_hash` or in
-    comparisons of content.
+    comparisons of content. A scenario pickles and deep-copies with all three, so
+    it can be sent to worker processes under any multiprocessing start method.
 
     Parameters
     ----------
@@ -653,10 +688,8 @@ class Scenario(_Record):
     sectors: tuple[SectorArea, ...] = ()
 
     _file: str | None = PrivateAttr(default=None)
-    _lines: Mapping[str, int] = PrivateAttr(default_factory=lambda: MappingProxyType({}))
-    _provenance: Mapping[str, Provenance] = PrivateAttr(
-        default_factory=lambda: MappingProxyType({})
-    )
+    _lines: Mapping[str, int] = PrivateAttr(default_factory=_ReadOnlyMapping)
+    _provenance: Mapping[str, Provenance] = PrivateAttr(default_factory=_ReadOnlyMapping)
 
     def with_origin(
         self,
@@ -679,8 +712,8 @@ class Scenario(_Record):
         """
         copy = self.model_copy()
         copy._file = file
-        copy._lines = MappingProxyType(dict(lines))
-        copy._provenance = MappingProxyType(dict(provenance))
+        copy._lines = _ReadOnlyMapping(lines)
+        copy._provenance = _ReadOnlyMapping(provenance)
         return copy
 
     @property

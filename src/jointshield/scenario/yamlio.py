@@ -9,17 +9,34 @@ say ``my.yaml:42 sensors[3].range_max_km: ...``.
 
 It also reports what PyYAML silently accepts: a key given twice in one
 mapping (the second would win), keys that are not text, and recursive
-aliases. And it reads ``1e-5`` and ``2E3`` as numbers, as YAML 1.2 does
-(YAML 1.1, which PyYAML follows, wants ``1.0e-5`` and reads ``1e-5`` as text).
+aliases.
+
+Plain scalars are read as a person means them, by the core schema of YAML 1.2
+(YAML 1.2.2, §10.3.2) rather than the YAML 1.1 types that PyYAML follows:
+
+* integers are decimal, ``[-+]?[0-9]+`` (so ``010`` is ten, not eight), or
+  ``0o17`` (octal) and ``0x1F`` (hexadecimal);
+* floats are digits with a point, an exponent or both (``1.5``, ``.5``, ``1.``,
+  ``1e-5``, ``-2E3``; YAML 1.1 reads ``1e-5`` as text), or ``.inf``, ``-.inf``,
+  ``.nan`` (also spelt ``.Inf``/``.INF``, ``.NaN``/``.NAN``);
+* booleans are only ``true``/``True``/``TRUE`` and ``false``/``False``/``FALSE``;
+* null is ``null``/``Null``/``NULL``, ``~`` or nothing at all.
+
+Anything else is text: ``1:30`` (YAML 1.1's base-60 ninety), ``1_000``, ``yes``,
+``no``, ``on``, ``off`` and dates stay strings, which the strict scenario schema
+then reports at their line and key (``expected a number, got '1:30'``). The
+``<<`` merge key of YAML 1.1 is still understood.
 """
 
 from __future__ import annotations
 
+import math
 import re
 from collections.abc import Mapping
 from typing import Any
 
 import yaml
+from yaml.constructor import ConstructorError
 
 from jointshield.errors import Problem
 
@@ -162,12 +179,92 @@ class LineLoader(yaml.SafeLoader):
         return out
 
 
-# Exponent notation without a decimal point (``1e-5``), which YAML 1.1 reads as text.
-LineLoader.add_implicit_resolver(
-    "tag:yaml.org,2002:float",
-    re.compile(r"^[-+]?[0-9][0-9_]*(?:\.[0-9_]*)?[eE][-+]?[0-9]+$"),
-    list("-+0123456789"),
-)
+# The YAML 1.2 core schema (YAML 1.2.2, §10.3.2): the forms of each type's plain scalars.
+_CORE = "tag:yaml.org,2002:"
+_BOOLEANS: dict[str, bool] = {
+    "true": True,
+    "True": True,
+    "TRUE": True,
+    "false": False,
+    "False": False,
+    "FALSE": False,
+}
+_DECIMAL_FORM = r"[-+]?[0-9]+"
+_OCTAL_FORM = r"0o[0-7]+"
+_HEX_FORM = r"0x[0-9a-fA-F]+"
+_REAL_FORM = r"[-+]?(?:\.[0-9]+|[0-9]+(?:\.[0-9]*)?)(?:[eE][-+]?[0-9]+)?"
+_INF_FORM = r"[-+]?(?:\.inf|\.Inf|\.INF)"
+_NAN_FORM = r"\.nan|\.NaN|\.NAN"
+
+
+def _whole(*forms: str) -> re.Pattern[str]:
+    """Compile a pattern for a whole scalar of one of ``forms`` (``match`` anchors the start)."""
+    return re.compile("(?:" + "|".join(forms) + r")\Z")
+
+
+_NULL = _whole("null|Null|NULL|~|")
+_BOOL = _whole(*_BOOLEANS)
+_DECIMAL, _OCTAL, _HEX = _whole(_DECIMAL_FORM), _whole(_OCTAL_FORM), _whole(_HEX_FORM)
+_INT = _whole(_DECIMAL_FORM, _OCTAL_FORM, _HEX_FORM)
+_REAL, _INF, _NAN = _whole(_REAL_FORM), _whole(_INF_FORM), _whole(_NAN_FORM)
+_FLOAT = _whole(_REAL_FORM, _INF_FORM, _NAN_FORM)
+
+
+def _text(loader: yaml.SafeLoader, node: yaml.Node, what: str) -> str:
+    if not isinstance(node, yaml.ScalarNode):
+        raise ConstructorError(None, None, f"expected {what}, got a collection", node.start_mark)
+    return str(loader.construct_scalar(node))
+
+
+def _construct_int(loader: yaml.SafeLoader, node: yaml.Node) -> int:
+    """Build a core-schema integer: decimal (``010`` is ten), ``0o`` octal or ``0x`` hex."""
+    text = _text(loader, node, "an integer")
+    if _DECIMAL.match(text):
+        return int(text, 10)
+    if _OCTAL.match(text):
+        return int(text[2:], 8)
+    if _HEX.match(text):
+        return int(text[2:], 16)
+    raise ConstructorError(None, None, f"expected an integer, got {text!r}", node.start_mark)
+
+
+def _construct_float(loader: yaml.SafeLoader, node: yaml.Node) -> float:
+    """Build a core-schema float: ``1.5``, ``.5``, ``1e-5``, ``.inf``, ``-.inf``, ``.nan``."""
+    text = _text(loader, node, "a number")
+    if _REAL.match(text):
+        return float(text)
+    if _INF.match(text):
+        return -math.inf if text.startswith("-") else math.inf
+    if _NAN.match(text):
+        return math.nan
+    raise ConstructorError(None, None, f"expected a number, got {text!r}", node.start_mark)
+
+
+def _construct_bool(loader: yaml.SafeLoader, node: yaml.Node) -> bool:
+    """Build a core-schema boolean: ``true``/``false`` as such, capitalised or in capitals."""
+    text = _text(loader, node, "true or false")
+    if text in _BOOLEANS:
+        return _BOOLEANS[text]
+    raise ConstructorError(None, None, f"expected true or false, got {text!r}", node.start_mark)
+
+
+def _use_core_schema(loader: type[yaml.SafeLoader]) -> None:
+    """Make ``loader`` resolve and build plain scalars by the core schema alone."""
+    loader.yaml_implicit_resolvers = {}  # the YAML 1.1 resolvers are not inherited
+    for tag, pattern, first in (
+        ("null", _NULL, ["~", "n", "N", ""]),
+        ("bool", _BOOL, list("tTfF")),
+        ("int", _INT, list("-+0123456789")),  # before float, which also matches "10"
+        ("float", _FLOAT, list("-+.0123456789")),
+        ("merge", _whole("<<"), ["<"]),  # YAML 1.1 merge keys, expanded by flatten_mapping
+    ):
+        loader.add_implicit_resolver(_CORE + tag, pattern, first)
+    loader.add_constructor(_CORE + "int", _construct_int)
+    loader.add_constructor(_CORE + "float", _construct_float)
+    loader.add_constructor(_CORE + "bool", _construct_bool)
+
+
+_use_core_schema(LineLoader)
 
 
 def read_yaml(text: str) -> tuple[Any, dict[KeyPath, int], list[Problem]]:
