@@ -12,7 +12,7 @@ from jointshield.analysis.runs import sweep
 from jointshield.architectures.presets import ARCHITECTURES, PARAMETERS
 from jointshield.cli import main
 from jointshield.montecarlo.blocks import BLOCK_TRIALS
-from jointshield.montecarlo.store import read_parquet
+from jointshield.report.trials import read_trials
 from jointshield.scenario import DEFAULT_SCENARIO, load_scenario, scenario_hash
 
 SCENARIO = "europe-2018"
@@ -85,8 +85,8 @@ def test_run_out_writes_files_and_two_workers_match_one(capsys, tmp_path: Path) 
     for folder in ("one", "two"):
         parquet, summary = tmp_path / folder / "joint.parquet", tmp_path / folder / "joint.json"
         assert parquet.is_file() and summary.is_file()
-        columns, meta = read_parquet(parquet)
-        assert columns["leakers"].shape == (int(TWO_BLOCKS),)
+        trials, _, meta = read_trials(parquet)
+        assert trials.leakers.shape == (int(TWO_BLOCKS),)
         assert json.loads(meta["seed"]) == 7
         assert _numbers(json.loads(summary.read_text(encoding="utf-8"))) == _numbers(one)
 

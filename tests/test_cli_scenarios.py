@@ -10,7 +10,13 @@ from pathlib import Path
 import pytest
 
 from jointshield.cli import main
-from jointshield.scenario import builtin_path, load_scenario, scenario_hash
+from jointshield.scenario import (
+    ScenarioExistsError,
+    builtin_path,
+    export_scenario,
+    load_scenario,
+    scenario_hash,
+)
 
 
 @pytest.fixture(autouse=True)
@@ -96,6 +102,34 @@ def test_export_writes_and_refuses_overwrite(
     assert written.read_text(encoding="utf-8") == "my edits\n"
     assert main(["scenarios", "export", "europe-2011", "--force"]) == 0
     assert written.read_bytes() == builtin_path("europe-2011").read_bytes()
+
+
+@pytest.mark.parametrize("into_folder", [False, True], ids=["file", "folder"])
+def test_export_refusal_names_the_flag_not_the_api_argument(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], into_folder: bool
+) -> None:
+    """Refusing to overwrite, `scenarios export` names the file and --force, not overwrite=True."""
+    out = tmp_path if into_folder else tmp_path / "mine.yaml"
+    written = tmp_path / "europe-2018.yaml" if into_folder else out
+    argv = ["scenarios", "export", "europe-2018", "--out", str(out)]
+    assert main(argv) == 0
+    capsys.readouterr()
+    assert main(argv) == 2
+    err = capsys.readouterr().err
+    assert "Traceback" not in err
+    assert str(written) in err
+    assert "use --force" in err
+    assert "overwrite" not in err
+
+
+def test_export_api_refusal_speaks_only_the_api(tmp_path: Path) -> None:
+    """Refusing to overwrite, export_scenario() names overwrite=True, not the command's --force."""
+    dest = tmp_path / "mine.yaml"
+    export_scenario("europe-2018", dest)
+    with pytest.raises(ScenarioExistsError) as info:
+        export_scenario("europe-2018", dest)
+    assert "overwrite=True" in str(info.value)
+    assert "--force" not in str(info.value)
 
 
 def test_export_to_named_file(tmp_path: Path) -> None:

@@ -4,6 +4,11 @@ The CLI only parses arguments and calls the Python API: everything a command
 does is one call of a public function, so notebooks get the same power.
 User mistakes (:class:`~jointshield.errors.JointshieldError`) are printed as
 one clear message and exit with status 2, never as a traceback.
+
+Start-up is kept light: the command modules import typer, rich and the
+ground-floor modules only, and each command imports the API (NumPy, SciPy,
+pydantic, the analysis layer) in its body, when it runs. ``--help`` and
+``--version`` load none of them.
 """
 
 from __future__ import annotations
@@ -39,9 +44,9 @@ def _register() -> None:
 
 def _print_version(value: bool) -> None:
     if value:
-        from jointshield import __version__
+        from jointshield.record import VERSION
 
-        typer.echo(__version__)
+        typer.echo(VERSION)
         raise typer.Exit()
 
 

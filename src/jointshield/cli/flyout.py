@@ -13,18 +13,22 @@ prints a table, or JSON with ``--json``; ``--csv``, ``--geojson`` and
 
 from __future__ import annotations
 
-import json
 import sys
 from pathlib import Path
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 from rich.console import Console
 from rich.table import Table
 
-from jointshield.analysis.flyouts import FlyoutResult, RaidFlyouts, fly_raid, flyout, free_flight
 from jointshield.cli import app
+from jointshield.cli._output import print_grid, print_json
 from jointshield.errors import JointshieldError
+from jointshield.jsonio import dumps
+from jointshield.report.tables import raid_flyouts_grid
+
+if TYPE_CHECKING:
+    from jointshield.analysis.flyouts import FlyoutResult
 
 _FIELDS = (
     ("range_km", "range", "km", "{:,.1f}"),
@@ -68,44 +72,6 @@ def _print_one(result: FlyoutResult, console: Console) -> None:
             f"scenario {meta['scenario']} (hash {meta['scenario_hash'][:12]}), "
             f"jointshield {meta['jointshield_version']}"
         )
-
-
-def _print_raid(raid: RaidFlyouts, console: Console) -> None:
-    table = Table(title=f"{raid.scenario}: raid {raid.raid} ({raid.meta['earth']} Earth)")
-    for col, justify in (
-        ("threat", "left"),
-        ("missile", "left"),
-        ("from", "left"),
-        ("to", "left"),
-        ("×", "right"),
-        ("aim", "left"),
-        ("range km", "right"),
-        ("time s", "right"),
-        ("apogee km", "right"),
-        ("burnout km/s", "right"),
-        ("re-entry s", "right"),
-    ):
-        table.add_column(col, justify=justify)  # type: ignore[arg-type]
-    for tid, r in raid.results:
-        s, m = r.summary, r.meta
-        table.add_row(
-            tid,
-            m["missile"],
-            m["origin"],
-            m["target"],
-            str(m["count"]),
-            m["aim"],
-            _fmt(s["range_km"], "{:,.0f}"),
-            _fmt(s["flight_time_s"], "{:,.0f}"),
-            _fmt(s["apogee_km"], "{:,.0f}"),
-            _fmt(s["burnout_speed_kms"], "{:.2f}"),
-            _fmt(s["reentry_time_s"], "{:,.0f}"),
-        )
-    console.print(table)
-    console.print(
-        f"scenario {raid.meta['scenario']} (hash {raid.meta['scenario_hash'][:12]}), "
-        f"jointshield {raid.meta['jointshield_version']}"
-    )
 
 
 def _write(path: Path, text: str) -> None:
@@ -164,7 +130,9 @@ def flyout_command(
         float | None,
         typer.Option("--beta", help="Ballistic coefficient for free flight with drag, kg/m²."),
     ] = None,
-    earth: Annotated[str, typer.Option("--earth", help="rotating or fixed.")] = "rotating",
+    earth: Annotated[
+        str, typer.Option("--earth", help="rotating or fixed WGS-84, or sphere (still, no J2).")
+    ] = "rotating",
     no_drag: Annotated[bool, typer.Option("--no-drag", help="Fly without the atmosphere.")] = False,
     dt: Annotated[float, typer.Option("--dt", help="Trajectory sample interval, s.")] = 1.0,
     as_json: Annotated[bool, typer.Option("--json", help="Print one JSON object.")] = False,
@@ -179,6 +147,10 @@ def flyout_command(
     ] = None,
 ) -> None:
     """Fly a missile between two places, a body from burnout, or every threat of a raid."""
+    # The API is imported here, when the command runs, so that --help stays fast.
+    from jointshield.analysis.flyouts import RaidFlyouts, fly_raid, flyout, free_flight
+    from jointshield.flight.earth import earth_name
+
     console = Console(highlight=False)
     if burnout_speed is not None:
         if missile or target or apogee is not None:
@@ -193,7 +165,7 @@ def flyout_command(
             burnout_altitude_km=burnout_altitude,
             origin=origin or "0,0",
             azimuth_deg=azimuth,
-            earth=earth,  # type: ignore[arg-type]
+            earth=earth_name(earth),
             beta_kg_m2=None if no_drag else beta,
             scenario=scenario,
             sample_dt_s=dt,
@@ -214,12 +186,12 @@ def flyout_command(
             target,
             aim_mode=aim,
             apogee_km=apogee,
-            earth=earth,  # type: ignore[arg-type]
+            earth=earth_name(earth),
             drag=not no_drag,
             sample_dt_s=dt,
         )
     else:
-        result = fly_raid(scenario, raid, earth=earth, drag=not no_drag, sample_dt_s=dt)  # type: ignore[arg-type]
+        result = fly_raid(scenario, raid, earth=earth_name(earth), drag=not no_drag, sample_dt_s=dt)
 
     if isinstance(result, RaidFlyouts):
         if csv_out or kml_out:
@@ -227,11 +199,11 @@ def flyout_command(
                 "--csv and --kml write one trajectory: add --missile, --from and --to"
             )
         if geojson_out:
-            _write(geojson_out, json.dumps(result.to_geojson(), indent=1) + "\n")
+            _write(geojson_out, dumps(result.to_geojson(), indent=1) + "\n")
         if as_json:
-            typer.echo(json.dumps(result.to_json(), indent=2))
+            print_json(result.to_json())
         else:
-            _print_raid(result, console)
+            print_grid(raid_flyouts_grid(result.to_json()), console)
         return
     traj = result.trajectory
     meta = result.meta
@@ -239,10 +211,10 @@ def flyout_command(
     if csv_out:
         _write(csv_out, traj.to_csv())
     if geojson_out:
-        _write(geojson_out, json.dumps(traj.to_geojson({"name": name}), indent=1) + "\n")
+        _write(geojson_out, dumps(traj.to_geojson({"name": name}), indent=1) + "\n")
     if kml_out:
         _write(kml_out, traj.to_kml(name))
     if as_json:
-        typer.echo(json.dumps(result.to_json(), indent=2))
+        print_json(result.to_json())
     elif "-" not in (str(csv_out), str(geojson_out), str(kml_out)):
         _print_one(result, console)

@@ -1,32 +1,25 @@
-"""``jointshield run | compare | sweep``: Monte Carlo studies of the architectures.
+"""``jointshield run | compare | sweep | architectures``: Monte Carlo studies.
 
-Each command parses, makes one call of :mod:`jointshield.runs`, and prints a
-table with 95 % confidence intervals (or JSON with ``--json``).
+Each command parses, makes one call of :mod:`jointshield.analysis.runs`, and
+prints a table with 95 % confidence intervals (or JSON with ``--json``).
+The API is imported when a command runs, so that ``--help`` stays fast.
 """
 
 from __future__ import annotations
 
-import json
 import os
 import sys
 from typing import Annotated, Any
 
 import typer
-from rich.console import Console
-from rich.table import Table
 
-from jointshield.analysis.runs import (
-    DEFAULT_TRIALS,
-    Comparison,
-    RunResult,
-    Summary,
-    compare,
-    run,
-    sweep,
-)
 from jointshield.cli import app
+from jointshield.cli._output import print_grid, print_json
 from jointshield.errors import JointshieldError
-from jointshield.montecarlo.stats import Estimate
+from jointshield.report.tables import architectures_grid, comparison_grid, sweep_grid
+
+DEFAULT_TRIALS = 2000
+"""Trials of a run when ``--trials`` is not given (the API's ``DEFAULT_TRIALS``)."""
 
 ScenarioArg = Annotated[
     str | None, typer.Argument(help="Built-in scenario name or YAML file (default: europe-2011).")
@@ -67,50 +60,6 @@ def _progress() -> bool:
     return sys.stderr.isatty()
 
 
-def _est(est: Estimate, scale: float = 1.0, digits: int = 2, unit: str = "") -> str:
-    """Format an estimate as ``value (lo–hi)``, compact enough for a side-by-side table."""
-    if est.value != est.value:  # NaN
-        return "-"
-    v, lo, hi = est.value / scale, est.lo / scale, est.hi / scale
-    if lo == hi == v:
-        return f"{v:.{digits}f}{unit}"
-    return f"{v:.{digits}f}{unit} ({lo:.{digits}f}–{hi:.{digits}f})"
-
-
-def _rows(summary: Summary) -> dict[str, str]:
-    per_kill = summary.interceptors_per_kill
-    rows = {
-        "P(no warhead leaks)": _est(summary.p_no_leak, digits=3),
-        "expected leakers": _est(summary.leakers),
-        "population defended, M": _est(summary.population_defended, 1e6, 1),
-        "interceptors fired": _est(summary.interceptors, digits=1),
-        "interceptors per kill": "-" if per_kill != per_kill else f"{per_kill:.2f}",
-    }
-    for asset, est in summary.p_asset_protected.items():
-        rows[f"P({asset} protected)"] = _est(est, digits=3)
-    top = sorted(summary.leak_reasons.items(), key=lambda kv: -kv[1])[:2]
-    rows["main leak reasons"] = ", ".join(f"{k} {v:.0%}" for k, v in top) or "-"
-    rows["first interceptor launch, s"] = _est(summary.first_launch_s, digits=0)
-    return rows
-
-
-def _print_table(results: tuple[RunResult, ...], meta: dict[str, Any], console: Console) -> None:
-    title = (
-        f"{meta['scenario']}: raid {meta['raid']}, {meta['trials']:,} trials, seed {meta['seed']}"
-    )
-    table = Table(title=title, title_justify="left")
-    table.add_column("95 % intervals")
-    for r in results:
-        table.add_column(r.summary.architecture, justify="right")
-    rows = [_rows(r.summary) for r in results]
-    for key in rows[0]:
-        table.add_row(key, *(row.get(key, "-") for row in rows))
-    console.print(table)
-    console.print(
-        f"scenario hash {meta['scenario_hash'][:12]}, jointshield {meta['jointshield_version']}"
-    )
-
-
 @app.command("run")
 def run_command(
     scenario: ScenarioArg = None,
@@ -127,6 +76,8 @@ def run_command(
     as_json: JsonOpt = False,
 ) -> None:
     """Run one architecture on a raid and print its outcome with confidence intervals."""
+    from jointshield.analysis.runs import run
+
     result = run(
         scenario,
         arch,
@@ -140,9 +91,9 @@ def run_command(
         progress=_progress(),
     )
     if as_json:
-        typer.echo(json.dumps(result.to_json(), indent=2))
+        print_json(result.to_json())
     else:
-        _print_table((result,), result.meta, Console(highlight=False))
+        print_grid(comparison_grid([result.summary.to_json()], result.meta))
 
 
 @app.command("compare")
@@ -162,12 +113,13 @@ def compare_command(
     as_json: JsonOpt = False,
 ) -> None:
     """Run the architectures side by side on the same raid and seed."""
+    from jointshield.analysis.runs import compare
     from jointshield.architectures.presets import ARCHITECTURES
 
     names = tuple(a.strip() for a in architectures.split(",")) if architectures else ARCHITECTURES
     if not all(names):
         raise JointshieldError("--architectures: expected a comma-separated list of names")
-    result: Comparison = compare(
+    result = compare(
         scenario,
         names,
         trials=trials,
@@ -180,9 +132,9 @@ def compare_command(
         progress=_progress(),
     )
     if as_json:
-        typer.echo(json.dumps(result.to_json(), indent=2))
+        print_json(result.to_json())
     else:
-        _print_table(result.results, result.meta, Console(highlight=False))
+        print_grid(comparison_grid([r.summary.to_json() for r in result.results], result.meta))
 
 
 @app.command("sweep")
@@ -212,6 +164,8 @@ def sweep_command(
     """Sweep an architecture's parameters; each finished point is kept, and a rerun resumes."""
     if not grid:
         raise JointshieldError("give at least one --grid NAME=START:STOP:COUNT")
+    from jointshield.analysis.runs import sweep
+
     points = sweep(
         scenario,
         arch,
@@ -226,31 +180,9 @@ def sweep_command(
         progress=_progress(),
     )
     if as_json:
-        typer.echo(json.dumps(points, indent=2))
+        print_json(points)
         return
-    table = Table(
-        title=f"sweep of {arch} ({trials:,} trials per point, seed {seed})", title_justify="left"
-    )
-    names = list(points[0]["point"]) if points else []
-    for name in names:
-        table.add_column(name, justify="right")
-    table.add_column("P(no leak)", justify="right")
-    table.add_column("leakers", justify="right")
-    table.add_column("interceptors", justify="right")
-    for p in points:
-        table.add_row(
-            *(f"{p['point'][k]:g}" for k in names),
-            _fmt(p["p_no_leak"]),
-            _fmt(p["leakers"], 2),
-            _fmt(p["interceptors"], 2),
-        )
-    Console(highlight=False).print(table)
-
-
-def _fmt(est: dict[str, Any], digits: int = 3) -> str:
-    if est["value"] is None:
-        return "-"
-    return f"{est['value']:.{digits}f} ({est['lo']:.{digits}f}–{est['hi']:.{digits}f})"
+    print_grid(sweep_grid(points, f"sweep of {arch} ({trials:,} trials per point, seed {seed})"))
 
 
 @app.command("architectures")
@@ -264,14 +196,6 @@ def architectures_command(
 
     presets = {name: asdict(architecture(name)) for name in ARCHITECTURES}
     if as_json:
-        typer.echo(json.dumps({"architectures": presets, "parameters": PARAMETERS}, indent=2))
+        print_json({"architectures": presets, "parameters": PARAMETERS})
         return
-    console = Console(highlight=False)
-    table = Table(title="Architectures and their settings", title_justify="left")
-    table.add_column("parameter")
-    for name in ARCHITECTURES:
-        table.add_column(name, justify="right")
-    table.add_column("meaning")
-    for key, meaning in PARAMETERS.items():
-        table.add_row(key, *(str(presets[a][key]) for a in ARCHITECTURES), meaning)
-    console.print(table)
+    print_grid(architectures_grid(presets, PARAMETERS))

@@ -9,22 +9,19 @@ command line prints as ``file:line key: message`` lines with exit status 2.
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 from rich.console import Console
 from rich.table import Table
 from rich.text import Text
 
-from jointshield.scenario import (
-    DEFAULT_SCENARIO,
-    Scenario,
-    export_scenario,
-    list_scenarios,
-    load_scenario,
-    scenario_hash,
-    scenario_sources,
-)
+from jointshield.errors import JointshieldError
+
+if TYPE_CHECKING:
+    from jointshield.scenario import Scenario
+
+# The API (pydantic, YAML) is imported in each command's body, so that --help stays fast.
 
 __all__ = ["app"]
 
@@ -80,6 +77,8 @@ def _counts(scenario: Scenario) -> str:
 @app.command("list")
 def list_command() -> None:
     """List the built-in scenarios."""
+    from jointshield.scenario import list_scenarios
+
     table = Table(title="Built-in scenarios")
     table.add_column("name", no_wrap=True)
     table.add_column("title")
@@ -216,7 +215,7 @@ def _summary(scenario: Scenario) -> list[Table]:
 @app.command("show")
 def show_command(
     name_or_file: Annotated[
-        str, typer.Argument(help=f"Built-in name (e.g. {DEFAULT_SCENARIO}) or a YAML file.")
+        str, typer.Argument(help="Built-in name (e.g. europe-2011) or a YAML file.")
     ],
     sources: Annotated[
         bool,
@@ -224,6 +223,8 @@ def show_command(
     ] = False,
 ) -> None:
     """Summarize a scenario, or list where each of its numbers comes from."""
+    from jointshield.scenario import load_scenario, scenario_hash, scenario_sources
+
     scenario = load_scenario(name_or_file)
     console = _console()
     console.print(Text.assemble((scenario.name, "bold"), f": {scenario.title}"))
@@ -261,6 +262,8 @@ def validate_command(
     file: Annotated[str, typer.Argument(help="Scenario YAML file (or built-in name).")],
 ) -> None:
     """Check a scenario file; print its size and content hash, or every problem."""
+    from jointshield.scenario import load_scenario, scenario_hash
+
     scenario = load_scenario(file)
     _console().print(
         f"{file}: valid ({_counts(scenario)}; hash {scenario_hash(scenario)[:_HASH_DIGITS]})",
@@ -278,7 +281,15 @@ def export_command(
     force: Annotated[bool, typer.Option("--force", help="Overwrite an existing file.")] = False,
 ) -> None:
     """Write a built-in scenario to a file, comments included, to start editing from."""
-    written = export_scenario(name, out if out is not None else Path(f"{name}.yaml"), force)
+    from jointshield.scenario import ScenarioExistsError, export_scenario
+
+    dest = out if out is not None else Path(f"{name}.yaml")
+    try:
+        written = export_scenario(name, dest, overwrite=force)
+    except ScenarioExistsError:
+        # The API's message speaks of its own argument; a command-line user needs the flag.
+        target = dest / f"{name}.yaml" if dest.is_dir() else dest
+        raise JointshieldError(f"{target} already exists; use --force to replace it") from None
     _console().print(
         f"wrote {written}; check your edits with: jointshield scenarios validate {written}",
         soft_wrap=True,

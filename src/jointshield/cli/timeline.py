@@ -6,16 +6,18 @@ one table per threat (or JSON with ``--json``).
 
 from __future__ import annotations
 
-import json
-from typing import Annotated
+import math
+from typing import TYPE_CHECKING, Annotated
 
-import numpy as np
 import typer
 from rich.console import Console
 from rich.table import Table
 
-from jointshield.analysis.timeline import MILESTONES, Milestone, PartyTimeline, Timeline, timeline
 from jointshield.cli import app
+from jointshield.cli._output import console, print_json
+
+if TYPE_CHECKING:
+    from jointshield.analysis.timeline import Milestone, PartyTimeline, Timeline
 
 _LABELS = {
     "detection": "first detection",
@@ -25,21 +27,23 @@ _LABELS = {
 
 
 def _cell(m: Milestone) -> str:
-    if not np.isfinite(m.t_s):
+    if not math.isfinite(m.t_s):
         return "never"
     return f"{m.t_s:,.0f} s  {m.sensor}"
 
 
 def _gain(pt: PartyTimeline, milestone: str) -> str:
     g = pt.gain_s(milestone)
-    if np.isnan(g):
+    if math.isnan(g):
         return "-"
-    if np.isinf(g):
+    if math.isinf(g):
         return "only shared"
     return f"{g:+,.0f} s" if g else "0"
 
 
 def _print(tl: Timeline, console: Console) -> None:
+    from jointshield.analysis.timeline import MILESTONES
+
     for th in tl.threats:
         table = Table(
             title=(
@@ -94,8 +98,10 @@ def timeline_command(
     as_json: Annotated[bool, typer.Option("--json", help="Print one JSON object.")] = False,
 ) -> None:
     """Show when each party first detects, tracks and holds a fire-control track of each threat."""
+    from jointshield.analysis.timeline import timeline
+
     tl = timeline(scenario, raid, threat=threat, sharing=sharing)
     if as_json:
-        typer.echo(json.dumps(tl.to_json(), indent=2))
+        print_json(tl.to_json())
     else:
-        _print(tl, Console(highlight=False))
+        _print(tl, console())

@@ -202,7 +202,6 @@ _METHODS: Final[tuple[str, ...]] = get_args(AssignmentMethod)
 _TIME_TOL_S: Final = 1e-6
 
 
-
 # --------------------------------------------------------------------------- inputs
 
 

@@ -15,8 +15,8 @@ import numpy as np
 from numpy.typing import ArrayLike
 
 from jointshield.errors import JointshieldError
+from jointshield.jsonio import dumps, jsonable
 from jointshield.montecarlo.blocks import Columns
-from jointshield.montecarlo.stats import Estimate, _finite_or_none
 
 # --------------------------------------------------------------------------- #
 # Files
@@ -66,31 +66,20 @@ def _fsync_folder(folder: Path) -> None:
 
 
 def _jsonable(obj: Any) -> Any:
-    """Convert ``obj`` to plain JSON types; non-finite floats become ``None``."""
-    if isinstance(obj, Estimate):
-        return obj.to_json()
-    if isinstance(obj, Mapping):
-        return {str(k): _jsonable(v) for k, v in obj.items()}
-    if isinstance(obj, list | tuple):
-        return [_jsonable(v) for v in obj]
-    if isinstance(obj, np.ndarray):
-        return _jsonable(obj.tolist())
-    if isinstance(obj, np.generic):
-        return _jsonable(obj.item())
-    if isinstance(obj, float):
-        return _finite_or_none(obj)
-    if obj is None or isinstance(obj, bool | int | str):
-        return obj
-    if isinstance(obj, os.PathLike):
-        return os.fspath(obj)
-    raise JointshieldError(f"cannot write a {type(obj).__name__} to JSON: {obj!r}")
+    """Convert ``obj`` to plain JSON types (:func:`jointshield.jsonio.jsonable`)."""
+    try:
+        return jsonable(obj)
+    except TypeError as exc:
+        raise JointshieldError(str(exc)) from None
 
 
 def write_json_atomic(path: str | os.PathLike[str], obj: Any) -> Path:
     """Write ``obj`` as JSON to ``path``, atomically.
 
-    NumPy scalars and arrays, paths and :class:`Estimate` are converted;
-    NaN and infinities are written as ``null``, since JSON has none of them.
+    Strict JSON by :func:`jointshield.jsonio.dumps`: NumPy scalars and
+    arrays, paths and objects with a ``to_json()`` method (such as
+    :class:`~jointshield.montecarlo.stats.Estimate`) are converted, and NaN
+    and infinities are written as ``null``, since JSON has none of them.
     UTF-8, indented, with a final newline.
 
     Parameters
@@ -105,7 +94,7 @@ def write_json_atomic(path: str | os.PathLike[str], obj: Any) -> Path:
     pathlib.Path
         ``path``.
     """
-    text = json.dumps(_jsonable(obj), indent=2, ensure_ascii=False, allow_nan=False) + "\n"
+    text = dumps(_jsonable(obj), indent=2, ensure_ascii=False) + "\n"
     with _atomic_file(path) as handle:
         handle.write(text.encode("utf-8"))
     return Path(path)
@@ -195,6 +184,18 @@ def write_parquet(
             )
     schema = pa.schema(fields, metadata=dict(metadata))
     table = pa.Table.from_arrays(list(arrays.values()), schema=schema)
+    with _atomic_file(path) as handle:
+        pq.write_table(table, handle, compression="zstd")
+    return Path(path)
+
+
+def write_table(path: str | os.PathLike[str], table: Any) -> Path:
+    """Write a :class:`pyarrow.Table` to a Parquet file, atomically (zstd compression).
+
+    For tables that carry their own schema and metadata (e.g. the labelled
+    per-warhead tables of a run); :func:`write_parquet` builds one from arrays.
+    """
+    _, pq = _import_pyarrow()
     with _atomic_file(path) as handle:
         pq.write_table(table, handle, compression="zstd")
     return Path(path)

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import csv
 import io
-import json
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -14,6 +13,7 @@ import numpy as np
 
 from jointshield.arrays import FloatArray
 from jointshield.flight.flyout import PHASE_NAMES, Flyouts
+from jointshield.jsonio import dumps
 from jointshield.physics.geo import ecef_to_geodetic
 
 
@@ -214,7 +214,7 @@ class Trajectory:
         if fmt == "csv":
             text = self.to_csv()
         elif fmt == "geojson":
-            text = json.dumps(self.to_geojson(properties), indent=1) + "\n"
+            text = dumps(self.to_geojson(properties), indent=1) + "\n"
         elif fmt == "kml":
             text = self.to_kml(name)
         else:

@@ -316,7 +316,7 @@ def export_scenario(name: str, dest_path: str | os.PathLike[str], overwrite: boo
             handle.write(content)
     except FileExistsError:
         raise ScenarioExistsError(
-            f"{dest} already exists; pass overwrite=True (--force) to replace it"
+            f"{dest} already exists; pass overwrite=True to replace it"
         ) from None
     except OSError as exc:
         raise ScenarioError(str(dest), [Problem("", f"cannot write: {exc.strerror}")]) from None
