@@ -52,7 +52,8 @@ def test_compare_json_writes_null_where_nothing_was_killed(
     assert national["interceptors_per_kill"] is None
     for path in _files(out):
         strict_loads(path.read_text(encoding="utf-8"))
-    assert {p.name for p in _files(out)} == {"comparison.json", "national.json", "joint.json"}
+    names = {p.name for p in _files(out)}
+    assert names == {"comparison.json", "national.json", "joint.json", "manifest.json"}
 
 
 def test_run_json_and_its_file_are_strict(

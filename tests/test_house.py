@@ -32,8 +32,17 @@ FLOORS: tuple[tuple[str, ...], ...] = (
     ("analysis",),
     ("cli",),
 )
-# Below the analysis layer, nothing reads the scenario file format except the compile step.
-READS_SCENARIO = ("theatre.compile", "analysis", "report", "cli", "__init__", "__main__")
+# Below the analysis layer, nothing reads the scenario file format except the compile step
+# (theatre.compile, and theatre.check, which locates what the compiled objects refuse).
+READS_SCENARIO = (
+    "theatre.compile",
+    "theatre.check",
+    "analysis",
+    "report",
+    "cli",
+    "__init__",
+    "__main__",
+)
 
 
 def _modules() -> list[tuple[str, Path]]:

@@ -10,6 +10,8 @@ seconds), and writes CSV, GeoJSON (RFC 7946) and KML 2.2.
 
 from __future__ import annotations
 
+import math
+import os
 from dataclasses import dataclass
 from typing import Any
 
@@ -30,6 +32,81 @@ from jointshield.scenario import DEFAULT_SCENARIO, Scenario, load_scenario, scen
 from jointshield.scenario.places import resolve_place
 from jointshield.theatre.compile import compile_missile, theatre_of
 from jointshield.vocabulary import Earth
+
+# --------------------------------------------------------------------------- input checks
+
+SAMPLE_HORIZON_S = 3600.0
+"""How long after launch a trajectory is sampled at most, s (the flight layer's horizon)."""
+
+_SAMPLE_BYTES = 49 * 3
+"""Bytes per sample of one flyout: six states and a phase, held in about three copies."""
+
+
+def _finite(value: float, what: str, low: float, high: float, unit: str) -> float:
+    """Return ``value`` as a float if it is a finite number in ``[low, high]``, else refuse it."""
+    try:
+        number = float(value)
+    except (TypeError, ValueError):
+        raise JointshieldError(f"{what}: expected a number of {unit}, got {value!r}") from None
+    if not np.isfinite(number) or not low <= number <= high:
+        raise JointshieldError(
+            f"{what}: expected a finite number of {unit} in [{low:g}, {high:g}], got {value!r}"
+        )
+    return number
+
+
+def _memory_bytes() -> int:
+    """Physical memory of this machine, bytes (8 GiB where the platform does not say)."""
+    try:
+        return int(os.sysconf("SC_PHYS_PAGES")) * int(os.sysconf("SC_PAGE_SIZE"))
+    except (AttributeError, OSError, ValueError):
+        return 8 * 2**30
+
+
+def check_sample_interval(sample_dt_s: float, flyouts: int = 1) -> float:
+    """Refuse a sample interval that is not a positive finite time, or too fine to hold.
+
+    Parameters
+    ----------
+    sample_dt_s : float
+        Interval of the trajectory samples, s.
+    flyouts : int
+        How many trajectories are sampled at once (a raid's threats).
+
+    Returns
+    -------
+    float
+        ``sample_dt_s``.
+
+    Raises
+    ------
+    JointshieldError
+        If the interval is not a finite number in (0, 3600] s, or the samples
+        would take more than half of this machine's memory (the estimate is
+        in the message).
+    """
+    try:
+        dt = float(sample_dt_s)
+    except (TypeError, ValueError):
+        dt = float("nan")
+    if not np.isfinite(dt) or not 0.0 < dt <= SAMPLE_HORIZON_S:
+        raise JointshieldError(
+            f"sample interval: expected a finite number of s in (0, {SAMPLE_HORIZON_S:g}], "
+            f"got {sample_dt_s!r}"
+        )
+    samples = math.ceil(SAMPLE_HORIZON_S / dt) + 1
+    need = samples * max(flyouts, 1) * _SAMPLE_BYTES
+    have = _memory_bytes() // 2
+    if need > have:
+        finest = SAMPLE_HORIZON_S / (have / (max(flyouts, 1) * _SAMPLE_BYTES) - 1)
+        raise JointshieldError(
+            f"sample interval: {dt:g} s gives {samples:,} samples of each of {flyouts} "
+            f"trajectories, about {need / 2**30:,.1f} GiB, more than the "
+            f"{have / 2**30:,.1f} GiB (half of this machine's memory) allowed; "
+            f"expected at least {finest:.3g} s"
+        )
+    return dt
+
 
 # --------------------------------------------------------------------------- the flyout API
 
@@ -118,6 +195,9 @@ def flyout(
     >>> round(r.summary["range_km"])  # doctest: +SKIP
     1113
     """
+    sample_dt_s = check_sample_interval(sample_dt_s)
+    if apogee_km is not None:
+        apogee_km = _finite(apogee_km, "apogee height", 1.0, 5000.0, "km")
     sc = (
         load_scenario(scenario or DEFAULT_SCENARIO)
         if not isinstance(scenario, Scenario)
@@ -205,8 +285,16 @@ def free_flight(
     FlyoutResult
         Summary, trajectory and provenance.
     """
-    if burnout_speed_kms <= 0:
+    sample_dt_s = check_sample_interval(sample_dt_s)
+    if isinstance(burnout_speed_kms, int | float) and burnout_speed_kms <= 0:
         raise JointshieldError(f"burnout speed must be positive, got {burnout_speed_kms} km/s")
+    burnout_speed_kms = _finite(burnout_speed_kms, "burnout speed", 0.0, 12.0, "km/s")
+    if burnout_angle_deg is not None:
+        burnout_angle_deg = _finite(burnout_angle_deg, "burnout angle", -90.0, 90.0, "degrees")
+    burnout_altitude_km = _finite(burnout_altitude_km, "burnout altitude", 0.0, 2000.0, "km")
+    azimuth_deg = _finite(azimuth_deg, "azimuth", -360.0, 360.0, "degrees from north")
+    if beta_kg_m2 is not None:
+        beta_kg_m2 = _finite(beta_kg_m2, "ballistic coefficient", 1.0, 1e6, "kg/m²")
     sc = load_scenario(scenario) if isinstance(scenario, str) else scenario
     start = resolve_place(sc, origin)
     speed = burnout_speed_kms * 1e3
@@ -307,9 +395,12 @@ def fly_raid(
     RaidFlyouts
         One :class:`FlyoutResult` per threat, in the raid's order.
     """
+    check_sample_interval(sample_dt_s)
     the_earth = earth_named(earth)
     theatre = theatre_of(scenario)
-    geo = fly_raid_plan(theatre.raid(raid), earth=the_earth, drag=drag, sample_dt_s=sample_dt_s)
+    plan = theatre.raid(raid)
+    check_sample_interval(sample_dt_s, len(plan.threats))
+    geo = fly_raid_plan(plan, earth=the_earth, drag=drag, sample_dt_s=sample_dt_s)
     fl = geo.flyouts
     results = []
     for k, tid in enumerate(geo.threat_id):

@@ -15,6 +15,7 @@ recording the scenario's hash, the seed and the version.
 from __future__ import annotations
 
 import json
+import os
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -30,14 +31,56 @@ from jointshield.engagement.reasons import REASONS
 from jointshield.errors import JointshieldError
 from jointshield.montecarlo.blocks import check_dask, run_blocks
 from jointshield.montecarlo.stats import Estimate, mean_interval, wilson_interval
-from jointshield.montecarlo.store import write_json_atomic
-from jointshield.montecarlo.sweep import TableWriter, grid_points, parse_grid, run_sweep
+from jointshield.montecarlo.store import check_folder, make_folder, write_json_atomic
+from jointshield.montecarlo.sweep import (
+    TableWriter,
+    claim_folder,
+    grid_points,
+    parse_grid,
+    run_sweep,
+)
 from jointshield.report.trials import write_trials
 from jointshield.scenario import Scenario
 from jointshield.theatre.compile import theatre_of
 from jointshield.theatre.model import Theatre
 
 DEFAULT_TRIALS = 2000
+
+MAX_TRIALS = 1_000_000_000
+"""Most trials of one run: at about 15,000 trials a second, a billion is a day's work."""
+
+_COPIES = 4
+"""Copies of the per-trial columns held at once at worst (blocks, joined, tables, file)."""
+
+
+def _memory_bytes() -> int:
+    """Physical memory of this machine, bytes (8 GiB where the platform does not say)."""
+    try:
+        return int(os.sysconf("SC_PHYS_PAGES")) * int(os.sysconf("SC_PAGE_SIZE"))
+    except (AttributeError, OSError, ValueError):
+        return 8 * 2**30
+
+
+def trial_bytes(dep: Deployment) -> int:
+    """Bytes that one trial's outcome takes in memory, from the raid's and theatre's sizes.
+
+    Per warhead seven 8-byte columns and two 1-byte ones, per battery one,
+    per asset one byte, and four per-trial totals.
+    """
+    warheads = len(dep.warhead_threat)
+    return 58 * warheads + 8 * len(dep.batteries) + len(dep.assets) + 25
+
+
+def _check_memory(dep: Deployment, trials: int) -> None:
+    """Refuse a run whose per-trial outcomes would not fit in half of this machine's memory."""
+    need = trials * trial_bytes(dep) * _COPIES
+    have = _memory_bytes() // 2
+    if need > have:
+        raise JointshieldError(
+            f"trials: {trials:,} trials of this raid need about {need / 2**30:,.1f} GiB of "
+            f"memory, more than the {have / 2**30:,.1f} GiB (half of this machine's) a run "
+            f"may use; expected at most {have // (trial_bytes(dep) * _COPIES):,} trials"
+        )
 
 
 def _p(successes: NDArray[Any], n: int) -> Estimate:
@@ -152,6 +195,10 @@ def _check_counts(
     """Refuse bad trial counts, seeds, workers and schedulers before any work is done."""
     if not isinstance(trials, int | np.integer) or trials < 1:
         raise JointshieldError(f"trials must be a whole number of at least 1, got {trials}")
+    if trials > MAX_TRIALS:
+        raise JointshieldError(
+            f"trials: expected at most {MAX_TRIALS:,} (about a day's work), got {trials:,}"
+        )
     if not isinstance(seed, int | np.integer) or seed < 0:
         raise JointshieldError(f"seed must be a whole number of at least 0, got {seed}")
     if workers < 1:
@@ -210,7 +257,12 @@ def run(
     """
     _check_counts(trials, seed, workers, dask_address)
     the_arch = architecture(arch, **(params or {}))
+    if out is not None:
+        check_folder(out)
     dep = deployment if deployment is not None else deploy(theatre_of(scenario), raid)
+    _check_memory(dep, trials)
+    if out is not None:
+        _claim(out, dep, seed=seed, trials=trials, params=params, rules=rules)
     return _run(
         dep,
         the_arch,
@@ -246,8 +298,7 @@ def _run(
     meta = {**ctx.meta, "seed": seed, "trials": trials}
     files: list[Path] = []
     if out is not None:
-        folder = Path(out)
-        folder.mkdir(parents=True, exist_ok=True)
+        folder = make_folder(out)
         files.extend(
             write_trials(
                 folder / f"{the_arch.name}.parquet", ctx, outcomes, _metadata(ctx, seed, trials)
@@ -257,6 +308,32 @@ def _run(
             write_json_atomic(folder / f"{the_arch.name}.json", {**summary.to_json(), "meta": meta})
         )
     return RunResult(summary, meta, tuple(files))
+
+
+def _claim(
+    out: str | Path,
+    dep: Deployment,
+    *,
+    seed: int,
+    trials: int,
+    params: dict[str, Any] | None,
+    rules: Rules | None,
+) -> None:
+    """Refuse an ``out`` folder that holds another run's files, or mark it as this run's.
+
+    Runs of several architectures with the same scenario, raid, seed, trials,
+    parameters and rules may share a folder (as a comparison's do); anything
+    else would mix two studies.
+    """
+    identity = dep.origin.meta(
+        kind="run",
+        raid=dep.geometry.raid,
+        seed=int(seed),
+        trials=int(trials),
+        parameters=dict(sorted((params or {}).items())),
+        rules=None if rules is None else repr(rules),
+    )
+    claim_folder(out, identity, kind="run")
 
 
 @dataclass(frozen=True)
@@ -297,7 +374,12 @@ def compare(
     if unknown:
         architecture(unknown[0])  # raises with the list of valid names
     archs = [architecture(a, **(params or {})) for a in architectures]
+    if out is not None:
+        check_folder(out)
     dep = deploy(theatre_of(scenario), raid)
+    _check_memory(dep, trials)
+    if out is not None:
+        _claim(out, dep, seed=seed, trials=trials, params=params, rules=rules)
     results = tuple(
         _run(
             dep,
@@ -346,11 +428,14 @@ def sweep(
     """
     _check_counts(trials, seed, workers, dask_address)
     parsed = [parse_grid(g) for g in grids]
+    points = grid_points(parsed)  # refuses a grid of too many points
     base = architecture(arch, **(params or {}))
     for name, values in parsed:
-        base.with_params(**{name: values[0]})  # validates the parameter's name and type early
+        for value in values:  # every value is checked before any point runs
+            base.with_params(**{name: value})
+    check_folder(out)
     dep = deploy(theatre_of(scenario), raid)
-    points = grid_points(parsed)
+    _check_memory(dep, trials)
     manifest = dep.origin.meta(
         raid=dep.geometry.raid,
         architecture=arch,

@@ -189,12 +189,12 @@ PARAMETERS: Final[Mapping[str, str]] = {
         "true/false: a cue received before a radar's first look confirms a track on that look"
     ),
     "dual_key": "true/false: every launch needs every party's consent",
-    "latency_s": "s >= 0, or none: replaces every link's fixed latency",
+    "latency_s": "s in [0, 86400], or none: replaces every link's fixed latency",
     "availability": "in [0, 1], or none: replaces every link's availability",
     "authorisation_delay_s": (
-        "s >= 0: median time a party takes to authorise a launch (lognormal; 0 = instant)"
+        "s in [0, 86400]: median time a party takes to authorise a launch (lognormal; 0 = instant)"
     ),
-    "authorisation_sigma": "dimensionless >= 0: lognormal shape of the authorisation delay",
+    "authorisation_sigma": "dimensionless in [0, 10]: lognormal shape of the authorisation delay",
     "veto_probability": "in [0, 1]: probability that another party vetoes a launch (dual key)",
     "veto_own_territory": (
         "in [0, 1], or none: veto probability when the intercept point lies over the "
@@ -214,12 +214,15 @@ _NONE: Final = frozenset({"none", "null"})
 _BOOL_FIELDS: Final = frozenset(
     {"launch_on_remote", "engage_on_remote", "fused_picture", "cue_confirms", "dual_key"}
 )
+_DAY_S: Final = 86_400.0
+"""Longest latency or authorisation delay, s: a raid is over in well under an hour."""
+
 # (lower bound, upper bound, may be None, what is expected)
 _NUMBER_FIELDS: Final[Mapping[str, tuple[float, float, bool, str]]] = {
-    "latency_s": (0.0, math.inf, True, "a number of s >= 0, or none"),
+    "latency_s": (0.0, _DAY_S, True, "a number of s in [0, 86400] (a day), or none"),
     "availability": (0.0, 1.0, True, "a number in [0, 1], or none"),
-    "authorisation_delay_s": (0.0, math.inf, False, "a number of s >= 0"),
-    "authorisation_sigma": (0.0, math.inf, False, "a number >= 0"),
+    "authorisation_delay_s": (0.0, _DAY_S, False, "a number of s in [0, 86400] (a day)"),
+    "authorisation_sigma": (0.0, 10.0, False, "a number in [0, 10]"),
     "veto_probability": (0.0, 1.0, False, "a probability in [0, 1]"),
     "veto_own_territory": (0.0, 1.0, True, "a probability in [0, 1], or none"),
     "veto_other_battery": (0.0, 1.0, True, "a probability in [0, 1], or none"),

@@ -13,6 +13,7 @@ prints a table, or JSON with ``--json``; ``--csv``, ``--geojson`` and
 
 from __future__ import annotations
 
+import os
 import sys
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any
@@ -20,8 +21,9 @@ from typing import TYPE_CHECKING, Annotated, Any
 import typer
 from rich.console import Console
 from rich.table import Table
+from rich.text import Text
 
-from jointshield.cli import app
+from jointshield.cli._app import app
 from jointshield.cli._output import print_grid, print_json
 from jointshield.errors import JointshieldError
 from jointshield.jsonio import dumps
@@ -60,7 +62,7 @@ def _print_one(result: FlyoutResult, console: Console) -> None:
         f"  ({meta.get('aim', meta.get('burnout_angle', ''))}, {meta['earth']} Earth"
         f"{', drag' if meta.get('drag') else ', no drag'})"
     )
-    table = Table(title=title, show_header=True)
+    table = Table(title=Text(title), show_header=True)  # place names printed literally
     table.add_column("quantity")
     table.add_column("value", justify="right")
     table.add_column("unit")
@@ -70,15 +72,33 @@ def _print_one(result: FlyoutResult, console: Console) -> None:
     if "scenario" in meta:
         console.print(
             f"scenario {meta['scenario']} (hash {meta['scenario_hash'][:12]}), "
-            f"jointshield {meta['jointshield_version']}"
+            f"jointshield {meta['jointshield_version']}",
+            markup=False,
+            emoji=False,
         )
 
 
-def _write(path: Path, text: str) -> None:
+def _check_target(path: Path | None, option: str) -> None:
+    """Refuse a file to write that cannot be written, before anything is flown."""
+    if path is None or str(path) == "-":
+        return
+    if path.is_dir():
+        raise JointshieldError(f"{option} {path}: expected a file name, got a folder")
+    parent = path.absolute().parent
+    if not parent.is_dir():
+        raise JointshieldError(f"{option} {path}: the folder {parent} does not exist")
+    if not os.access(parent, os.W_OK | os.X_OK):
+        raise JointshieldError(f"{option} {path}: the folder {parent} may not be written to")
+
+
+def _write(path: Path, text: str, option: str) -> None:
     if str(path) == "-":
         sys.stdout.write(text)
-    else:
+        return
+    try:
         path.write_text(text, encoding="utf-8")
+    except OSError as exc:
+        raise JointshieldError(f"{option} {path}: cannot write ({exc.strerror or exc})") from None
 
 
 @app.command("flyout")
@@ -152,6 +172,15 @@ def flyout_command(
     from jointshield.flight.earth import earth_name
 
     console = Console(highlight=False)
+    targets = (("--csv", csv_out), ("--geojson", geojson_out), ("--kml", kml_out))
+    for option, path in targets:
+        _check_target(path, option)
+    to_stdout = [option for option, path in targets if path is not None and str(path) == "-"]
+    if len(to_stdout) > 1 or (to_stdout and as_json):
+        given = [*to_stdout, *(["--json"] if as_json else [])]
+        raise JointshieldError(
+            f"{' and '.join(given)} all write to standard output: send all but one to a file"
+        )
     if burnout_speed is not None:
         if missile or target or apogee is not None:
             raise JointshieldError(
@@ -199,22 +228,22 @@ def flyout_command(
                 "--csv and --kml write one trajectory: add --missile, --from and --to"
             )
         if geojson_out:
-            _write(geojson_out, dumps(result.to_geojson(), indent=1) + "\n")
+            _write(geojson_out, dumps(result.to_geojson(), indent=1) + "\n", "--geojson")
         if as_json:
             print_json(result.to_json())
-        else:
+        elif not to_stdout:  # standard output holds the file alone
             print_grid(raid_flyouts_grid(result.to_json()), console)
         return
     traj = result.trajectory
     meta = result.meta
     name = f"{meta.get('missile', 'free flight')} {meta.get('origin')}→{meta.get('target', '')}"
     if csv_out:
-        _write(csv_out, traj.to_csv())
+        _write(csv_out, traj.to_csv(), "--csv")
     if geojson_out:
-        _write(geojson_out, dumps(traj.to_geojson({"name": name}), indent=1) + "\n")
+        _write(geojson_out, dumps(traj.to_geojson({"name": name}), indent=1) + "\n", "--geojson")
     if kml_out:
-        _write(kml_out, traj.to_kml(name))
+        _write(kml_out, traj.to_kml(name), "--kml")
     if as_json:
         print_json(result.to_json())
-    elif "-" not in (str(csv_out), str(geojson_out), str(kml_out)):
+    elif not to_stdout:  # standard output holds the file alone
         _print_one(result, console)

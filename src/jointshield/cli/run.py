@@ -13,7 +13,7 @@ from typing import Annotated, Any
 
 import typer
 
-from jointshield.cli import app
+from jointshield.cli._app import app
 from jointshield.cli._output import print_grid, print_json
 from jointshield.errors import JointshieldError
 from jointshield.report.tables import architectures_grid, comparison_grid, sweep_grid

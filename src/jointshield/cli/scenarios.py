@@ -8,6 +8,7 @@ command line prints as ``file:line key: message`` lines with exit status 2.
 
 from __future__ import annotations
 
+import unicodedata
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated
 
@@ -37,13 +38,46 @@ _HASH_DIGITS = 12
 
 
 def _console() -> Console:
-    # Markup off: scenario text (names, titles, paths such as ``sites[0]``) prints as written.
-    return Console(highlight=False, markup=False)
+    # Markup and emoji codes off: scenario text (names, titles, paths such as
+    # ``sites[0]``, ``[bold]`` or ``:100:``) prints as written.
+    return Console(highlight=False, markup=False, emoji=False)
+
+
+# Bidirectional overrides and isolates reorder what a terminal shows.
+_BIDI = frozenset("\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069")
+
+
+def _unsafe(char: str) -> bool:
+    """Whether a character must not reach a terminal as it is (controls, bidi overrides)."""
+    return char not in "\n\t" and (unicodedata.category(char) == "Cc" or char in _BIDI)
+
+
+def _safe(text: str) -> str:
+    r"""Return scenario text with control characters written as escapes (``\x1b``).
+
+    A title or note could otherwise clear the screen or set the window title
+    when printed; tabs and line breaks stay.
+    """
+    if not any(_unsafe(char) for char in text):
+        return text
+    return "".join(
+        (f"\\x{ord(char):02x}" if ord(char) < 0x100 else f"\\u{ord(char):04x}")
+        if _unsafe(char)
+        else char
+        for char in text
+    )
+
+
+class _SafeTable(Table):
+    """A table whose cells are scenario text, printed literally and safely."""
+
+    def add_row(self, *renderables: object, **options: object) -> None:
+        super().add_row(*(Text(_safe(str(cell))) for cell in renderables), **options)  # type: ignore[arg-type]
 
 
 def _table(title: str, *columns: str) -> Table:
     """Return a table that folds long cells, not the names in its first column."""
-    table = Table(title=title)
+    table = _SafeTable(title=title)
     for index, column in enumerate(columns):
         table.add_column(column, overflow="fold", no_wrap=index == 0)
     return table
@@ -79,7 +113,7 @@ def list_command() -> None:
     """List the built-in scenarios."""
     from jointshield.scenario import list_scenarios
 
-    table = Table(title="Built-in scenarios")
+    table = _SafeTable(title="Built-in scenarios")
     table.add_column("name", no_wrap=True)
     table.add_column("title")
     table.add_column("default", justify="center")
@@ -227,10 +261,14 @@ def show_command(
 
     scenario = load_scenario(name_or_file)
     console = _console()
-    console.print(Text.assemble((scenario.name, "bold"), f": {scenario.title}"))
+    console.print(Text.assemble((_safe(scenario.name), "bold"), f": {_safe(scenario.title)}"))
+    if scenario.description:
+        console.print(Text(_safe(scenario.description)))
     console.print(
-        f"{_counts(scenario)}; parties: {', '.join(p.name for p in scenario.parties)}; "
-        f"hash {scenario_hash(scenario)[:_HASH_DIGITS]}",
+        Text(
+            f"{_counts(scenario)}; parties: {', '.join(_safe(p.name) for p in scenario.parties)}; "
+            f"hash {scenario_hash(scenario)[:_HASH_DIGITS]}"
+        ),
         soft_wrap=True,
     )
     if not sources:
@@ -239,7 +277,7 @@ def show_command(
         return
     # Notes (pages, reasons for assumptions) are long: they stay in the file and in
     # scenario_sources(); the table keeps to what fits a terminal.
-    table = Table(title="Where each number comes from")
+    table = _SafeTable(title="Where each number comes from")
     table.add_column("path", overflow="fold")
     table.add_column("value", justify="right", no_wrap=True)
     table.add_column("unit", no_wrap=True)
@@ -249,7 +287,7 @@ def show_command(
         table.add_row(row.path, _number(row.value), row.unit, row.tag, row.source)
     console.print(table)
     if scenario.references:
-        references = Table(title="References")
+        references = _SafeTable(title="References")
         references.add_column("key", no_wrap=True)
         references.add_column("citation")
         for key, text in scenario.references.items():
@@ -261,12 +299,25 @@ def show_command(
 def validate_command(
     file: Annotated[str, typer.Argument(help="Scenario YAML file (or built-in name).")],
 ) -> None:
-    """Check a scenario file; print its size and content hash, or every problem."""
+    """Check a scenario file as every command will; print its size and hash, or every problem.
+
+    Besides loading it, the scenario is compiled and checked as a run checks
+    it (interceptors that can fly, missiles that can lift off, targets within
+    reach), so a file called valid here runs.
+    """
+    from jointshield.errors import ScenarioError
     from jointshield.scenario import load_scenario, scenario_hash
+    from jointshield.theatre.check import check_scenario
 
     scenario = load_scenario(file)
+    problems = check_scenario(scenario)
+    if problems:
+        raise ScenarioError(scenario.file, problems)
     _console().print(
-        f"{file}: valid ({_counts(scenario)}; hash {scenario_hash(scenario)[:_HASH_DIGITS]})",
+        Text(
+            f"{_safe(file)}: valid ({_counts(scenario)}; "
+            f"hash {scenario_hash(scenario)[:_HASH_DIGITS]})"
+        ),
         soft_wrap=True,
     )
 

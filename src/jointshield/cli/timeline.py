@@ -13,7 +13,7 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
-from jointshield.cli import app
+from jointshield.cli._app import app
 from jointshield.cli._output import console, print_json
 
 if TYPE_CHECKING:

@@ -195,7 +195,7 @@ def _reference_burnout_speed_mps(model: MissileModel, drag: bool) -> float:
     return float(fly.burnout_speed_mps[0])
 
 
-def _tuned_mass_ratio(burnout_speed_mps: float, burn_time_s: float, drag: bool) -> float:
+def tuned_mass_ratio(burnout_speed_mps: float, burn_time_s: float, drag: bool) -> float:
     """Mass ratio at which the stand-in's reference shot burns out at ``burnout_speed_mps``."""
     # Thrust-to-weight at lift-off is Isp·(1 - 1/R)/t_burn: it must exceed 1.
     if burn_time_s >= 0.95 * VEHICLE_ISP_S:
@@ -562,7 +562,7 @@ class InterceptorKinematics:
         dt = _default_dt_s(interceptor.burn_time_s) if dt_s is None else float(dt_s)
         if not dt > 0.0:
             raise JointshieldError(f"dt_s: expected a positive sample interval, got {dt_s}")
-        ratio = _tuned_mass_ratio(interceptor.burnout_speed_mps, interceptor.burn_time_s, drag)
+        ratio = tuned_mass_ratio(interceptor.burnout_speed_mps, interceptor.burn_time_s, drag)
         range_grid, alt_grid, table = _reach_table(
             ratio,
             interceptor.burn_time_s,

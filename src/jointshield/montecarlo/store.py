@@ -53,6 +53,79 @@ def _atomic_file(path: str | os.PathLike[str]) -> Iterator[IO[bytes]]:
     _fsync_folder(target.parent)
 
 
+def check_folder(path: str | os.PathLike[str], what: str = "--out") -> Path:
+    """Refuse a folder that cannot hold results, before any work is done; create nothing.
+
+    ``path`` must be a folder, or not exist yet below a folder that may be
+    written to (missing folders between are created when the first file is
+    written).
+
+    Parameters
+    ----------
+    path : str or path-like
+        The folder results are to go to.
+    what : str
+        What the folder is, for the message (e.g. the option's name).
+
+    Returns
+    -------
+    pathlib.Path
+        ``path``.
+
+    Raises
+    ------
+    JointshieldError
+        If ``path`` is a file, lies under a file, or under a folder that may
+        not be written to.
+    """
+    folder = Path(path)
+    if "\0" in str(folder):
+        raise JointshieldError(f"{what} {str(folder)!r}: expected a folder name, got a NUL byte")
+    if folder.exists():
+        if not folder.is_dir():
+            raise JointshieldError(f"{what} {folder}: expected a folder, got an existing file")
+        if not os.access(folder, os.W_OK | os.X_OK):
+            raise JointshieldError(f"{what} {folder}: the folder may not be written to")
+        return folder
+    parent = folder.absolute().parent
+    while not parent.exists() and parent != parent.parent:
+        parent = parent.parent
+    if not parent.is_dir():
+        raise JointshieldError(
+            f"{what} {folder}: cannot create the folder, {parent} is a file, not a folder"
+        )
+    if not os.access(parent, os.W_OK | os.X_OK):
+        raise JointshieldError(
+            f"{what} {folder}: cannot create the folder, {parent} may not be written to"
+        )
+    return folder
+
+
+def make_folder(path: str | os.PathLike[str], what: str = "--out") -> Path:
+    """Create the folder ``path`` (and its parents) if needed, or say in one line why not."""
+    folder = check_folder(path, what)
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise JointshieldError(
+            f"{what} {folder}: cannot create the folder ({exc.strerror or exc})"
+        ) from None
+    return folder
+
+
+def remove_temporaries(folder: str | os.PathLike[str]) -> None:
+    """Remove the hidden temporary files that a run killed outright left in ``folder``.
+
+    They are never read (a file is complete only once renamed), so a folder
+    is tidied of them on the next run into it.
+    """
+    where = Path(folder)
+    if where.is_dir():
+        for leftover in where.iterdir():
+            if _TEMPORARY.match(leftover.name):
+                leftover.unlink(missing_ok=True)
+
+
 def _fsync_folder(folder: Path) -> None:
     """Make a rename durable where the platform allows (POSIX); skip it elsewhere."""
     if os.name != "posix":

@@ -19,9 +19,10 @@ from numpy.typing import ArrayLike, NDArray
 from jointshield.errors import JointshieldError
 from jointshield.montecarlo.progress import ProgressArg, _progress
 from jointshield.montecarlo.store import (
-    _TEMPORARY,
     _jsonable,
     _load_json,
+    make_folder,
+    remove_temporaries,
     write_json_atomic,
     write_parquet,
 )
@@ -31,6 +32,9 @@ from jointshield.montecarlo.store import (
 # --------------------------------------------------------------------------- #
 
 _NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_.]*\Z")
+MAX_SWEEP_POINTS = 10_000
+"""Most points a sweep may have: each is a whole Monte Carlo run, so more is days of work."""
+
 _GRID_FORMS = (
     "NAME=START:STOP:COUNT (e.g. latency_s=0:60:7) or NAME=V1,V2,... (e.g. veto_p=0,0.1,0.5)"
 )
@@ -101,7 +105,13 @@ def parse_grid(spec: str) -> tuple[str, NDArray[np.float64]]:
             raise JointshieldError(
                 f"grid {spec!r}: expected START and STOP to differ, both are {start:g}"
             )
-        return name, np.linspace(start, stop, int(count_text))
+        count = int(count_text)
+        if count > MAX_SWEEP_POINTS:
+            raise JointshieldError(
+                f"grid {spec!r}: expected COUNT of at most {MAX_SWEEP_POINTS:,} (each point "
+                f"is a whole run), got {count:,}"
+            )
+        return name, np.linspace(start, stop, count)
     values = [_number(v, spec, "value") for v in body.split(",")]
     repeated = sorted({v for v in values if values.count(v) > 1})
     if repeated:
@@ -172,11 +182,19 @@ def grid_points(grids: Sequence[tuple[str, ArrayLike]]) -> list[SweepPoint]:
     if repeated:
         raise JointshieldError(f"grids: expected distinct parameter names, got {repeated} twice")
     axes = []
+    total = 1
     for name, values in grids:
         flat = np.asarray(values, dtype=np.float64).ravel()
         if flat.size == 0:
             raise JointshieldError(f"grid {name!r}: expected at least one value, got none")
         axes.append([float(v) for v in flat])
+        total *= flat.size
+    if total > MAX_SWEEP_POINTS:
+        sizes = " x ".join(f"{len(a):,}" for a in axes)
+        raise JointshieldError(
+            f"grids: expected at most {MAX_SWEEP_POINTS:,} points in all (each is a whole "
+            f"run), got {sizes} = {total:,}"
+        )
     points = []
     for index, combo in enumerate(itertools.product(*axes)):
         params = dict(zip(names, combo, strict=True))
@@ -197,6 +215,51 @@ def _identity_differences(old: Mapping[str, Any], new: Mapping[str, Any]) -> lis
         elif old[field] != new[field]:
             lines.append(f"{field}: {old[field]!r} there, {new[field]!r} now")
     return lines
+
+
+def claim_folder(
+    out_dir: str | os.PathLike[str], identity: Mapping[str, Any], *, kind: str
+) -> None:
+    """Make ``out_dir`` the folder of one study, or refuse it if it holds another.
+
+    The identity is kept in ``out_dir/manifest.json``. If that file exists
+    and any field differs from ``identity``, the study is refused, naming the
+    fields, since its files would mix with another's; otherwise the manifest
+    is written. Hidden temporary files that a killed run left behind are
+    removed.
+
+    Parameters
+    ----------
+    out_dir : str or path-like
+        The folder; created if needed.
+    identity : mapping
+        JSON-able identity of the study (scenario hash, seed, trials, ...).
+    kind : str
+        What the study is, for the message: ``sweep``, ``run``, ...
+
+    Raises
+    ------
+    JointshieldError
+        If the folder holds another study, or cannot be written.
+    """
+    out = make_folder(out_dir)
+    wanted = json.loads(json.dumps(_jsonable(dict(identity))))
+    manifest_path = out / "manifest.json"
+    if manifest_path.exists():
+        stored = _load_json(manifest_path)
+        if not isinstance(stored, dict):
+            raise JointshieldError(f"{manifest_path}: expected a JSON object")
+        differences = _identity_differences(stored, wanted)
+        if differences:
+            fields = ", ".join(line.split(":", 1)[0] for line in differences)
+            raise JointshieldError(
+                f"{out}: the folder holds another {kind} ({fields} differ"
+                f"{'s' if len(differences) == 1 else ''}); resume it with the same "
+                "settings or use another folder:\n  " + "\n  ".join(differences)
+            )
+    else:
+        write_json_atomic(manifest_path, wanted)
+    remove_temporaries(out)
 
 
 TableWriter = Callable[[Path, dict[str, str]], object]
@@ -272,29 +335,11 @@ def run_sweep(
     # Compared in its JSON form, so that tuples, NumPy numbers and NaN compare
     # as they read back from the file.
     identity = json.loads(json.dumps(_jsonable({**manifest, "point_keys": keys})))
-    manifest_path = out / "manifest.json"
-    if manifest_path.exists():
-        stored = _load_json(manifest_path)
-        if not isinstance(stored, dict):
-            raise JointshieldError(f"{manifest_path}: expected a JSON object")
-        differences = _identity_differences(stored, identity)
-        if differences:
-            fields = ", ".join(line.split(":", 1)[0] for line in differences)
-            raise JointshieldError(
-                f"{out}: the folder holds another sweep ({fields} differ"
-                f"{'s' if len(differences) == 1 else ''}); resume it with the same "
-                "settings or use another folder:\n  " + "\n  ".join(differences)
-            )
-    else:
-        write_json_atomic(manifest_path, identity)
-
+    claim_folder(out, identity, kind="sweep")
     folder = out / "points"
     # Temporary files left by a run that was killed outright (no chance to
     # clean up) are never read; remove them so the folder holds only results.
-    if folder.is_dir():
-        for leftover in folder.iterdir():
-            if _TEMPORARY.match(leftover.name):
-                leftover.unlink(missing_ok=True)
+    remove_temporaries(folder)
     records: list[dict[str, Any]] = []
     with _progress(progress, len(points), "sweep") as step:
         for point in points:

@@ -12,6 +12,7 @@ to field validation, which :func:`problems_from_validation` turns into
 
 from __future__ import annotations
 
+import math
 import types
 import typing
 from collections.abc import Callable, Iterator, Mapping
@@ -27,7 +28,7 @@ from jointshield.scenario.provenance import ITEM_KEYS
 from jointshield.scenario.yamlio import KeyPath, format_path, line_of
 from jointshield.vocabulary import FUSION_CENTRE
 
-__all__ = ["cross_check", "fill_owners", "problems_from_validation"]
+__all__ = ["cross_check", "fill_owners", "polygon_problems", "problems_from_validation"]
 
 # Collections whose items carry a unique ``name``.
 _NAMED = (
@@ -143,14 +144,19 @@ def cross_check(
     for collection in _NAMED:
         seen: dict[str, int | None] = {}
         for index, item in _items(data, collection):
-            name = item.get("name")
+            name: object = item.get("name")
+            path: KeyPath = (collection, index, "name")
+            if collection == "links" and "name" not in item:
+                # An unnamed link is called FROM->TO (see Link): that name must be unique too.
+                name = f"{item.get('from_party')}->{item.get('to_party')}"
+                path = (collection, index)
             if not isinstance(name, str):
                 continue
-            path: KeyPath = (collection, index, "name")
             if name in seen:
                 first = seen[name]
                 at = f" (first used at line {first})" if first is not None else ""
-                report(path, f"duplicate name {name!r}{at}")
+                implied = " (the name of an unnamed link is FROM->TO)" if len(path) == 2 else ""
+                report(path, f"duplicate name {name!r}{at}{implied}")
             else:
                 seen[name] = where(path)
         names[collection] = list(seen)
@@ -201,6 +207,11 @@ def cross_check(
         for key, what in radar_keys.items():
             if key not in item:
                 report(("sensors", index), f"missing key {key!r}: a radar needs {what}")
+            elif item[key] is None:
+                report(
+                    ("sensors", index, key), f"expected a number, got nothing: a radar needs {what}"
+                )
+                explained.add(("sensors", index, key))
 
     for collection, low, high in _ORDERED:
         for index, item in _items(data, collection):
@@ -251,6 +262,12 @@ def cross_check(
                 else:
                     seen_ids[threat_id] = where((*here, "id") if "id" in threat else here)
 
+    for index, item in _items(data, "sectors"):
+        polygon = item.get("polygon_deg")
+        if isinstance(polygon, list):
+            for inside, message in polygon_problems(polygon):
+                report(("sectors", index, "polygon_deg", *inside), message)
+
     default_raid = data.get("default_raid")
     if default_raid is None and names["raids"]:
         report(
@@ -262,6 +279,114 @@ def cross_check(
         check_name(("default_raid",), default_raid, names["raids"], "raid")
 
     return problems, explained
+
+
+# ---------------------------------------------------------------- sector polygons
+
+
+def _orient(p: tuple[float, float], q: tuple[float, float], r: tuple[float, float]) -> float:
+    return (q[0] - p[0]) * (r[1] - p[1]) - (q[1] - p[1]) * (r[0] - p[0])
+
+
+def _on_segment(p: tuple[float, float], q: tuple[float, float], r: tuple[float, float]) -> bool:
+    return min(p[0], q[0]) <= r[0] <= max(p[0], q[0]) and min(p[1], q[1]) <= r[1] <= max(p[1], q[1])
+
+
+def _segments_meet(
+    a: tuple[float, float], b: tuple[float, float], c: tuple[float, float], d: tuple[float, float]
+) -> bool:
+    """Whether the closed plane segments ab and cd share a point."""
+    d1, d2, d3, d4 = _orient(c, d, a), _orient(c, d, b), _orient(a, b, c), _orient(a, b, d)
+    if d1 * d2 < 0 and d3 * d4 < 0:
+        return True
+    return (
+        (d1 == 0 and _on_segment(c, d, a))
+        or (d2 == 0 and _on_segment(c, d, b))
+        or (d3 == 0 and _on_segment(a, b, c))
+        or (d4 == 0 and _on_segment(a, b, d))
+    )
+
+
+def polygon_problems(polygon: list[Any]) -> list[tuple[KeyPath, str]]:
+    """Find what makes a sector's polygon unusable, as (key path in it, message).
+
+    A sector is a polygon in the plane of longitude and latitude (degrees),
+    closed implicitly. It must not touch a pole (where longitude means
+    nothing), cross the date line (an edge spanning more than 180° of
+    longitude), repeat a vertex, cross itself, or have no area. Malformed
+    vertices are left to field validation, and the geometry is then not checked.
+
+    Parameters
+    ----------
+    polygon : list
+        The raw ``polygon_deg`` list of ``[lat_deg, lon_deg]`` pairs.
+
+    Returns
+    -------
+    list of (key path, str)
+        The key path is relative to ``polygon_deg`` (``(2,)`` for its third vertex).
+
+    """
+    points: list[tuple[float, float]] = []  # (lon, lat), as x and y
+    for vertex in polygon:
+        if not (
+            isinstance(vertex, list)
+            and len(vertex) == 2
+            and all(_is_number(v) and math.isfinite(v) for v in vertex)
+            and -90 <= vertex[0] <= 90
+            and -180 <= vertex[1] <= 180
+        ):
+            return []
+        points.append((float(vertex[1]), float(vertex[0])))
+    n = len(points)
+    if n < 3:
+        return []
+    found: list[tuple[KeyPath, str]] = []
+    for i, (_, lat) in enumerate(points):
+        if abs(lat) == 90:
+            found.append(
+                (
+                    (i, 0),
+                    f"expected a latitude in (-90, 90): a sector may not touch a pole, got {lat:g}",
+                )
+            )
+    seen: dict[tuple[float, float], int] = {}
+    for i, point in enumerate(points):
+        if point in seen:
+            found.append(
+                ((i,), f"vertex repeats vertex {seen[point]} ({point[1]:g}, {point[0]:g})")
+            )
+        else:
+            seen[point] = i
+    for i in range(n):
+        j = (i + 1) % n
+        if abs(points[j][0] - points[i][0]) > 180:
+            found.append(
+                (
+                    (j,),
+                    f"the edge from vertex {i} to vertex {j} spans more than 180° of longitude: "
+                    "a sector may not cross the date line (split it in two)",
+                )
+            )
+    if found:
+        return found
+    for i in range(n):
+        for j in range(i + 2, n):
+            if i == 0 and j == n - 1:
+                continue  # neighbouring edges share a vertex
+            if _segments_meet(points[i], points[(i + 1) % n], points[j], points[(j + 1) % n]):
+                return [
+                    ((), f"edges {i} and {j} cross: expected a polygon that does not cross itself")
+                ]
+    area2 = sum(
+        points[i][0] * points[(i + 1) % n][1] - points[(i + 1) % n][0] * points[i][1]
+        for i in range(n)
+    )
+    xs, ys = [p[0] for p in points], [p[1] for p in points]
+    extent = max(max(xs) - min(xs), max(ys) - min(ys))
+    if abs(area2) <= 1e-12 * extent**2:
+        return [((), "expected a polygon with an area, got vertices on one line")]
+    return []
 
 
 # ---------------------------------------------------------------- pydantic errors
@@ -322,18 +447,29 @@ def _describe(value: Any) -> str:
     return repr(str(value))
 
 
-def _bounds_phrase(field: FieldInfo | None) -> str:
-    """Describe the allowed values of a bounded number field."""
+def _bounds_phrase(field: FieldInfo | None, below: bool = False) -> str:
+    """Describe the allowed values of a bounded number field.
+
+    With ``below`` (the value fell under the lower bound), a field with a
+    physical upper bound (see :mod:`jointshield.scenario.model`) that is
+    bounded below by zero reads "a positive number" or "a number ≥ 0".
+    """
     if field is None:
         return "a number in range"
     lo: Any = None
     hi: Any = None
     lo_open = hi_open = False
     metadata = list(field.metadata)
+    what = field.description or "a number"
+    physical = field.json_schema_extra == {"bound": "physical"}
     # An optional number (``Positive | None``) keeps its bounds inside the union.
     for arg in get_args(field.annotation):
         for extra in get_args(arg)[1:]:
             metadata.extend(getattr(extra, "metadata", []))
+            what = getattr(extra, "description", None) or what
+            physical = physical or getattr(extra, "json_schema_extra", None) == {
+                "bound": "physical"
+            }
     for item in metadata:
         if isinstance(item, annotated_types.Gt):
             lo, lo_open = item.gt, True
@@ -343,8 +479,7 @@ def _bounds_phrase(field: FieldInfo | None) -> str:
             hi, hi_open = item.lt, True
         elif isinstance(item, annotated_types.Le):
             hi, hi_open = item.le, False
-    what = field.description or "a number"
-    if hi is None and lo == 0:
+    if (hi is None or (below and physical)) and lo == 0:
         return "a positive number" if lo_open else "a number ≥ 0"
     if hi is None:
         return f"{what} {'>' if lo_open else '≥'} {lo:g}"
@@ -376,7 +511,8 @@ def _message(error: Mapping[str, Any], loc: KeyPath) -> tuple[KeyPath, str]:
         hint = f"; did you mean {guess!r}?" if guess else ""
         return loc, f"unknown key {key!r}{hint}"
     if kind in ("greater_than", "greater_than_equal", "less_than", "less_than_equal"):
-        return loc, f"expected {_bounds_phrase(field)}, got {got}"
+        below = kind.startswith("greater")
+        return loc, f"expected {_bounds_phrase(field, below)}, got {got}"
     if kind in ("float_type", "float_parsing"):
         return loc, f"expected a number, got {got}"
     if kind == "finite_number":

@@ -4,8 +4,9 @@ Loading runs in four steps, and every problem found on the way carries the
 file, line and key, so that one :class:`~jointshield.errors.ScenarioError`
 lists all of them:
 
-1. read the YAML, recording the line of every key
-   (:func:`~jointshield.scenario.yamlio.read_yaml`);
+1. read the YAML, recording the line of every key and refusing what no
+   hand-written file holds: over 1 MB, control characters, deep nesting,
+   alias bombs, tags (:func:`~jointshield.scenario.yamlio.read_yaml`);
 2. strip provenance (sourced values and item ``tag``/``source``/``note``)
    into :class:`~jointshield.scenario.provenance.Provenance` records;
 3. cross-check names, uniqueness and ordered pairs on the raw data
@@ -30,7 +31,14 @@ from jointshield.errors import JointshieldError, Problem, ScenarioError, Unknown
 from jointshield.scenario.checks import cross_check, fill_owners, problems_from_validation
 from jointshield.scenario.model import Scenario
 from jointshield.scenario.provenance import Tag, strip_provenance, unit_of
-from jointshield.scenario.yamlio import KeyPath, format_path, line_of, read_yaml
+from jointshield.scenario.yamlio import (
+    MAX_BYTES,
+    KeyPath,
+    format_path,
+    line_of,
+    read_yaml,
+    text_size_problem,
+)
 
 __all__ = [
     "DEFAULT_SCENARIO",
@@ -253,8 +261,10 @@ def load_scenario(name_or_path: str | os.PathLike[str]) -> Scenario:
     Raises
     ------
     ScenarioError
-        If the file is missing, unreadable or invalid; the message names file,
-        line and key of every problem.
+        If the file is missing, unreadable (a NUL in its name included), over
+        :data:`~jointshield.scenario.yamlio.MAX_BYTES` (checked from its size,
+        before reading), not UTF-8, or invalid; the message names file, line
+        and key of every problem.
     UnknownNameError
         If a bare name is no built-in scenario.
 
@@ -264,20 +274,58 @@ def load_scenario(name_or_path: str | os.PathLike[str]) -> Scenario:
         name = str(name_or_path)
         text = _builtin(name).read_text(encoding="utf-8")
         return parse_scenario(text, file=f"{name}.yaml")
-    file = str(path)
+    file = _shown(str(path))
+    return parse_scenario(_read_text(path, file), file=file)
+
+
+def _shown(name: str) -> str:
+    """Return a file name fit to print: control characters and lone surrogates escaped."""
+    return "".join(
+        char.encode("unicode_escape", "backslashreplace").decode("ascii")
+        if not char.isprintable() and char != " "
+        else char
+        for char in name
+    )
+
+
+def _read_text(path: Path, file: str) -> str:
+    """Read a scenario file of at most MAX_BYTES bytes as UTF-8, or raise a located error."""
     try:
-        text = path.read_text(encoding="utf-8")
+        with path.open("rb") as handle:
+            problem = text_size_problem(os.fstat(handle.fileno()).st_size)
+            if problem is None:  # a pipe or device reports no size: read one byte past
+                content = handle.read(MAX_BYTES + 1)
+                problem = text_size_problem(len(content), exact=len(content) <= MAX_BYTES)
     except FileNotFoundError:
         raise ScenarioError(file, [Problem("", "no such file")]) from None
     except IsADirectoryError:
         raise ScenarioError(file, [Problem("", "expected a file, got a directory")]) from None
-    except UnicodeDecodeError as exc:
+    except ValueError:  # a NUL in the name, which no operating system accepts
         raise ScenarioError(
-            file, [Problem("", f"expected UTF-8 text, got undecodable bytes ({exc.reason})")]
+            file, [Problem("", "cannot read: the file name holds a NUL character (U+0000)")]
         ) from None
     except OSError as exc:
         raise ScenarioError(file, [Problem("", f"cannot read: {exc.strerror}")]) from None
-    return parse_scenario(text, file=file)
+    if problem is not None:
+        raise ScenarioError(file, [problem])
+    try:
+        return content.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        start = content.rfind(b"\n", 0, exc.start) + 1
+        line = content.count(b"\n", 0, exc.start) + 1
+        column = len(content[start : exc.start].decode("utf-8", "replace")) + 1
+        byte = content[exc.start]
+        raise ScenarioError(
+            file,
+            [
+                Problem(
+                    "",
+                    f"expected UTF-8 text, got byte 0x{byte:02X} at column {column}"
+                    f" ({exc.reason}); save the file as UTF-8",
+                    line,
+                )
+            ],
+        ) from None
 
 
 def export_scenario(name: str, dest_path: str | os.PathLike[str], overwrite: bool = False) -> Path:

@@ -17,7 +17,7 @@ import math
 from collections.abc import Iterable, Iterator, Mapping
 from typing import Annotated, Any, Final, Literal, Protocol, TypeVar
 
-from pydantic import BaseModel, ConfigDict, Field, PrivateAttr, model_validator
+from pydantic import BaseModel, ConfigDict, Field, JsonValue, PrivateAttr, model_validator
 
 from jointshield.errors import UnknownNameError
 from jointshield.physics.constants import G0_MPS2
@@ -83,6 +83,72 @@ Count = Annotated[int, Field(strict=True, ge=1)]
 NonNegativeInt = Annotated[int, Field(strict=True, ge=0)]
 
 
+def _upto(high: float, what: str, *, zero: bool = False) -> Any:
+    """Return the field of a strict, finite number in ``(0, high]`` (``[0, high]`` with ``zero``).
+
+    The upper bounds are physical, not statistical: each is far beyond any
+    real system but finite, so that a mistyped magnitude is an error at its
+    line instead of an overflow or a failed flight later. ``docs/scenarios.md``
+    ("Bounds") gives the reason of each.
+    """
+    # The marker tells error messages to say "a positive number" for a value below zero.
+    marker: dict[str, JsonValue] = {"bound": "physical"}
+    if zero:
+        return Field(
+            strict=True,
+            allow_inf_nan=False,
+            ge=0,
+            le=high,
+            description=what,
+            json_schema_extra=marker,
+        )
+    return Field(
+        strict=True, allow_inf_nan=False, gt=0, le=high, description=what, json_schema_extra=marker
+    )
+
+
+# Physical bounds of the schema (see docs/scenarios.md, "Bounds").
+DAY_S: Final = 86_400.0
+"""One day, s: the longest latency, revisit, delay or raid clock time a file may give."""
+WEEK_S: Final = 7 * DAY_S
+"""One week, s: the longest mean outage of a link."""
+HALF_CIRCUMFERENCE_KM: Final = 20_000.0
+"""Half the Earth's circumference, km: the longest ground range between two points."""
+
+Duration = Annotated[float, _upto(DAY_S, "a time in s", zero=True)]
+PositiveDuration = Annotated[float, _upto(DAY_S, "a time in s")]
+SiteAltitude = Annotated[
+    float,
+    Field(strict=True, allow_inf_nan=False, ge=-500, le=9_000, description="a height in m"),
+]
+GroundRange = Annotated[float, _upto(HALF_CIRCUMFERENCE_KM, "a ground range in km")]
+SensorRange = Annotated[float, _upto(50_000.0, "a range in km")]
+SensorRangeMin = Annotated[float, _upto(50_000.0, "a range in km", zero=True)]
+InterceptAltitude = Annotated[float, _upto(5_000.0, "an altitude in km")]
+InterceptAltitudeMin = Annotated[float, _upto(5_000.0, "an altitude in km", zero=True)]
+BurnoutSpeed = Annotated[float, _upto(8.0, "a speed in km/s")]
+InterceptorBurnTime = Annotated[float, _upto(600.0, "a burn time in s")]
+StageBurnTime = Annotated[float, _upto(1_000.0, "a burn time in s")]
+SpecificImpulse = Annotated[float, _upto(500.0, "a specific impulse in s")]
+RocketMass = Annotated[float, _upto(1e7, "a mass in kg")]
+Diameter = Annotated[float, _upto(20.0, "a diameter in m")]
+DragCoefficient = Annotated[float, _upto(10.0, "a drag coefficient")]
+BallisticCoefficient = Annotated[float, _upto(1e6, "a ballistic coefficient in kg/m²")]
+CrossSection = Annotated[float, _upto(1e6, "a cross-section in m²")]
+LaunchRadius = Annotated[float, _upto(5_000.0, "a radius in km", zero=True)]
+RangeError = Annotated[float, _upto(1e6, "an error in m")]
+AngleError = Annotated[float, _upto(1_000.0, "an error in mrad")]
+PositionError = Annotated[float, _upto(1e7, "an error in m")]
+VelocityError = Annotated[float, _upto(1e4, "an error in m/s")]
+OutageMean = Annotated[float, _upto(WEEK_S, "a time in s")]
+Rounds = Annotated[int, Field(strict=True, ge=0, le=10_000, description="a number of rounds")]
+MissileCount = Annotated[
+    int, Field(strict=True, ge=1, le=10_000, description="a number of missiles")
+]
+Population = Annotated[int, Field(strict=True, ge=0, le=10_000_000_000, description="a population")]
+Looks = Annotated[int, Field(strict=True, ge=1, le=1_000, description="a number of looks")]
+
+
 class _Record(BaseModel):
     """Base of every scenario object: frozen, and unknown keys are errors."""
 
@@ -126,7 +192,7 @@ class Site(_Record):
     name: Name
     lat_deg: Latitude
     lon_deg: Longitude
-    alt_m: Real = 0.0
+    alt_m: SiteAltitude = 0.0
     owner: Name | None = None
     description: str = ""
 
@@ -183,18 +249,18 @@ class Sensor(_Record):
     az_half_width_deg: HalfWidth = 180.0
     el_min_deg: Elevation = 0.0
     el_max_deg: Elevation = 90.0
-    range_min_km: NonNegative = 0.0
-    range_max_km: Positive | None = None
-    reference_rcs_m2: Positive | None = None
-    revisit_s: Positive | None = None
-    sigma_range_m: Positive | None = None
-    sigma_az_mrad: Positive | None = None
-    sigma_el_mrad: Positive | None = None
+    range_min_km: SensorRangeMin = 0.0
+    range_max_km: SensorRange | None = None
+    reference_rcs_m2: CrossSection | None = None
+    revisit_s: PositiveDuration | None = None
+    sigma_range_m: RangeError | None = None
+    sigma_az_mrad: AngleError | None = None
+    sigma_el_mrad: AngleError | None = None
     p_detect: Probability
-    delay_s: NonNegative = 0.0
+    delay_s: Duration = 0.0
     refraction: Refraction = "4/3"
-    track_confirm_m: Count = 3
-    track_confirm_n: Count = 5
+    track_confirm_m: Looks = 3
+    track_confirm_n: Looks = 5
     description: str = ""
 
 
@@ -232,15 +298,15 @@ class Interceptor(_Record):
     """
 
     name: Name
-    burnout_speed_kms: Positive
-    burn_time_s: Positive
-    min_intercept_alt_km: NonNegative
-    max_intercept_alt_km: Positive
-    max_range_km: Positive
+    burnout_speed_kms: BurnoutSpeed
+    burn_time_s: InterceptorBurnTime
+    min_intercept_alt_km: InterceptAltitudeMin
+    max_intercept_alt_km: InterceptAltitude
+    max_range_km: GroundRange
     pk: Probability
-    fire_control_sigma_m: Positive = 200.0
-    fire_control_sigma_mps: Positive = 20.0
-    handover_basket_m: Positive | None = None
+    fire_control_sigma_m: PositionError = 200.0
+    fire_control_sigma_mps: VelocityError = 20.0
+    handover_basket_m: RangeError | None = None
     owner: Name | None = None
     description: str = ""
 
@@ -269,7 +335,7 @@ class Battery(_Record):
     site: Name
     owner: Name
     interceptor: Name
-    rounds: NonNegativeInt
+    rounds: Rounds
     description: str = ""
 
 
@@ -289,10 +355,10 @@ class Stage(_Record):
 
     """
 
-    burn_time_s: Positive
-    propellant_mass_kg: Positive
-    dry_mass_kg: Positive
-    isp_s: Positive
+    burn_time_s: StageBurnTime
+    propellant_mass_kg: RocketMass
+    dry_mass_kg: RocketMass
+    isp_s: SpecificImpulse
 
     @property
     def mass_flow_kg_s(self) -> float:
@@ -344,13 +410,13 @@ class Missile(_Record):
     description: str = ""
     propellant: Literal["liquid", "solid"]
     stages: tuple[Stage, ...] = Field(min_length=1)
-    payload_mass_kg: Positive
-    diameter_m: Positive
-    drag_coefficient: Positive
-    reentry_ballistic_coefficient_kg_m2: Positive
-    vertical_rise_s: NonNegative
-    rcs_m2: Positive
-    published_range_km: Positive
+    payload_mass_kg: RocketMass
+    diameter_m: Diameter
+    drag_coefficient: DragCoefficient
+    reentry_ballistic_coefficient_kg_m2: BallisticCoefficient
+    vertical_rise_s: Annotated[float, _upto(1_000.0, "a time in s", zero=True)]
+    rcs_m2: CrossSection
+    published_range_km: GroundRange
 
     @property
     def launch_mass_kg(self) -> float:
@@ -388,7 +454,7 @@ class LaunchArea(_Record):
     name: Name
     lat_deg: Latitude
     lon_deg: Longitude
-    radius_km: NonNegative
+    radius_km: LaunchRadius
     owner: str | None = None
     description: str = ""
 
@@ -414,7 +480,7 @@ class Asset(_Record):
     name: Name
     lat_deg: Latitude
     lon_deg: Longitude
-    population: NonNegativeInt
+    population: Population
     owner: Name
     description: str = ""
 
@@ -446,8 +512,8 @@ class Threat(_Record):
     missile: Name
     launch_area: Name
     target: Name
-    launch_time_s: NonNegative = 0.0
-    count: Count = 1
+    launch_time_s: Duration = 0.0
+    count: MissileCount = 1
     aim: Aim = "min-energy"
 
 
@@ -513,8 +579,8 @@ class LinkOutage(_Record):
 
     """
 
-    start_s: NonNegative
-    end_s: NonNegative
+    start_s: Duration
+    end_s: Duration
 
 
 class SectorArea(_Record):
@@ -572,12 +638,12 @@ class Link(_Record):
     name: Name
     from_party: Name
     to_party: Name
-    latency_s: NonNegative
+    latency_s: Duration
     availability: Probability
     two_way: bool = True
     sharing: Sharing = "tracks"
-    latency_jitter_s: NonNegative = 0.0
-    mean_outage_s: Positive = MEAN_OUTAGE_S
+    latency_jitter_s: Duration = 0.0
+    mean_outage_s: OutageMean = MEAN_OUTAGE_S
     outages: tuple[LinkOutage, ...] = ()
 
     @model_validator(mode="before")

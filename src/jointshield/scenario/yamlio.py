@@ -26,21 +26,55 @@ Anything else is text: ``1:30`` (YAML 1.1's base-60 ninety), ``1_000``, ``yes``,
 ``no``, ``on``, ``off`` and dates stay strings, which the strict scenario schema
 then reports at their line and key (``expected a number, got '1:30'``). The
 ``<<`` merge key of YAML 1.1 is still understood.
+
+A scenario is written by hand, so what no person writes is refused, as a
+located problem and in bounded time and memory, before it can hang the reader
+or exhaust memory: text over :data:`MAX_BYTES`, control characters (tab and
+line breaks aside), collections nested deeper than :data:`MAX_DEPTH`, more than
+:data:`MAX_NODES` values (counting every value an alias brings in, so that an
+alias "bomb" stops at the first alias over the bound), a list or mapping as a
+mapping key, and tags. The only tags understood are the core schema's own, on
+a node of their kind: ``!!str``, ``!!int``, ``!!float``, ``!!bool`` and
+``!!null`` on scalars, ``!!seq`` on lists and ``!!map`` on mappings; any other
+(``!!python/object/apply:...``, ``!!binary``, ``!local``, ``!``) is reported at
+its line. Depth and count are checked while the text is parsed, so neither a
+deep file nor a deep chain of aliases can recurse without bound.
 """
 
 from __future__ import annotations
 
 import math
 import re
+import unicodedata
 from collections.abc import Mapping
-from typing import Any
+from typing import Any, NoReturn
 
 import yaml
 from yaml.constructor import ConstructorError
+from yaml.reader import Reader
 
 from jointshield.errors import Problem
 
-__all__ = ["KeyPath", "LineLoader", "format_path", "line_of", "read_yaml"]
+__all__ = [
+    "MAX_BYTES",
+    "MAX_DEPTH",
+    "MAX_NODES",
+    "KeyPath",
+    "LineLoader",
+    "format_path",
+    "line_of",
+    "read_yaml",
+    "text_size_problem",
+]
+
+MAX_BYTES = 1_000_000
+"""Largest scenario text read, in bytes of UTF-8 (1 MB; a built-in is about 30 kB)."""
+
+MAX_DEPTH = 32
+"""Deepest nesting of lists and mappings read (a built-in nests 6 deep)."""
+
+MAX_NODES = 50_000
+"""Most values (keys included, aliases expanded) in one document (a built-in holds about 2,000)."""
 
 KeyPath = tuple[str | int, ...]
 """Where a value sits in a document: mapping keys and 0-based list indices."""
@@ -94,10 +128,41 @@ def line_of(lines: Mapping[KeyPath, int], path: KeyPath) -> int | None:
     return None
 
 
+class _Refused(Exception):
+    """Reading stops: the text is beyond what a hand-written scenario holds."""
+
+    def __init__(self, problem: Problem) -> None:
+        super().__init__(problem.message)
+        self.problem = problem
+
+
+_CORE_TAGS: dict[type[yaml.Event], frozenset[str]] = {
+    yaml.ScalarEvent: frozenset(
+        f"tag:yaml.org,2002:{name}" for name in ("str", "int", "float", "bool", "null")
+    ),
+    yaml.SequenceStartEvent: frozenset({"tag:yaml.org,2002:seq"}),
+    yaml.MappingStartEvent: frozenset({"tag:yaml.org,2002:map"}),
+}
+_KIND = {yaml.ScalarEvent: "a value", yaml.SequenceStartEvent: "a list"}
+
+
+def _tag_as_written(tag: str) -> str:
+    """Return a resolved tag in its short form: ``!!int``, ``!local`` or ``!<uri>``."""
+    if tag.startswith("tag:yaml.org,2002:"):
+        return "!!" + tag.removeprefix("tag:yaml.org,2002:")
+    return tag if tag.startswith("!") else f"!<{tag}>"
+
+
+def _line(mark: Any) -> int | None:
+    """Return the 1-based line of a PyYAML mark, None if there is none."""
+    return None if mark is None else int(mark.line) + 1
+
+
 class LineLoader(yaml.SafeLoader):
     """A :class:`yaml.SafeLoader` that builds data and records key lines.
 
-    Use :func:`read_yaml` rather than this class directly.
+    Use :func:`read_yaml` rather than this class directly: it also refuses
+    oversized text and control characters before parsing.
     """
 
     def __init__(self, stream: str) -> None:
@@ -105,6 +170,94 @@ class LineLoader(yaml.SafeLoader):
         self.lines: dict[KeyPath, int] = {}
         self.problems: list[Problem] = []
         self._active: set[int] = set()
+        self._depth = 0  # collections open while composing
+        self._composed = 0  # nodes composed
+        self._built = 0  # values built, aliases expanded
+        self._sizes: dict[int, int] = {}  # id of a built collection -> values it built
+
+    # Composing: bounded depth and count, no tags, no collections as keys.
+
+    def compose_node(self, parent: yaml.Node | None, index: Any) -> yaml.Node | None:
+        """Compose one node, refusing what no hand-written scenario holds.
+
+        Parameters
+        ----------
+        parent : yaml.Node or None
+            The collection the node is in; None for the document's root.
+        index : object
+            Its index in a list, the key node of its value in a mapping, or
+            None for a mapping key (or the root).
+
+        Returns
+        -------
+        yaml.Node or None
+            The node, its children composed.
+
+        """
+        is_key = isinstance(parent, yaml.MappingNode) and index is None
+        event: Any = self.peek_event()  # type: ignore[no-untyped-call]
+        if isinstance(event, yaml.AliasEvent):
+            node = super().compose_node(parent, index)
+            if is_key and not isinstance(node, yaml.ScalarNode):
+                self._refuse_key(node, event.start_mark)
+            return node
+        self._composed += 1
+        if self._composed > MAX_NODES:
+            raise _Refused(
+                Problem(
+                    "",
+                    f"more than {MAX_NODES:,} values in one document; a hand-written"
+                    " scenario holds a few thousand",
+                    _line(event.start_mark),
+                )
+            )
+        self._check_tag(event)
+        collection = isinstance(event, yaml.SequenceStartEvent | yaml.MappingStartEvent)
+        if is_key and collection:
+            self._refuse_key(event, event.start_mark)
+        if not collection:
+            return super().compose_node(parent, index)
+        self._depth += 1
+        if self._depth > MAX_DEPTH:
+            raise _Refused(
+                Problem(
+                    "",
+                    f"lists and mappings nested more than {MAX_DEPTH} deep (column"
+                    f" {event.start_mark.column + 1}); a scenario nests a few levels",
+                    _line(event.start_mark),
+                )
+            )
+        try:
+            return super().compose_node(parent, index)
+        finally:
+            self._depth -= 1
+
+    def _check_tag(self, event: yaml.Event) -> None:
+        """Report an explicit tag other than the core schema's own, and drop it."""
+        tag = getattr(event, "tag", None)
+        if tag is None:
+            return
+        allowed = _CORE_TAGS.get(type(event), frozenset())
+        if tag in allowed:
+            return
+        written = _tag_as_written(tag)
+        kind = _KIND.get(type(event), "a mapping")
+        self.problems.append(
+            Problem(
+                "",
+                f"tag {written!r} on {kind} is not allowed: a scenario is plain YAML without tags",
+                _line(event.start_mark),
+            )
+        )
+        event.tag = None  # type: ignore[attr-defined]  # read on as if untagged
+
+    def _refuse_key(self, node: object, mark: Any) -> NoReturn:
+        """Stop at a list or mapping used as a mapping key."""
+        mapping = isinstance(node, yaml.MappingNode | yaml.MappingStartEvent)
+        got = "a mapping" if mapping else "a list"
+        raise _Refused(Problem("", f"expected text as a key, got {got}", _line(mark)))
+
+    # Building: plain data with lines, aliases counted as they expand.
 
     def build(self) -> Any:
         """Compose the single document and build it, recording lines.
@@ -122,33 +275,67 @@ class LineLoader(yaml.SafeLoader):
         self.lines[()] = node.start_mark.line + 1
         return self._build(node, ())
 
+    def _count(self, count: int, path: KeyPath) -> None:
+        self._built += count
+        if self._built > MAX_NODES:
+            raise _Refused(
+                Problem(
+                    format_path(path),
+                    f"more than {MAX_NODES:,} values once aliases are expanded; a"
+                    " hand-written scenario holds a few thousand",
+                    line_of(self.lines, path),
+                )
+            )
+
     def _build(self, node: yaml.Node, path: KeyPath) -> Any:
         if id(node) in self._active:
             self.problems.append(
                 Problem(format_path(path), "recursive alias", node.start_mark.line + 1)
             )
             return None
-        if isinstance(node, yaml.MappingNode):
-            self._active.add(id(node))
-            try:
-                return self._build_mapping(node, path)
-            finally:
-                self._active.discard(id(node))
-        if isinstance(node, yaml.SequenceNode):
-            self._active.add(id(node))
-            try:
+        if not isinstance(node, yaml.MappingNode | yaml.SequenceNode):
+            self._count(1, path)
+            return self.construct_object(node, deep=True)
+        if len(path) >= MAX_DEPTH:  # only aliases reach here: composing bounds the text
+            raise _Refused(
+                Problem(
+                    format_path(path),
+                    f"lists and mappings nested more than {MAX_DEPTH} deep once aliases"
+                    " are expanded; a scenario nests a few levels",
+                    line_of(self.lines, path),
+                )
+            )
+        known = self._sizes.get(id(node))
+        if known is not None and self._built + known > MAX_NODES:
+            raise _Refused(
+                Problem(
+                    format_path(path),
+                    f"this alias brings in {known:,} values, which takes the document past"
+                    f" the {MAX_NODES:,} values it may hold with its aliases expanded; a"
+                    " hand-written scenario holds a few thousand",
+                    line_of(self.lines, path),
+                )
+            )
+        before = self._built
+        self._count(1, path)
+        self._active.add(id(node))
+        try:
+            if isinstance(node, yaml.MappingNode):
+                out: Any = self._build_mapping(node, path)
+            else:
                 out = []
                 for index, item in enumerate(node.value):
                     self.lines[(*path, index)] = item.start_mark.line + 1
                     out.append(self._build(item, (*path, index)))
-                return out
-            finally:
-                self._active.discard(id(node))
-        return self.construct_object(node, deep=True)
+        finally:
+            self._active.discard(id(node))
+        self._sizes[id(node)] = self._built - before
+        return out
 
     def _build_mapping(self, node: yaml.MappingNode, path: KeyPath) -> dict[str, Any]:
         explicit = {id(key) for key, _ in node.value if key.tag != "tag:yaml.org,2002:merge"}
         self.flatten_mapping(node)  # resolves '<<' merge keys, merged entries first
+        self._count(len(node.value), path)  # the keys, merged ones included
         out: dict[str, Any] = {}
         first_line: dict[str, int] = {}
         for key_node, value_node in node.value:
@@ -267,13 +454,84 @@ def _use_core_schema(loader: type[yaml.SafeLoader]) -> None:
 _use_core_schema(LineLoader)
 
 
+_BREAK = re.compile("\r\n|[\n\r\x85\u2028\u2029]")  # line breaks as PyYAML counts them
+_MAX_LISTED = 5
+
+
+def _where(text: str, offset: int) -> tuple[int, int]:
+    """Return the 1-based line and column of ``offset`` in ``text``, as PyYAML counts lines."""
+    line, start = 1, 0
+    for match in _BREAK.finditer(text, 0, offset):
+        line, start = line + 1, match.end()
+    return line, offset - start + 1
+
+
+def _character(char: str) -> str:
+    """Name a character a scenario may not hold, e.g. ``control character U+0000``."""
+    code = f"U+{ord(char):04X}"
+    if unicodedata.category(char) == "Cc":
+        return f"control character {code}"
+    if unicodedata.category(char) == "Cs":
+        return f"lone surrogate {code}"
+    return f"non-character {code}"
+
+
+def _unprintable(text: str) -> list[Problem]:
+    """Report the characters YAML forbids (control characters but tab and line breaks)."""
+    found = list(zip(range(_MAX_LISTED + 1), Reader.NON_PRINTABLE.finditer(text), strict=False))
+    problems = []
+    for _, match in found[:_MAX_LISTED]:
+        line, column = _where(text, match.start())
+        problems.append(
+            Problem(
+                "",
+                f"{_character(match.group())} at column {column} is not allowed: a scenario"
+                " is text, with tabs and line breaks but no other control characters",
+                line,
+            )
+        )
+    if len(found) > _MAX_LISTED:
+        line, _ = _where(text, found[_MAX_LISTED][1].start())
+        problems.append(
+            Problem("", "more such characters from here on; only the first are listed", line)
+        )
+    return problems
+
+
+def text_size_problem(size: int, exact: bool = True) -> Problem | None:
+    """Return the problem of a scenario text of ``size`` bytes, or None if it may be read.
+
+    Parameters
+    ----------
+    size : int
+        Size of the text in bytes (of UTF-8); or a lower bound, see ``exact``.
+    exact : bool
+        Whether ``size`` is the size itself rather than a lower bound.
+
+    Returns
+    -------
+    Problem or None
+        A problem at line 1 naming the size and :data:`MAX_BYTES`, if over it.
+
+    """
+    if size <= MAX_BYTES:
+        return None
+    measured = f"{size:,} bytes" if exact else f"more than {MAX_BYTES:,} bytes"
+    return Problem(
+        "",
+        f"the file is {measured}, over the limit of {MAX_BYTES:,} bytes (1 MB) for a"
+        " scenario; a hand-written scenario is tens of kB",
+        1,
+    )
+
+
 def read_yaml(text: str) -> tuple[Any, dict[KeyPath, int], list[Problem]]:
     """Parse one YAML document, keeping the line of every key and item.
 
     Parameters
     ----------
     text : str
-        The YAML text.
+        The YAML text, at most :data:`MAX_BYTES` bytes as UTF-8.
 
     Returns
     -------
@@ -282,13 +540,25 @@ def read_yaml(text: str) -> tuple[Any, dict[KeyPath, int], list[Problem]]:
     lines : dict
         Key path to 1-based line of the key (or list item).
     problems : list of Problem
-        Duplicate keys, non-text keys and recursive aliases, each with a line.
-        A syntax error is returned here too (with ``data`` None), never raised.
+        Duplicate keys, non-text keys, recursive aliases and tags, each with a
+        line. A syntax error, or text beyond the limits (size, control
+        characters, depth, number of values), is returned here too (with
+        ``data`` None), never raised.
 
     """
+    too_big = text_size_problem(len(text), exact=False)  # a character is 1 to 4 bytes
+    if too_big is None:
+        too_big = text_size_problem(len(text.encode("utf-8", "surrogatepass")))
+    if too_big is not None:
+        return None, {}, [too_big]
+    unprintable = _unprintable(text)
+    if unprintable:
+        return None, {}, unprintable
     loader = LineLoader(text)
     try:
         data = loader.build()
+    except _Refused as exc:
+        return None, {}, [exc.problem]
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
         what = exc.problem or "malformed YAML"

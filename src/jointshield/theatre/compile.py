@@ -12,10 +12,13 @@ built-in scenario and check each field reaches its object.
 from __future__ import annotations
 
 import math
+from collections.abc import Callable
+from functools import partial
 from pathlib import Path
+from typing import TypeVar
 
 from jointshield.architectures.sectors import DEFAULT_SECTORS, Sector
-from jointshield.errors import JointshieldError
+from jointshield.errors import JointshieldError, Problem, ScenarioError
 from jointshield.flight.missile import MissileModel
 from jointshield.flight.raid import RaidPlan, Threat
 from jointshield.flight.reach import InterceptorType, ReachTables
@@ -29,6 +32,7 @@ from jointshield.theatre.model import Asset, Battery, Theatre
 
 __all__ = [
     "compile_interceptor",
+    "compile_item",
     "compile_link",
     "compile_missile",
     "compile_radar",
@@ -162,29 +166,89 @@ def compile_link(link: Link) -> LinkModel:
     )
 
 
-def _sectors(scenario: Scenario) -> tuple[Sector, ...]:
+_T = TypeVar("_T")
+
+
+def compile_item(
+    scenario: Scenario, key: str, make: Callable[[], _T], problems: list[Problem]
+) -> _T | None:
+    """Build one domain object, turning its refusal into a problem at its key.
+
+    Parameters
+    ----------
+    scenario : Scenario
+        The scenario the object comes from (for the line of ``key``).
+    key : str
+        Dotted key path of the scenario item, e.g. ``missiles[1]``.
+    make : callable
+        Builds the object; a :class:`~jointshield.errors.JointshieldError` it
+        raises becomes a :class:`~jointshield.errors.Problem` at ``key``.
+    problems : list of Problem
+        Where the problem is appended.
+
+    Returns
+    -------
+    object or None
+        What ``make`` built, or None if it refused.
+    """
+    try:
+        return make()
+    except ScenarioError as exc:
+        problems.extend(exc.problems)
+    except JointshieldError as exc:
+        problems.append(Problem(key, str(exc), scenario.line_of(key)))
+    return None
+
+
+def _sectors(scenario: Scenario, problems: list[Problem]) -> tuple[Sector, ...]:
     if not scenario.sectors:
         return DEFAULT_SECTORS
-    return tuple(
-        Sector(party=s.party, polygon_deg=tuple(s.polygon_deg), name=s.name)
-        for s in scenario.sectors
-    )
+    built = [
+        compile_item(
+            scenario,
+            f"sectors[{index}].polygon_deg",
+            partial(Sector, party=s.party, polygon_deg=tuple(s.polygon_deg), name=s.name),
+            problems,
+        )
+        for index, s in enumerate(scenario.sectors)
+    ]
+    return tuple(sector for sector in built if sector is not None)
 
 
-def _raids(scenario: Scenario) -> tuple[RaidPlan, ...]:
-    models: dict[str, MissileModel] = {}
+def _raids(scenario: Scenario, problems: list[Problem]) -> tuple[RaidPlan, ...]:
+    models: dict[str, MissileModel | None] = {}
+    index_of = {m.name: i for i, m in enumerate(scenario.missiles)}
     raids = []
-    for raid in scenario.raids:
+    for raid_index, raid in enumerate(scenario.raids):
         threats = []
-        for th in raid.threats:
+        for threat_index, th in enumerate(raid.threats):
             if th.missile not in models:
-                models[th.missile] = compile_missile(scenario.missile(th.missile))
-            start = resolve_place(scenario, th.launch_area)
-            end = resolve_place(scenario, th.target)
+                models[th.missile] = compile_item(
+                    scenario,
+                    f"missiles[{index_of.get(th.missile, 0)}]",
+                    partial(compile_missile, scenario.missile(th.missile)),
+                    problems,
+                )
+            model = models[th.missile]
+            key = f"raids[{raid_index}].threats[{threat_index}]"
+            start = compile_item(
+                scenario,
+                f"{key}.launch_area",
+                partial(resolve_place, scenario, th.launch_area),
+                problems,
+            )
+            end = compile_item(
+                scenario,
+                f"{key}.target",
+                partial(resolve_place, scenario, th.target),
+                problems,
+            )
+            if model is None or start is None or end is None:
+                continue
             threats.append(
                 Threat(
                     id=th.id,
-                    missile=models[th.missile],
+                    missile=model,
                     rcs_m2=float(scenario.missile(th.missile).rcs_m2),
                     launch_area=th.launch_area,
                     target=th.target,
@@ -220,15 +284,36 @@ def compile_scenario(scenario: Scenario, *, reach: ReachTables | None = None) ->
 
     Raises
     ------
-    JointshieldError
-        If an object cannot be built.
+    ScenarioError
+        If an object cannot be built: every refusal, each at the file, line
+        and key of its item.
     """
+    problems: list[Problem] = []
     radars = tuple(
-        compile_radar(s, scenario.site(s.site)) for s in scenario.sensors if s.kind == "radar"
+        radar
+        for index, s in enumerate(scenario.sensors)
+        if s.kind == "radar"
+        and (
+            radar := compile_item(
+                scenario,
+                f"sensors[{index}]",
+                partial(compile_radar, s, scenario.site(s.site)),
+                problems,
+            )
+        )
+        is not None
     )
-    types = {i.name: compile_interceptor(i) for i in scenario.interceptors}
+    types: dict[str, InterceptorType] = {}
+    for index, i in enumerate(scenario.interceptors):
+        kind = compile_item(
+            scenario, f"interceptors[{index}]", partial(compile_interceptor, i), problems
+        )
+        if kind is not None:
+            types[i.name] = kind
     batteries = []
     for b in scenario.batteries:
+        if b.interceptor not in types:
+            continue
         site = scenario.site(b.site)
         organic = tuple(
             s.name
@@ -249,7 +334,20 @@ def compile_scenario(scenario: Scenario, *, reach: ReachTables | None = None) ->
             )
         )
     parties = tuple(p.name for p in scenario.parties)
-    raids = _raids(scenario)
+    raids = _raids(scenario, problems)
+    sectors = _sectors(scenario, problems)
+    links = tuple(
+        link
+        for index, k in enumerate(scenario.links)
+        if (link := compile_item(scenario, f"links[{index}]", partial(compile_link, k), problems))
+        is not None
+    )
+    network = compile_item(
+        scenario, "links", partial(Network, parties=parties, links=links), problems
+    )
+    if problems or network is None:
+        problems.sort(key=lambda p: (p.line is None, p.line or 0))
+        raise ScenarioError(scenario.file, problems)
     return Theatre(
         name=scenario.name,
         scenario_hash=scenario_hash(scenario),
@@ -258,8 +356,8 @@ def compile_scenario(scenario: Scenario, *, reach: ReachTables | None = None) ->
         space_ir=tuple(compile_space_ir(s) for s in scenario.sensors if s.kind == "space-ir"),
         interceptors=tuple(types.values()),
         batteries=tuple(batteries),
-        network=Network(parties=parties, links=tuple(compile_link(k) for k in scenario.links)),
-        sectors=_sectors(scenario),
+        network=network,
+        sectors=sectors,
         assets=tuple(
             Asset(
                 name=a.name,

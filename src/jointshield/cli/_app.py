@@ -1,0 +1,79 @@
+"""The typer application of the command line, its error console and its commands.
+
+Imported by :func:`jointshield.cli.main` once Ctrl-C is handled, so that an
+interruption while typer, rich and the commands load exits cleanly.
+"""
+
+from __future__ import annotations
+
+import typer
+from rich.console import Console
+from rich.text import Text
+
+from jointshield.errors import JointshieldError
+
+app = typer.Typer(
+    name="jointshield",
+    help="Simulate, compare and explain architectures for a cooperative missile defence of Europe.",
+    no_args_is_help=True,
+    add_completion=False,
+    pretty_exceptions_enable=False,
+)
+
+err_console = Console(stderr=True)
+
+
+def register() -> None:
+    """Import the command modules, which registers their commands on :data:`app`."""
+    from jointshield.cli import flyout as _flyout  # noqa: F401
+    from jointshield.cli import run as _run  # noqa: F401
+    from jointshield.cli import scenarios as _scenarios
+    from jointshield.cli import timeline as _timeline  # noqa: F401
+
+    app.add_typer(_scenarios.app, name="scenarios")
+
+
+def _print_version(value: bool) -> None:
+    if value:
+        from jointshield.record import VERSION
+
+        typer.echo(VERSION)
+        raise typer.Exit()
+
+
+@app.callback()
+def _root(
+    version: bool = typer.Option(
+        False,
+        "--version",
+        help="Print the version and exit.",
+        is_eager=True,
+        callback=_print_version,
+    ),
+) -> None:
+    """Simulate, compare and explain architectures for a cooperative missile defence of Europe."""
+
+
+def print_error(message: str) -> None:
+    """Print ``error: message`` on standard error, the message literally (no markup, no emoji)."""
+    err_console.print(
+        Text.assemble(("error:", "bold red"), " ", message),
+        markup=False,
+        emoji=False,
+        highlight=False,
+        soft_wrap=True,
+    )
+
+
+def run_app(argv: list[str] | None) -> int:
+    """Run the application on ``argv``; return the exit status (as ``main`` says)."""
+    register()
+    try:
+        app(args=argv, prog_name="jointshield", standalone_mode=True)
+    except SystemExit as exc:
+        code = exc.code
+        return code if isinstance(code, int) else (0 if code is None else 1)
+    except JointshieldError as exc:
+        print_error(str(exc))
+        return 2
+    return 0

@@ -1,0 +1,131 @@
+"""The checks every command relies on, run on a loaded scenario before any work.
+
+A scenario that loads is well-formed field by field; it may still be one that
+no command can run: an interceptor whose stand-in vehicle cannot fly (see
+:mod:`jointshield.flight.reach`), a missile that cannot leave the pad, a raid
+aimed at a city beyond its missile's reach. :func:`check_scenario` finds all
+of these, each at the file, line and key of its item, without building reach
+tables or flying a raid; :func:`checked_theatre` compiles a scenario that
+passes. ``jointshield scenarios validate`` runs both, so that a file it calls
+valid runs.
+"""
+
+from __future__ import annotations
+
+import math
+from functools import lru_cache, partial
+
+from jointshield.errors import JointshieldError, Problem, ScenarioError
+from jointshield.flight.aim import max_range_m
+from jointshield.flight.missile import MissileModel
+from jointshield.flight.reach import tuned_mass_ratio
+from jointshield.physics.geo import great_circle_distance_m
+from jointshield.scenario.model import Scenario
+from jointshield.scenario.places import resolve_place
+from jointshield.theatre.compile import compile_item, compile_missile, compile_scenario
+from jointshield.theatre.model import Theatre
+
+__all__ = ["check_scenario", "checked_theatre"]
+
+
+@lru_cache(maxsize=256)
+def _stand_in_refusal(burnout_speed_mps: float, burn_time_s: float) -> str | None:
+    """Why the stand-in vehicle of a reach table cannot be tuned (None if it can)."""
+    try:
+        tuned_mass_ratio(burnout_speed_mps, burn_time_s, drag=True)
+    except JointshieldError as exc:
+        return str(exc)
+    return None
+
+
+@lru_cache(maxsize=256)
+def _max_range_km(model: MissileModel) -> float:
+    """Greatest ground range of a missile model, km (full burn, best pitch, fixed Earth)."""
+    return max_range_m(model) / 1e3
+
+
+def check_scenario(scenario: Scenario) -> list[Problem]:
+    """Find what would stop a command from running a loaded scenario.
+
+    Parameters
+    ----------
+    scenario : Scenario
+        A loaded, validated scenario.
+
+    Returns
+    -------
+    list of Problem
+        Every problem, each with the key and line of its item, sorted by line:
+        objects the domain refuses to build (a radar, a missile that cannot lift
+        off or rises vertically past burnout, a sector, a link); interceptor
+        types whose stand-in vehicle cannot be tuned to their burnout speed in
+        their burn time; threats whose target lies beyond their missile's
+        greatest range. Empty if the scenario can run.
+    """
+    problems: list[Problem] = []
+    try:
+        compile_scenario(scenario)
+    except ScenarioError as exc:
+        problems.extend(exc.problems)
+
+    for index, kind in enumerate(scenario.interceptors):
+        refusal = _stand_in_refusal(kind.burnout_speed_kms * 1e3, kind.burn_time_s)
+        if refusal is not None:
+            key = f"interceptors[{index}].burn_time_s"
+            if "burnout speed" in refusal:
+                key = f"interceptors[{index}].burnout_speed_kms"
+            problems.append(Problem(key, refusal, scenario.line_of(key)))
+
+    models: dict[str, MissileModel | None] = {}
+    for index, missile in enumerate(scenario.missiles):
+        models[missile.name] = compile_item(
+            scenario, f"missiles[{index}]", partial(compile_missile, missile), []
+        )
+    for raid_index, raid in enumerate(scenario.raids):
+        for threat_index, threat in enumerate(raid.threats):
+            model = models.get(threat.missile)
+            if model is None:
+                continue  # already reported, or an unknown name reported at load
+            try:
+                start = resolve_place(scenario, threat.launch_area)
+                end = resolve_place(scenario, threat.target)
+            except JointshieldError:
+                continue  # reported by compile_scenario
+            distance_km = float(
+                great_circle_distance_m(
+                    math.radians(start.lat_deg),
+                    math.radians(start.lon_deg),
+                    math.radians(end.lat_deg),
+                    math.radians(end.lon_deg),
+                )
+                / 1e3
+            )
+            reach_km = _max_range_km(model)
+            if distance_km > reach_km:
+                key = f"raids[{raid_index}].threats[{threat_index}].target"
+                problems.append(
+                    Problem(
+                        key,
+                        f"expected a target within reach of {threat.missile} "
+                        f"(at most {reach_km:,.0f} km), got {threat.target!r} at "
+                        f"{distance_km:,.0f} km from {threat.launch_area!r}",
+                        scenario.line_of(key),
+                    )
+                )
+    unique = list(dict.fromkeys(problems))
+    unique.sort(key=lambda p: (p.line is None, p.line or 0))
+    return unique
+
+
+def checked_theatre(scenario: Scenario) -> Theatre:
+    """Compile a scenario after :func:`check_scenario` finds nothing wrong.
+
+    Raises
+    ------
+    ScenarioError
+        With every problem :func:`check_scenario` finds.
+    """
+    problems = check_scenario(scenario)
+    if problems:
+        raise ScenarioError(scenario.file, problems)
+    return compile_scenario(scenario)
