@@ -121,7 +121,7 @@ def test_scripted_outage_cuts_the_exchange() -> None:
     """With the NATO link down for the whole raid, NATO is left with its own sensors."""
     sc = load_scenario("europe-2011")
     links = tuple(
-        link.model_copy(update={"outages": (LinkOutage(start_s=0.0, end_s=1e5),)})
+        link.model_copy(update={"outages": (LinkOutage(start_s=0.0, end_s=8e4),)})
         if "NATO" in (link.from_party, link.to_party)
         else link
         for link in sc.links
