@@ -230,7 +230,7 @@ def run(
         A compiled theatre, a loaded scenario, a built-in name or file path;
         None for the default.
     arch : str
-        One of :data:`jointshield.governance.ARCHITECTURES`.
+        One of :data:`jointshield.architectures.presets.ARCHITECTURES`.
     trials, seed : int
         Number of trials and the seed (same seed, same numbers).
     params : dict, optional
@@ -370,9 +370,7 @@ def compare(
     has them.
     """
     _check_counts(trials, seed, workers, dask_address)
-    unknown = [a for a in architectures if a not in ARCHITECTURES]
-    if unknown:
-        architecture(unknown[0])  # raises with the list of valid names
+    # An unknown name raises with the list of valid ones, before any work.
     archs = [architecture(a, **(params or {})) for a in architectures]
     if out is not None:
         check_folder(out)
@@ -395,12 +393,10 @@ def compare(
         for a in archs
     )
     meta = dep.origin.meta(raid=dep.geometry.raid, seed=seed, trials=trials)
+    comparison = Comparison(results, meta)
     if out is not None:
-        write_json_atomic(
-            Path(out) / "comparison.json",
-            {"architectures": [r.to_json() for r in results], "meta": meta},
-        )
-    return Comparison(results, meta)
+        write_json_atomic(Path(out) / "comparison.json", comparison.to_json())
+    return comparison
 
 
 def sweep(

@@ -12,32 +12,9 @@ from numpy.typing import ArrayLike
 
 from jointshield.arrays import BoolArray, ObjectArray
 from jointshield.errors import JointshieldError
+from jointshield.physics.geo import plane_segments_meet
 
 # --------------------------------------------------------------------------- sectors
-
-
-def _segments_cross(
-    a: tuple[float, float], b: tuple[float, float], c: tuple[float, float], d: tuple[float, float]
-) -> bool:
-    """Whether the closed segments ab and cd (in the plane) share a point."""
-
-    def orient(p: tuple[float, float], q: tuple[float, float], r: tuple[float, float]) -> float:
-        return (q[0] - p[0]) * (r[1] - p[1]) - (q[1] - p[1]) * (r[0] - p[0])
-
-    def on(p: tuple[float, float], q: tuple[float, float], r: tuple[float, float]) -> bool:
-        return min(p[0], q[0]) <= r[0] <= max(p[0], q[0]) and min(p[1], q[1]) <= r[1] <= max(
-            p[1], q[1]
-        )
-
-    d1, d2, d3, d4 = orient(c, d, a), orient(c, d, b), orient(a, b, c), orient(a, b, d)
-    if ((d1 > 0) != (d2 > 0)) and d1 != 0 and d2 != 0 and ((d3 > 0) != (d4 > 0)) and d3 and d4:
-        return True
-    return (
-        (d1 == 0 and on(c, d, a))
-        or (d2 == 0 and on(c, d, b))
-        or (d3 == 0 and on(a, b, c))
-        or (d4 == 0 and on(a, b, d))
-    )
 
 
 @dataclass(frozen=True)
@@ -111,7 +88,7 @@ class Sector:
                     continue  # neighbouring edges share a vertex
                 a, b = points[i], points[(i + 1) % n]
                 c, d = points[j], points[(j + 1) % n]
-                if _segments_cross(a, b, c, d):
+                if plane_segments_meet(a, b, c, d):
                     raise JointshieldError(
                         f"{where} polygon_deg: edges {i} and {j} cross; "
                         "expected a polygon that does not cross itself"

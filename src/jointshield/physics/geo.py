@@ -1075,3 +1075,36 @@ def radial_height_m(p2_m2: ArrayLike, r2_m2: ArrayLike, ellipsoid: Ellipsoid = W
     e2 = ellipsoid.e2
     out: FloatArray = np.sqrt(r2) - ellipsoid.b_m / np.sqrt(1.0 - e2 * (p2 / r2))
     return out
+
+
+def plane_segments_meet(
+    a: tuple[float, float], b: tuple[float, float], c: tuple[float, float], d: tuple[float, float]
+) -> bool:
+    """Whether the closed plane segments ab and cd share a point (orientation test).
+
+    Used on (longitude, latitude) polygons, whose edges are straight in those
+    coordinates.
+
+    >>> plane_segments_meet((0, 0), (2, 2), (0, 2), (2, 0))
+    True
+    >>> plane_segments_meet((0, 0), (1, 0), (0, 1), (1, 1))
+    False
+    """
+
+    def orient(p: tuple[float, float], q: tuple[float, float], r: tuple[float, float]) -> float:
+        return (q[0] - p[0]) * (r[1] - p[1]) - (q[1] - p[1]) * (r[0] - p[0])
+
+    def on(p: tuple[float, float], q: tuple[float, float], r: tuple[float, float]) -> bool:
+        return min(p[0], q[0]) <= r[0] <= max(p[0], q[0]) and min(p[1], q[1]) <= r[1] <= max(
+            p[1], q[1]
+        )
+
+    d1, d2, d3, d4 = orient(c, d, a), orient(c, d, b), orient(a, b, c), orient(a, b, d)
+    if d1 * d2 < 0 and d3 * d4 < 0:
+        return True
+    return (
+        (d1 == 0 and on(c, d, a))
+        or (d2 == 0 and on(c, d, b))
+        or (d3 == 0 and on(a, b, c))
+        or (d4 == 0 and on(a, b, d))
+    )

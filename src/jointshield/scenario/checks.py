@@ -23,6 +23,7 @@ from pydantic import BaseModel, ValidationError
 from pydantic.fields import FieldInfo
 
 from jointshield.errors import Problem, closest, unknown_name_message
+from jointshield.physics.geo import plane_segments_meet
 from jointshield.scenario.model import SCHEMA_ID, Scenario
 from jointshield.scenario.provenance import ITEM_KEYS
 from jointshield.scenario.yamlio import KeyPath, format_path, line_of
@@ -284,29 +285,6 @@ def cross_check(
 # ---------------------------------------------------------------- sector polygons
 
 
-def _orient(p: tuple[float, float], q: tuple[float, float], r: tuple[float, float]) -> float:
-    return (q[0] - p[0]) * (r[1] - p[1]) - (q[1] - p[1]) * (r[0] - p[0])
-
-
-def _on_segment(p: tuple[float, float], q: tuple[float, float], r: tuple[float, float]) -> bool:
-    return min(p[0], q[0]) <= r[0] <= max(p[0], q[0]) and min(p[1], q[1]) <= r[1] <= max(p[1], q[1])
-
-
-def _segments_meet(
-    a: tuple[float, float], b: tuple[float, float], c: tuple[float, float], d: tuple[float, float]
-) -> bool:
-    """Whether the closed plane segments ab and cd share a point."""
-    d1, d2, d3, d4 = _orient(c, d, a), _orient(c, d, b), _orient(a, b, c), _orient(a, b, d)
-    if d1 * d2 < 0 and d3 * d4 < 0:
-        return True
-    return (
-        (d1 == 0 and _on_segment(c, d, a))
-        or (d2 == 0 and _on_segment(c, d, b))
-        or (d3 == 0 and _on_segment(a, b, c))
-        or (d4 == 0 and _on_segment(a, b, d))
-    )
-
-
 def polygon_problems(polygon: list[Any]) -> list[tuple[KeyPath, str]]:
     """Find what makes a sector's polygon unusable, as (key path in it, message).
 
@@ -374,7 +352,7 @@ def polygon_problems(polygon: list[Any]) -> list[tuple[KeyPath, str]]:
         for j in range(i + 2, n):
             if i == 0 and j == n - 1:
                 continue  # neighbouring edges share a vertex
-            if _segments_meet(points[i], points[(i + 1) % n], points[j], points[(j + 1) % n]):
+            if plane_segments_meet(points[i], points[(i + 1) % n], points[j], points[(j + 1) % n]):
                 return [
                     ((), f"edges {i} and {j} cross: expected a polygon that does not cross itself")
                 ]
