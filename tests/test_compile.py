@@ -46,7 +46,6 @@ NOT_MODEL_INPUTS: dict[str, str] = {
 }
 # Fields the model does not use yet, each naming what will use it.
 NOT_YET_USED: dict[tuple[str, str], str] = {
-    ("launch_areas", "radius_km"): "launch points drawn within the area (raid variation)",
     ("sensors", "delay_s"): "a space-based sensor's reporting delay; a radar reports at its looks",
 }
 

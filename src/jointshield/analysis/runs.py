@@ -2,9 +2,11 @@
 
 Each study compiles its scenario once
 (:func:`jointshield.theatre.compile.theatre_of`) and deploys the raid once
-(:func:`jointshield.battle.context.deploy`: the raid's flyouts, every radar's
-view, the batteries' reach tables and intercept windows are shared by every
-architecture of a comparison and every point of a sweep), runs the trials in
+(:func:`jointshield.battle.samples.deploy_samples`: the raid's flyouts, every
+radar's view, the batteries' reach tables and intercept windows are shared by
+every architecture of a comparison and every point of a sweep; with
+``geometry_samples`` K > 1, once for each of K draws of the launch points and
+times, the trials spread over them), runs the trials in
 fixed blocks (:mod:`jointshield.montecarlo`: the same seed gives the same
 numbers on one worker, many, or a Dask cluster), summarises them with 95 %
 confidence intervals, and writes every trial as rows of two tidy Parquet
@@ -25,8 +27,14 @@ import numpy as np
 from numpy.typing import NDArray
 
 from jointshield.architectures.presets import ARCHITECTURES, Architecture, architecture
-from jointshield.battle.context import BattleContext, Deployment, Rules, deploy, prepare
-from jointshield.battle.trial import Trials, run_block
+from jointshield.battle.context import BattleContext, Deployment, Rules
+from jointshield.battle.samples import (
+    SampledContext,
+    deploy_samples,
+    prepare_samples,
+    run_sampled_block,
+)
+from jointshield.battle.trial import Trials
 from jointshield.engagement.reasons import REASONS
 from jointshield.errors import JointshieldError
 from jointshield.montecarlo.blocks import check_dask, run_blocks
@@ -45,6 +53,13 @@ from jointshield.theatre.compile import theatre_of
 from jointshield.theatre.model import Theatre
 
 DEFAULT_TRIALS = 2000
+
+DEFAULT_GEOMETRY_SAMPLES = 1
+"""Geometry samples of a study when none is asked for: the nominal geometry."""
+
+MAX_GEOMETRY_SAMPLES = 1_000
+"""Most geometry samples of one study: each is a deployment (flights, radar views,
+windows) held in memory and sent to every worker."""
 
 MAX_TRIALS = 1_000_000_000
 """Most trials of one run: at about 15,000 trials a second, a billion is a day's work."""
@@ -170,9 +185,14 @@ def _arch_params(arch: Architecture) -> dict[str, Any]:
     return {k: v for k, v in asdict(arch).items() if k != "name"}
 
 
-def _metadata(ctx: BattleContext, seed: int, trials: int) -> dict[str, str]:
+def _metadata(ctx: BattleContext, seed: int, trials: int, geometry_samples: int) -> dict[str, str]:
     meta = dict(ctx.meta)
-    meta.update(seed=seed, trials=trials, parameters=_arch_params(ctx.architecture))
+    meta.update(
+        seed=seed,
+        trials=trials,
+        geometry_samples=geometry_samples,
+        parameters=_arch_params(ctx.architecture),
+    )
     return {k: json.dumps(v) if not isinstance(v, str) else v for k, v in meta.items()}
 
 
@@ -190,9 +210,13 @@ class RunResult:
 
 
 def _check_counts(
-    trials: int, seed: int, workers: int = 1, dask_address: str | None = None
+    trials: int,
+    seed: int,
+    workers: int = 1,
+    dask_address: str | None = None,
+    geometry_samples: int = DEFAULT_GEOMETRY_SAMPLES,
 ) -> None:
-    """Refuse bad trial counts, seeds, workers and schedulers before any work is done."""
+    """Refuse bad trial counts, seeds, workers, samples and schedulers before any work."""
     if not isinstance(trials, int | np.integer) or trials < 1:
         raise JointshieldError(f"trials must be a whole number of at least 1, got {trials}")
     if trials > MAX_TRIALS:
@@ -203,8 +227,34 @@ def _check_counts(
         raise JointshieldError(f"seed must be a whole number of at least 0, got {seed}")
     if workers < 1:
         raise JointshieldError(f"workers must be at least 1, got {workers}")
+    check_geometry_samples(geometry_samples)
     if dask_address is not None:
         check_dask(dask_address)
+
+
+def check_geometry_samples(k: object, name: str = "geometry_samples") -> int:
+    """Return ``k`` as a number of geometry samples, or refuse it naming ``name``.
+
+    Raises
+    ------
+    JointshieldError
+        Unless ``k`` is a whole number from 1 to :data:`MAX_GEOMETRY_SAMPLES`.
+    """
+    if isinstance(k, bool) or not isinstance(k, int | np.integer) or k < 1:
+        raise JointshieldError(f"{name}: expected a whole number of at least 1, got {k!r}")
+    if k > MAX_GEOMETRY_SAMPLES:
+        raise JointshieldError(
+            f"{name}: expected at most {MAX_GEOMETRY_SAMPLES:,} (each sample is a deployment "
+            f"held in memory), got {k:,}"
+        )
+    return int(k)
+
+
+def _deploy(
+    scenario: Theatre | Scenario | str | None, raid: str | None, seed: int, geometry_samples: int
+) -> tuple[Deployment, ...]:
+    """Compile the scenario once and deploy each geometry sample of the raid once."""
+    return deploy_samples(theatre_of(scenario), raid, geometry_samples, seed)
 
 
 def run(
@@ -220,7 +270,8 @@ def run(
     workers: int = 1,
     dask_address: str | None = None,
     progress: bool | Callable[[int, int], None] = True,
-    deployment: Deployment | None = None,
+    deployment: Deployment | Sequence[Deployment] | None = None,
+    geometry_samples: int = DEFAULT_GEOMETRY_SAMPLES,
 ) -> RunResult:
     """Run one architecture on a raid: ``trials`` trials, summarised, written to ``out``.
 
@@ -247,24 +298,39 @@ def run(
         Address of a Dask scheduler to run the blocks on.
     progress : bool or callable
         Progress bar (on a terminal) or a callback ``(done, total)``.
-    deployment : Deployment, optional
-        The raid already deployed against the theatre (reused across runs).
+    deployment : Deployment or sequence of Deployment, optional
+        The raid already deployed against the theatre (reused across runs):
+        one deployment, or one per geometry sample
+        (:func:`~jointshield.battle.samples.deploy_samples` with this run's
+        seed and ``geometry_samples``).
+    geometry_samples : int
+        Draws of the raid's launch points and times
+        (:func:`~jointshield.flight.raid.sample_plans`, seeded by ``seed``),
+        each deployed once, the trials spread evenly over them; 1 flies the
+        nominal geometry (every threat from its area's centre, on time).
 
     Returns
     -------
     RunResult
         Summary with confidence intervals, provenance and written files.
     """
-    _check_counts(trials, seed, workers, dask_address)
+    _check_counts(trials, seed, workers, dask_address, geometry_samples)
     the_arch = architecture(arch, **(params or {}))
     if out is not None:
         check_folder(out)
-    dep = deployment if deployment is not None else deploy(theatre_of(scenario), raid)
-    _check_memory(dep, trials)
+    if deployment is None:
+        deps = _deploy(scenario, raid, seed, geometry_samples)
+    else:
+        deps = (deployment,) if isinstance(deployment, Deployment) else tuple(deployment)
+        if len(deps) != geometry_samples:
+            raise JointshieldError(
+                f"geometry_samples: {geometry_samples} asked for, {len(deps)} deployments given"
+            )
+    _check_memory(deps[0], trials)
     if out is not None:
-        _claim(out, dep, seed=seed, trials=trials, params=params, rules=rules)
+        _claim(out, deps, seed=seed, trials=trials, params=params, rules=rules)
     return _run(
-        dep,
+        deps,
         the_arch,
         trials=trials,
         seed=seed,
@@ -277,7 +343,7 @@ def run(
 
 
 def _run(
-    dep: Deployment,
+    deps: tuple[Deployment, ...],
     the_arch: Architecture,
     *,
     trials: int,
@@ -289,30 +355,46 @@ def _run(
     progress: bool | Callable[[int, int], None],
 ) -> RunResult:
     """Do :func:`run`'s work once its inputs are checked (a comparison checks them once)."""
-    ctx = prepare(dep, arch=the_arch, rules=rules)
-    columns = run_blocks(
-        run_block, ctx, trials, seed, workers=workers, dask_address=dask_address, progress=progress
-    )
-    outcomes = Trials.from_columns(columns)
+    sctx = prepare_samples(deps, arch=the_arch, rules=rules)
+    outcomes = _simulate(sctx, trials, seed, workers, dask_address, progress)
+    ctx = sctx.first
     summary = summarise(ctx, outcomes)
-    meta = {**ctx.meta, "seed": seed, "trials": trials}
+    meta = {**ctx.meta, "seed": seed, "trials": trials, "geometry_samples": len(deps)}
     files: list[Path] = []
     if out is not None:
         folder = make_folder(out)
-        files.extend(
-            write_trials(
-                folder / f"{the_arch.name}.parquet", ctx, outcomes, _metadata(ctx, seed, trials)
-            )
-        )
+        metadata = _metadata(ctx, seed, trials, len(deps))
+        files.extend(write_trials(folder / f"{the_arch.name}.parquet", ctx, outcomes, metadata))
         files.append(
             write_json_atomic(folder / f"{the_arch.name}.json", {**summary.to_json(), "meta": meta})
         )
     return RunResult(summary, meta, tuple(files))
 
 
+def _simulate(
+    sctx: SampledContext,
+    trials: int,
+    seed: int,
+    workers: int,
+    dask_address: str | None,
+    progress: bool | Callable[[int, int], None],
+) -> Trials:
+    """Run the trials of a prepared battle over its geometry samples, in blocks."""
+    columns = run_blocks(
+        run_sampled_block,
+        sctx,
+        trials,
+        seed,
+        workers=workers,
+        dask_address=dask_address,
+        progress=progress,
+    )
+    return Trials.from_columns(columns)
+
+
 def _claim(
     out: str | Path,
-    dep: Deployment,
+    deps: tuple[Deployment, ...],
     *,
     seed: int,
     trials: int,
@@ -325,11 +407,13 @@ def _claim(
     parameters and rules may share a folder (as a comparison's do); anything
     else would mix two studies.
     """
+    dep = deps[0]
     identity = dep.origin.meta(
         kind="run",
         raid=dep.geometry.raid,
         seed=int(seed),
         trials=int(trials),
+        geometry_samples=len(deps),
         parameters=dict(sorted((params or {}).items())),
         rules=None if rules is None else repr(rules),
     )
@@ -361,26 +445,29 @@ def compare(
     workers: int = 1,
     dask_address: str | None = None,
     progress: bool | Callable[[int, int], None] = True,
+    geometry_samples: int = DEFAULT_GEOMETRY_SAMPLES,
 ) -> Comparison:
     """Run every architecture on the same raid and seed, and put the results side by side.
 
-    The scenario is compiled once and the raid deployed once (flown, seen by
-    every radar, with the batteries' reach and intercept windows) for all
-    architectures. Parameters in ``params`` apply to every architecture that
+    The scenario is compiled once and the raid deployed once per geometry
+    sample (flown, seen by every radar, with the batteries' reach and
+    intercept windows) for all architectures; ``geometry_samples`` is as for
+    :func:`run`. Parameters in ``params`` apply to every architecture that
     has them.
     """
-    _check_counts(trials, seed, workers, dask_address)
+    _check_counts(trials, seed, workers, dask_address, geometry_samples)
     # An unknown name raises with the list of valid ones, before any work.
     archs = [architecture(a, **(params or {})) for a in architectures]
     if out is not None:
         check_folder(out)
-    dep = deploy(theatre_of(scenario), raid)
+    deps = _deploy(scenario, raid, seed, geometry_samples)
+    dep = deps[0]
     _check_memory(dep, trials)
     if out is not None:
-        _claim(out, dep, seed=seed, trials=trials, params=params, rules=rules)
+        _claim(out, deps, seed=seed, trials=trials, params=params, rules=rules)
     results = tuple(
         _run(
-            dep,
+            deps,
             a,
             trials=trials,
             seed=seed,
@@ -392,7 +479,9 @@ def compare(
         )
         for a in archs
     )
-    meta = dep.origin.meta(raid=dep.geometry.raid, seed=seed, trials=trials)
+    meta = dep.origin.meta(
+        raid=dep.geometry.raid, seed=seed, trials=trials, geometry_samples=len(deps)
+    )
     comparison = Comparison(results, meta)
     if out is not None:
         write_json_atomic(Path(out) / "comparison.json", comparison.to_json())
@@ -413,6 +502,7 @@ def sweep(
     workers: int = 1,
     dask_address: str | None = None,
     progress: bool = True,
+    geometry_samples: int = DEFAULT_GEOMETRY_SAMPLES,
 ) -> list[dict[str, Any]]:
     """Run one architecture over a grid of parameters, checkpointing each finished point.
 
@@ -420,9 +510,11 @@ def sweep(
     or ``veto_probability=0,0.1,0.5``; the sweep runs their Cartesian product.
     Each finished point is written to ``out`` at once; a rerun skips the
     points already there, and a folder that holds another scenario's or
-    architecture's sweep is refused rather than mixed.
+    architecture's sweep is refused rather than mixed. The raid is deployed
+    once per geometry sample (``geometry_samples``, as for :func:`run`) for
+    every point.
     """
-    _check_counts(trials, seed, workers, dask_address)
+    _check_counts(trials, seed, workers, dask_address, geometry_samples)
     parsed = [parse_grid(g) for g in grids]
     points = grid_points(parsed)  # refuses a grid of too many points
     base = architecture(arch, **(params or {}))
@@ -430,24 +522,24 @@ def sweep(
         for value in values:  # every value is checked before any point runs
             base.with_params(**{name: value})
     check_folder(out)
-    dep = deploy(theatre_of(scenario), raid)
+    deps = _deploy(scenario, raid, seed, geometry_samples)
+    dep = deps[0]
     _check_memory(dep, trials)
     manifest = dep.origin.meta(
         raid=dep.geometry.raid,
         architecture=arch,
         seed=seed,
         trials=trials,
+        geometry_samples=len(deps),
         grid={name: [float(v) for v in values] for name, values in parsed},
         parameters={k: v for k, v in (params or {}).items()},
     )
 
     def run_point(point: Any) -> tuple[TableWriter, dict[str, Any]]:
         the_arch = base.with_params(**point.params)
-        ctx = prepare(dep, arch=the_arch, rules=rules)
-        columns = run_blocks(
-            run_block, ctx, trials, seed, workers=workers, dask_address=dask_address, progress=False
-        )
-        outcomes = Trials.from_columns(columns)
+        sctx = prepare_samples(deps, arch=the_arch, rules=rules)
+        outcomes = _simulate(sctx, trials, seed, workers, dask_address, False)
+        ctx = sctx.first
 
         def write(path: Path, metadata: dict[str, str]) -> None:
             write_trials(path, ctx, outcomes, metadata)

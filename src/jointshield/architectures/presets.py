@@ -28,33 +28,34 @@ rule                        answers
 The five architectures, named in the public debate of 2010-2013 (project
 brief), are the presets of :func:`architecture`:
 
-==============  ========  ===========  ===========  =====  ======  ===========  ========
-name            sharing   launch on    engage on    fused  defend  cue          dual key
-                          remote       remote                      confirms
-==============  ========  ===========  ===========  =====  ======  ===========  ========
-national        none      no           no           no     own     no           no
-early-warning   early-    no           no           no     own     yes          no
-                warning
-data-exchange   tracks    yes (a       no           no     own     yes          no
-                          parameter)
-sectoral        tracks    yes          no           no     sector  yes          no
-joint           tracks    yes          yes          yes    all     yes          yes
-==============  ========  ===========  ===========  =====  ======  ===========  ========
+==============  =============  ===========  =====  ======  ========================
+name            sharing        other        fused  defend  dual key
+                               party's
+                               tracks
+==============  =============  ===========  =====  ======  ========================
+national        none           no           no     own     no
+early-warning   early-warning  no           no     own     no
+data-exchange   tracks         yes          no     own     no
+sectoral        tracks         yes          no     sector  no
+joint           tracks         yes          yes    all     yes (consent 30 s, veto
+                                                           0.05 per engagement)
+==============  =============  ===========  =====  ======  ========================
 
 * ``national``: the baseline, no cooperation. Each party detects, decides and
   fires with its own assets, for its own territory.
 * ``early-warning``: the first step Russian experts proposed, integrating the
   early-warning systems. The parties exchange cues only (launch detected,
-  launch area, rough azimuth); no fire-control data. A cue tells a radar where
-  to search, so it confirms a track on its first look (``cue_confirms``).
+  rough track); no fire-control data. A cue lets a radar search a small
+  volume and acquire earlier (:meth:`jointshield.sensing.radar.Radar.cued_range_gain`),
+  and lets a decision start early (``authorise_from``).
 * ``data-exchange``: NATO's position in 2011, "two independent but connected
   systems" (project brief): a joint data-fusion centre exchanges threat
   tracks, and each party still decides and fires alone, for its own assets.
   NATO's Secretary General Anders Fogh Rasmussen gave the reason: "we cannot
   outsource our collective defence obligations" (as quoted in the project
-  brief). Whether a battery may launch on the other party's track is the
-  open question of this architecture, so it is a parameter
-  (``launch_on_remote``, default yes).
+  brief). A battery may fire on the other party's track in the modes its
+  weapon system has (``other_party_tracks``); each party fuses its own
+  sensors' tracks, and the other party's tracks are used one by one.
 * ``sectoral``: Russia's proposal around the NATO-Russia Council summit in
   Lisbon, November 2010. Europe is cut into sectors, and each party must
   intercept whatever overflies its sector, whatever the target: one party's
@@ -62,33 +63,35 @@ joint           tracks    yes          yes          yes    all     yes          
   :func:`sector_owner`, :data:`DEFAULT_SECTORS`).
 * ``joint``: Russia's position in 2011, "a single system with equal authority
   in decision making and interceptor launches" (project brief). One fused
-  picture and one command; every launch needs both parties' consent (a dual
-  key), which costs time (:func:`draw_authorisation`) and can be vetoed
-  (:func:`draw_veto`).
+  picture (every battery's fire-control track fuses both parties' sensors)
+  and one command: every launch needs both parties' consent (a dual key),
+  which costs time (``consent_delay_s``) and can be vetoed
+  (``veto_probability``, ``veto_scope``).
 
-Every preset receives at least what the one before it in this list receives
-(sharing is nested: ``none`` ⊂ ``early-warning`` ⊂ ``tracks``), so cueing
-(``cue_confirms``) holds in every architecture that exchanges anything: a
-track brings its cue with it.
+Capabilities are not architecture
+---------------------------------
+Whether a battery can launch on another radar's track (its own radar taking
+over before the intercept) or fly a whole engagement on it is a property of
+its weapon system and era, written on the interceptor type and the battery
+in the scenario with its source (e.g. launch on remote in FTM-15, April
+2011). An architecture changes only what crosses between the parties
+(``sharing``), whether a battery may use the other party's tracks
+(``other_party_tracks``), whether both parties' tracks are fused into one
+picture (``fused_picture``), who is responsible (``defend``) and who decides
+(``dual_key`` with its costs). A party always uses its own sensors' data as
+its systems allow, in every architecture.
 
 Decisions
 ---------
-* **Launch on remote within a party is always allowed.** A battery may fire on
-  a track from another radar of its own party in every architecture, national
-  included, as launch on remote (its organic radar must take over before the
-  intercept), or as engage on remote where the architecture allows that. This
-  is the practice the United States' European Phased Adaptive Approach (EPAA,
-  announced in September 2009) planned within the Alliance: an Aegis ship
-  firing on the track of a forward-based AN/TPY-2 radar. Cooperation changes
-  only the use of the *other* party's tracks.
 * **Every launch decision takes the authorisation delay**, in every
   architecture: a party deciding alone still decides
-  (``authorisation_delay_s``, 0 by default: instant). A dual key adds the other
-  party's decision, taken in parallel, so a launch waits for the slower of
-  the two (:func:`draw_authorisation`).
+  (``authorisation_delay_s``, 0 by default: instant). A dual key adds the
+  other party's consent, taken in parallel (``consent_delay_s``), so a
+  launch waits for the slower of the two (:func:`draw_authorisation`).
 * **Only a dual key can veto.** A party deciding alone never vetoes its own
   launches; in ``joint`` each consenting party other than the launching
-  battery's may veto (:func:`draw_veto`).
+  battery's may veto (:func:`draw_veto`), launch by launch, battery by
+  battery, or once for the whole raid (``veto_scope``).
 * **Outside every sector the target's owner defends.** In ``sectoral``, an
   intercept point that lies in no sector (over Iran, the open sea, or a third
   country left out of both sectors) falls back to the national rule: the
@@ -96,9 +99,14 @@ Decisions
   that is no party (say ``nobody``) is a true gap that no battery covers.
 
 Parameters of the distrust studies (latency, availability, authorisation
-delay, veto probabilities) are assumptions of the user's study, not data: the
-defaults (instant authorisation, no veto, the scenario's own links) isolate
-the architecture itself.
+delay, consent delay, veto probabilities) are assumptions of the user's
+study, not data. The defaults are instant authorisation and the scenario's
+own links in every architecture; the ``joint`` preset's dual key costs a
+median 30 s of consent and a veto probability of 0.05 per engagement
+[assumptions: no public figure exists for a consent procedure that was never
+agreed; half a minute is a pre-agreed procedure between two command centres
+over a joint centre, and one launch in twenty refused is a distrust that a
+study should vary]. ``jointshield architectures`` lists them.
 
 Conventions
 -----------
@@ -155,7 +163,7 @@ Defend = Literal["own", "all", "sector"]
 DEFENCE_MODES: Final[tuple[str, ...]] = get_args(Defend)
 """The values of :data:`Defend`."""
 
-TrackUse = Literal["organic", "engage-on-remote", "launch-on-remote", "barred"]
+TrackUse = Literal["organic", "engage-on-remote", "launch-on-remote", "cue-only", "barred"]
 """How a battery may use a radar's track; see :func:`may_use_track`."""
 
 TRACK_USES: Final[Mapping[str, str]] = {
@@ -163,6 +171,10 @@ TRACK_USES: Final[Mapping[str, str]] = {
     "engage-on-remote": "another radar's track: the whole engagement on it, no organic radar",
     "launch-on-remote": (
         "another radar's track: launch on it, the organic radar taking over before the intercept"
+    ),
+    "cue-only": (
+        "another radar's track: the battery's weapon system cannot fire on it, but it "
+        "cues the battery's own radar"
     ),
     "barred": "the other party's track: the architecture keeps it out of fire control",
 }
@@ -173,28 +185,34 @@ PARAMETERS: Final[Mapping[str, str]] = {
         "what every link lets through: none, early-warning (cues), tracks, or "
         "tracks-own-territory (tracks of threats to the receiver only)"
     ),
-    "launch_on_remote": (
-        "true/false: a battery may launch on the other party's track, its own radar "
-        "taking over before the intercept"
+    "other_party_tracks": (
+        "true/false: a battery may fire on the other party's tracks, in the modes its "
+        "weapon system has (launch or engage on remote)"
     ),
-    "engage_on_remote": (
-        "true/false: a battery may fly a whole engagement on another radar's track"
+    "fused_picture": (
+        "true/false: each battery's fire-control track fuses both parties' sensors "
+        "(else its own party's, the other's used one by one)"
     ),
-    "fused_picture": "true/false: one fused picture, every sensor's tracks are every party's",
     "defend": (
         "own (the battery party's assets), all (every asset), or sector (whatever "
         "overflies the party's sector)"
-    ),
-    "cue_confirms": (
-        "true/false: a cue received before a radar's first look confirms a track on that look"
     ),
     "dual_key": "true/false: every launch needs every party's consent",
     "latency_s": "s in [0, 86400], or none: replaces every link's fixed latency",
     "availability": "in [0, 1], or none: replaces every link's availability",
     "authorisation_delay_s": (
-        "s in [0, 86400]: median time a party takes to authorise a launch (lognormal; 0 = instant)"
+        "s in [0, 86400]: median time a party takes to authorise its own launch "
+        "(lognormal; 0 = instant)"
     ),
-    "authorisation_sigma": "dimensionless in [0, 10]: lognormal shape of the authorisation delay",
+    "authorisation_sigma": "dimensionless in [0, 10]: lognormal shape of both delays",
+    "consent_delay_s": (
+        "s in [0, 86400]: median time the other party takes to consent to a launch "
+        "(dual key only; lognormal)"
+    ),
+    "authorise_from": (
+        "fire-control (the decision starts when the track is good enough to launch on) "
+        "or cue (it starts at the party's first cue or track of the threat)"
+    ),
     "veto_probability": "in [0, 1]: probability that another party vetoes a launch (dual key)",
     "veto_own_territory": (
         "in [0, 1], or none: veto probability when the intercept point lies over the "
@@ -204,16 +222,34 @@ PARAMETERS: Final[Mapping[str, str]] = {
         "in [0, 1], or none: veto probability for launches by another party's battery "
         "(none = veto_probability)"
     ),
+    "veto_scope": (
+        "engagement (each launch decided alone), battery (one decision per battery "
+        "and raid) or party (one decision per vetoing party and raid)"
+    ),
 }
 """Every parameter a user may set (``--set NAME=VALUE``), with its unit and meaning."""
+
+MOVED: Final[Mapping[str, str]] = {
+    "launch_on_remote": (
+        "launch on remote is a battery's capability: set launch_on_remote on its interceptor "
+        "type or battery in the scenario; whether it may use the other party's tracks is "
+        "other_party_tracks"
+    ),
+    "engage_on_remote": (
+        "engage on remote is a battery's capability: set engage_on_remote on its interceptor "
+        "type or battery in the scenario"
+    ),
+    "cue_confirms": (
+        "a cue now acts through cued acquisition (a sensor's cued_search_sr) and authorise_from=cue"
+    ),
+}
+"""Parameters of earlier versions and where what they did lives now."""
 
 _TRUE: Final = frozenset({"true", "yes", "1", "on"})
 _FALSE: Final = frozenset({"false", "no", "0", "off"})
 _NONE: Final = frozenset({"none", "null"})
 
-_BOOL_FIELDS: Final = frozenset(
-    {"launch_on_remote", "engage_on_remote", "fused_picture", "cue_confirms", "dual_key"}
-)
+_BOOL_FIELDS: Final = frozenset({"other_party_tracks", "fused_picture", "dual_key"})
 _DAY_S: Final = 86_400.0
 """Longest latency or authorisation delay, s: a raid is over in well under an hour."""
 
@@ -223,13 +259,28 @@ _NUMBER_FIELDS: Final[Mapping[str, tuple[float, float, bool, str]]] = {
     "availability": (0.0, 1.0, True, "a number in [0, 1], or none"),
     "authorisation_delay_s": (0.0, _DAY_S, False, "a number of s in [0, 86400] (a day)"),
     "authorisation_sigma": (0.0, 10.0, False, "a number in [0, 10]"),
+    "consent_delay_s": (0.0, _DAY_S, False, "a number of s in [0, 86400] (a day)"),
     "veto_probability": (0.0, 1.0, False, "a probability in [0, 1]"),
     "veto_own_territory": (0.0, 1.0, True, "a probability in [0, 1], or none"),
     "veto_other_battery": (0.0, 1.0, True, "a probability in [0, 1], or none"),
 }
+AuthoriseFrom = Literal["fire-control", "cue"]
+"""When a launch decision starts; see :class:`Architecture`."""
+
+VetoScope = Literal["engagement", "battery", "party"]
+"""How vetoes are correlated; see :func:`jointshield.architectures.rules.draw_veto`."""
+
 _CHOICE_FIELDS: Final[Mapping[str, tuple[str, ...]]] = {
     "sharing": SHARING_POLICIES,
     "defend": DEFENCE_MODES,
+    "authorise_from": get_args(AuthoriseFrom),
+    "veto_scope": get_args(VetoScope),
+}
+_CHOICE_KIND: Final[Mapping[str, str]] = {
+    "sharing": "sharing policy",
+    "defend": "defence mode",
+    "authorise_from": "start of authorisation",
+    "veto_scope": "veto scope",
 }
 
 
@@ -287,9 +338,8 @@ def _coerce(arch: str, key: str, value: object) -> object:
         known = _CHOICE_FIELDS[key]
         choice: object = value.strip() if isinstance(value, str) else value
         if choice not in known:
-            kind = "sharing policy" if key == "sharing" else "defence mode"
             raise JointshieldError(
-                f"{_where(arch, key)}: {unknown_name_message(kind, str(value), known)}"
+                f"{_where(arch, key)}: {unknown_name_message(_CHOICE_KIND[key], str(value), known)}"
             )
         return choice
     raise _unknown_parameter(arch, key)
@@ -297,6 +347,8 @@ def _coerce(arch: str, key: str, value: object) -> object:
 
 def _unknown_parameter(arch: str, key: str) -> JointshieldError:
     """Build the error for a parameter that does not exist, listing every one."""
+    if key in MOVED:
+        return JointshieldError(f"{key} is no longer an architecture's parameter: {MOVED[key]}")
     guess = closest(key, PARAMETERS)
     hint = f"; did you mean {guess!r}?" if guess else ""
     why = " (the name chooses the architecture, it is not a parameter)" if key == "name" else ""
@@ -322,21 +374,16 @@ class Architecture:
         The architecture's name (a preset's, or the user's).
     sharing : {'none', 'early-warning', 'tracks', 'tracks-own-territory'}
         Sharing policy applied to every link (:func:`jointshield.network.allows`).
-    launch_on_remote : bool
-        May a battery launch on the other party's track, its organic radar
-        taking over before the intercept (:func:`may_use_track`)?
-    engage_on_remote : bool
-        May a battery fly a whole engagement on another radar's track?
+    other_party_tracks : bool
+        May a battery fire on the other party's tracks, in the modes its
+        weapon system has (:func:`~jointshield.architectures.rules.may_use_track`)?
     fused_picture : bool
-        One fused picture: every sensor's tracks are every party's. There is
-        no link between the parties' own pictures; the fusion centre is the
-        picture.
+        One fused picture: a battery's fire-control track fuses the tracks
+        of both parties' sensors (covariance intersection). Without it, a
+        party fuses its own sensors' tracks and uses the other party's one
+        by one.
     defend : {'own', 'all', 'sector'}
         Whose assets a battery defends (:func:`responsible`).
-    cue_confirms : bool
-        A cue received before a radar's first look lets that radar confirm a
-        track on that first look (it searches where it is told) instead of
-        after M of N looks.
     dual_key : bool
         Every launch needs every party's consent (:func:`consent_needed`).
     latency_s : float or None
@@ -345,12 +392,20 @@ class Architecture:
     availability : float or None
         When set, replaces every link's availability, in [0, 1].
     authorisation_delay_s : float
-        Median time a party takes to authorise a launch, s; lognormal with
-        shape ``authorisation_sigma``; 0 is instant (:func:`draw_authorisation`)
-        [assumption].
+        Median time a party takes to authorise its own launch, s; lognormal
+        with shape ``authorisation_sigma``; 0 is instant
+        (:func:`draw_authorisation`) [assumption].
     authorisation_sigma : float
-        Lognormal shape of the authorisation delay (0.5: the 90th percentile
-        is about twice the median) [assumption].
+        Lognormal shape of the authorisation and consent delays (0.5: the
+        90th percentile is about twice the median) [assumption].
+    consent_delay_s : float
+        With a dual key: median time each other party takes to consent to a
+        launch, s (lognormal, in parallel with the launching party's own
+        decision); unused without a dual key [assumption].
+    authorise_from : {'fire-control', 'cue'}
+        When the decision starts: when a track is good enough to launch on,
+        or at the party's first cue or track of the threat, so that the
+        decision's time is spent while the track matures.
     veto_probability : float
         Probability that another party vetoes a given launch; only with a
         dual key (:func:`draw_veto`).
@@ -360,6 +415,10 @@ class Architecture:
     veto_other_battery : float or None
         Veto probability for a launch by another party's battery; None:
         ``veto_probability``.
+    veto_scope : {'engagement', 'battery', 'party'}
+        How vetoes are correlated within a trial: each launch decided on its
+        own, one decision per battery for the whole raid, or one per vetoing
+        party for the whole raid.
 
     Raises
     ------
@@ -370,19 +429,20 @@ class Architecture:
 
     name: str
     sharing: Sharing
-    launch_on_remote: bool
-    engage_on_remote: bool
+    other_party_tracks: bool
     fused_picture: bool
     defend: Defend
-    cue_confirms: bool
     dual_key: bool
     latency_s: float | None = None
     availability: float | None = None
     authorisation_delay_s: float = 0.0
     authorisation_sigma: float = 0.5
+    consent_delay_s: float = 0.0
+    authorise_from: AuthoriseFrom = "fire-control"
     veto_probability: float = 0.0
     veto_own_territory: float | None = None
     veto_other_battery: float | None = None
+    veto_scope: VetoScope = "engagement"
 
     def __post_init__(self) -> None:
         if not isinstance(self.name, str) or not self.name:
@@ -441,56 +501,53 @@ class Architecture:
         }
 
 
+JOINT_CONSENT_DELAY_S: Final = 30.0
+"""The ``joint`` preset's median consent delay, s [assumption; see the module's notes]."""
+JOINT_VETO_PROBABILITY: Final = 0.05
+"""The ``joint`` preset's veto probability per engagement [assumption]."""
+
 _PRESETS: Final[Mapping[str, Architecture]] = {
     "national": Architecture(
         name="national",
         sharing="none",
-        launch_on_remote=False,
-        engage_on_remote=False,
+        other_party_tracks=False,
         fused_picture=False,
         defend="own",
-        cue_confirms=False,
         dual_key=False,
     ),
     "early-warning": Architecture(
         name="early-warning",
         sharing="early-warning",
-        launch_on_remote=False,
-        engage_on_remote=False,
+        other_party_tracks=False,
         fused_picture=False,
         defend="own",
-        cue_confirms=True,
         dual_key=False,
     ),
     "data-exchange": Architecture(
         name="data-exchange",
         sharing="tracks",
-        launch_on_remote=True,
-        engage_on_remote=False,
+        other_party_tracks=True,
         fused_picture=False,
         defend="own",
-        cue_confirms=True,
         dual_key=False,
     ),
     "sectoral": Architecture(
         name="sectoral",
         sharing="tracks",
-        launch_on_remote=True,
-        engage_on_remote=False,
+        other_party_tracks=True,
         fused_picture=False,
         defend="sector",
-        cue_confirms=True,
         dual_key=False,
     ),
     "joint": Architecture(
         name="joint",
         sharing="tracks",
-        launch_on_remote=True,
-        engage_on_remote=True,
+        other_party_tracks=True,
         fused_picture=True,
         defend="all",
-        cue_confirms=True,
         dual_key=True,
+        consent_delay_s=JOINT_CONSENT_DELAY_S,
+        veto_probability=JOINT_VETO_PROBABILITY,
     ),
 }
 
@@ -532,7 +589,7 @@ def parse_set(items: Sequence[str]) -> dict[str, object]:
     Parameters
     ----------
     items : sequence of str
-        E.g. ``["latency_s=5", "veto_probability=0.1", "launch_on_remote=false"]``.
+        E.g. ``["latency_s=5", "veto_probability=0.1", "other_party_tracks=false"]``.
         Spaces around the name and the value are ignored; ``none`` clears an
         optional parameter.
 
@@ -550,8 +607,8 @@ def parse_set(items: Sequence[str]) -> dict[str, object]:
 
     Examples
     --------
-    >>> parse_set(["latency_s=5", "launch_on_remote=no"])
-    {'latency_s': 5.0, 'launch_on_remote': False}
+    >>> parse_set(["latency_s=5", "other_party_tracks=no"])
+    {'latency_s': 5.0, 'other_party_tracks': False}
     """
     if isinstance(items, str):
         items = [items]  # one item given bare, not a list of its characters
@@ -561,7 +618,7 @@ def parse_set(items: Sequence[str]) -> dict[str, object]:
         key, value = key.strip(), value.strip()
         if not sep or not key or not value:
             raise JointshieldError(
-                f"--set {item!r}: expected NAME=VALUE, e.g. latency_s=5 or launch_on_remote=false"
+                f"--set {item!r}: expected NAME=VALUE, e.g. latency_s=5 or other_party_tracks=false"
             )
         if key not in PARAMETERS:
             raise _unknown_parameter("", key)

@@ -42,18 +42,25 @@ def network_for(arch: Architecture, network: Network) -> Network:
 
 
 def may_use_track(
-    arch: Architecture, battery_party: str, sensor_party: str, organic: bool
+    arch: Architecture,
+    battery_party: str,
+    sensor_party: str,
+    organic: bool,
+    *,
+    launch_on_remote: bool = False,
+    engage_on_remote: bool = False,
 ) -> tuple[bool, TrackUse]:
     """Say whether a battery may fire on a radar's track, and how.
 
     * Its organic radar (same party, at its site): always, ``organic``.
-    * Another radar of its own party: always (launch on remote within a
-      party, the EPAA practice; see the module's Decisions), as
-      ``engage-on-remote`` if the architecture allows that, else
-      ``launch-on-remote``.
-    * A radar of the other party: ``engage-on-remote`` if the architecture
-      allows that; ``launch-on-remote`` if it allows launch on remote or
-      fuses the picture; else ``barred``.
+    * Another radar of its own party, or of the other party where the
+      architecture lets a battery use the other party's tracks
+      (``other_party_tracks``): in the best mode the battery's weapon system
+      has, ``engage-on-remote`` (the whole engagement on that track), else
+      ``launch-on-remote`` (its organic radar takes over before the
+      intercept); with neither mode, ``cue-only``: the track only cues its
+      radars.
+    * The other party's radar otherwise: ``barred``.
 
     This is the permission only: whether the track reaches the battery, and
     when, is the network's business (sharing policy, latency, outages).
@@ -65,11 +72,14 @@ def may_use_track(
         Parties of the battery and of the radar.
     organic : bool
         Whether the radar is the battery's own, at its site.
+    launch_on_remote, engage_on_remote : bool
+        The battery's engagement modes (its weapon system's capabilities).
 
     Returns
     -------
     allowed : bool
-    use : {'organic', 'engage-on-remote', 'launch-on-remote', 'barred'}
+        Whether the battery may fire on the track.
+    use : {'organic', 'engage-on-remote', 'launch-on-remote', 'cue-only', 'barred'}
         How the track may be used (:data:`TRACK_USES`).
 
     Raises
@@ -80,10 +90,12 @@ def may_use_track(
     Examples
     --------
     >>> from jointshield.architectures.presets import architecture
-    >>> may_use_track(architecture("national"), "NATO", "Russia", organic=False)
+    >>> may_use_track(architecture("national"), "NATO", "Russia", False, launch_on_remote=True)
     (False, 'barred')
-    >>> may_use_track(architecture("national"), "NATO", "NATO", organic=False)
+    >>> may_use_track(architecture("national"), "NATO", "NATO", False, launch_on_remote=True)
     (True, 'launch-on-remote')
+    >>> may_use_track(architecture("joint"), "NATO", "Russia", False)
+    (False, 'cue-only')
     """
     if organic:
         if sensor_party != battery_party:
@@ -92,11 +104,13 @@ def may_use_track(
                 f"got one of {sensor_party!r}"
             )
         return True, "organic"
-    if arch.engage_on_remote:
+    if sensor_party != battery_party and not arch.other_party_tracks:
+        return False, "barred"
+    if engage_on_remote:
         return True, "engage-on-remote"
-    if sensor_party == battery_party or arch.launch_on_remote or arch.fused_picture:
+    if launch_on_remote:
         return True, "launch-on-remote"
-    return False, "barred"
+    return False, "cue-only"
 
 
 def responsible(
@@ -213,13 +227,14 @@ def draw_authorisation(
 ) -> FloatArray:
     """Draw the time each launch waits for its authorisation, s.
 
-    Each of the ``n_consenting`` deciding parties (:func:`deciders`) takes an
-    independent lognormal time of median ``authorisation_delay_s`` and shape
-    ``authorisation_sigma``; they decide in parallel, so the launch waits for
-    the slowest: the delay is the maximum, of distribution ``F(t)ⁿ`` where
-    ``F`` is one party's. A decision is a human chain of command, whose time
-    has a floor and a long tail: a lognormal is the simplest law with both
-    [assumption].
+    The launching party decides in a lognormal time of median
+    ``authorisation_delay_s``; with a dual key, each of the other
+    ``n_consenting − 1`` deciding parties (:func:`deciders`) consents in an
+    independent lognormal time of median ``consent_delay_s``. All have the
+    shape ``authorisation_sigma`` and decide in parallel, so the launch
+    waits for the slowest: the delay is the maximum. A decision is a human
+    chain of command, whose time has a floor and a long tail: a lognormal is
+    the simplest law with both [assumption].
 
     The standard normal deviates are drawn whatever the parameters, so two
     runs with the same streams and different delays are coupled: a longer
@@ -233,12 +248,13 @@ def draw_authorisation(
     shape : int or tuple of int
         Shape of the result, e.g. ``(T, n, b)``.
     n_consenting : int
-        Number of parties that decide (>= 0; 0: no decision, no wait).
+        Number of parties that decide (>= 0; 0: no decision, no wait); the
+        first is the launching party.
 
     Returns
     -------
     ndarray of float, shape ``shape``
-        Delays, s; zeros when the median is 0 or nobody decides.
+        Delays, s; zeros when every median is 0 or nobody decides.
     """
     dims = _as_shape(shape)
     if isinstance(n_consenting, bool) or not isinstance(n_consenting, numbers.Integral):
@@ -248,9 +264,10 @@ def draw_authorisation(
     if n_consenting == 0:
         return np.zeros(dims)
     k = int(n_consenting)
-    z = per_trial(rng, dims, lambda g, s: np.max(g.standard_normal((*s, k)), axis=-1))
-    # exp is increasing, so the max of the lognormals is the lognormal of the max normal.
-    delay_s: FloatArray = arch.authorisation_delay_s * np.exp(arch.authorisation_sigma * z)
+    z = per_trial(rng, (*dims, k), lambda g, s: g.standard_normal(s))
+    median = np.full(k, arch.consent_delay_s)
+    median[0] = arch.authorisation_delay_s
+    delay_s: FloatArray = np.max(median * np.exp(arch.authorisation_sigma * z), axis=-1)
     return delay_s
 
 
@@ -260,6 +277,7 @@ def draw_veto(
     shape: int | Sequence[int],
     over_vetoer_territory: ArrayLike,
     other_party_battery: ArrayLike,
+    vetoer_index: ArrayLike | None = None,
 ) -> BoolArray:
     """Draw whether each launch is vetoed, per (trial, threat, battery).
 
@@ -273,22 +291,27 @@ def draw_veto(
        set);
     3. ``veto_probability`` otherwise.
 
-    With two parties the vetoing party of a launch is the party other than
-    the battery's, so ``other_party_battery`` is true and case 2 (or its
-    default, ``veto_probability``) applies away from the vetoer's territory.
-    A launch is vetoed when one uniform draw falls below its probability:
-    with the same streams, every launch vetoed at a probability is vetoed at
-    any larger one (common random numbers for sweeps).
+    A launch is vetoed when a uniform draw falls below its probability. The
+    architecture's ``veto_scope`` says how far one draw reaches: each
+    launch its own (``engagement``), one per battery and trial for the
+    whole raid (``battery``), or one per vetoing party and trial
+    (``party``: a party that decides to refuse refuses all of its
+    launches, so with one probability ``v`` all of them are vetoed together
+    with probability ``v``). With the same streams, every launch vetoed at
+    a probability is vetoed at any larger one (common random numbers).
 
     Parameters
     ----------
     arch : Architecture
     rng : numpy.random.Generator or sequence of numpy.random.SeedSequence
         One generator for the block, or one seed per trial (``shape[0]``).
-    shape : int or tuple of int
-        Shape of the result, e.g. ``(T, n, b)``.
+    shape : tuple of int
+        ``(T, n, b)``: trials, threats, batteries.
     over_vetoer_territory, other_party_battery : array_like of bool
         Broadcastable to ``shape``.
+    vetoer_index : array_like of int, shape (b,), optional
+        For ``party`` scope: the index of each battery's vetoing party
+        (batteries that nobody vetoes may hold any index).
 
     Returns
     -------
@@ -299,12 +322,24 @@ def draw_veto(
     other = np.broadcast_to(np.asarray(other_party_battery, dtype=bool), dims)
     if not arch.dual_key:
         return np.zeros(dims, dtype=bool)
+    if len(dims) != 3:
+        raise JointshieldError(f"shape: expected (trials, threats, batteries), got {dims}")
     p = np.full(dims, arch.veto_probability)
     if arch.veto_other_battery is not None:
         p = np.where(other, arch.veto_other_battery, p)
     if arch.veto_own_territory is not None:
         p = np.where(territory, arch.veto_own_territory, p)
-    u = per_trial(rng, dims, lambda g, s: g.random(s))
+    t, _, b = dims
+    if arch.veto_scope == "engagement":
+        u = per_trial(rng, dims, lambda g, s: g.random(s))
+    elif arch.veto_scope == "battery":
+        u = per_trial(rng, (t, b), lambda g, s: g.random(s))[:, None, :]
+    else:
+        index = np.zeros(b, dtype=np.intp) if vetoer_index is None else np.asarray(vetoer_index)
+        if index.shape != (b,):
+            raise JointshieldError(f"vetoer_index: expected shape ({b},), got {index.shape}")
+        n_parties = int(index.max()) + 1 if b else 1
+        u = per_trial(rng, (t, n_parties), lambda g, s: g.random(s))[:, None, index]
     return np.asarray(u < p, dtype=bool)
 
 

@@ -16,16 +16,30 @@ rules of an architecture (:mod:`jointshield.architectures`). It is split in thre
   link outages, authorisation delays, vetoes and kill draws, and returns the
   per-trial columns.
 
-Which track a battery may launch on:
+Which track a battery may launch on (:func:`~jointshield.architectures.rules.may_use_track`):
 
 * its **organic** radar (a radar of the same party at the battery's site)
   once that radar holds a fire-control-quality track;
-* **launch on remote**: a fire-control track of another radar of its party,
-  or of another party's radar delivered over the data links (when the
-  architecture allows), provided its organic radar sees the threat at least
-  ``handover_s`` before the intercept and takes over;
-* **engage on remote** (a fused picture): the whole engagement on a remote
-  track, no organic radar needed.
+* **launch on remote**, where its weapon system can: another radar's track
+  (its own party's always; the other party's where the architecture lets it,
+  delivered over the data links), provided its organic radar sees the threat
+  at least ``handover_s`` before the intercept and takes over;
+* **engage on remote**, where its weapon system can: the whole engagement on
+  another radar's track, no organic radar needed;
+* **a fused track**: every radar track the battery may use of its own party,
+  and, with a fused picture, of both parties, fused by covariance
+  intersection (:func:`~jointshield.sensing.picture.fused_fire_control_s`),
+  used as a remote track.
+
+Fire-control quality is per axis: the root of a third of a track's position
+(velocity) covariance trace below the interceptor's figures.
+
+**Cues.** Every sensor's first report of a threat (a radar's confirmed
+track, a space-based infrared launch report) cues the other radars of its
+party at once, and the other party's where the links carry cues. A cued
+radar with a cued search volume acquires farther and earlier
+(:func:`~jointshield.sensing.picture.cued_view`); and with
+``authorise_from="cue"`` a launch decision starts at the party's first cue.
 
 A battery is responsible for the threats its architecture gives it (its own
 party's assets, all assets, or whatever is intercepted over its party's
@@ -34,7 +48,8 @@ authorisation and may be vetoed. A threat fired ``count`` times is ``count``
 targets on one trajectory. Every pair that cannot engage says why, in the
 order physics first (no track, no fire-control track, out of the envelope,
 too late), then the architecture (not responsible, vetoed); the engagement
-engine adds no rounds and missed.
+engine adds no rounds and missed. A warhead missed by one battery may be
+engaged by another while time remains (re-engagement, ``Rules.reengage``).
 """
 
 from __future__ import annotations
@@ -48,7 +63,7 @@ from numpy.typing import NDArray
 from jointshield.architectures.presets import Architecture, architecture
 from jointshield.architectures.rules import may_use_track, network_for
 from jointshield.architectures.sectors import sector_owner
-from jointshield.arrays import FloatArray, Int64Array, ObjectArray
+from jointshield.arrays import BoolArray, FloatArray, Int64Array, ObjectArray
 from jointshield.engagement.fire import Doctrine
 from jointshield.engagement.reasons import NO_TRACK, NOT_FIRE_CONTROL_QUALITY, OUT_OF_ENVELOPE
 from jointshield.engagement.windows import BatteryGeometry, InterceptWindows, intercept_windows
@@ -56,10 +71,25 @@ from jointshield.flight.raid import RaidGeometry, fly_raid
 from jointshield.physics.geo import ecef_to_geodetic
 from jointshield.record import Origin
 from jointshield.sensing.network import Network
-from jointshield.sensing.picture import Picture, RadarView, sensor_picture
+from jointshield.sensing.picture import (
+    Picture,
+    RadarView,
+    cued_view,
+    fused_fire_control_s,
+    sensor_picture,
+)
+from jointshield.sensing.space_ir import space_ir_cues
 from jointshield.theatre.model import Theatre
 
-__all__ = ["BattleContext", "Deployment", "Rules", "deploy", "prepare"]
+__all__ = [
+    "BattleContext",
+    "CueSource",
+    "Deployment",
+    "Rules",
+    "cue_arrivals",
+    "deploy",
+    "prepare",
+]
 
 
 @dataclass(frozen=True)
@@ -74,32 +104,82 @@ class Rules:
         Weapon–target assignment method.
     handover_s : float
         For launch on remote: how long before the intercept the organic radar
-        must see the threat, s [assumption].
+        must see the threat, s [assumption: no published hand-over time was
+        found; vary it].
+    reengage : bool
+        A warhead that a battery engaged and missed may be engaged by another
+        battery with rounds left, launched after the last intercept has been
+        assessed (``doctrine.kill_assessment_s``).
     """
 
     doctrine: Doctrine = field(default_factory=Doctrine)
     assignment: Literal["auto", "optimal", "greedy"] = "auto"
     handover_s: float = 30.0
+    reengage: bool = True
+
+
+@dataclass(frozen=True)
+class CueSource:
+    """A sensor's first report of each threat: what cues the other sensors and decisions.
+
+    Attributes
+    ----------
+    sensor, owner : str
+        The reporting sensor and its party.
+    t_s : ndarray, shape (n,)
+        Flight time of the report, s (a radar's nominal confirmed track, a
+        space-based sensor's launch report); NaN: never.
+    p_detect : float
+        Probability that the report is made in a trial (a radar's is nominal: 1).
+    """
+
+    sensor: str
+    owner: str
+    t_s: FloatArray
+    p_detect: float
+
+
+@dataclass(frozen=True)
+class _CueInput:
+    """A cue source as one party receives it: at once (its own) or over the links."""
+
+    cue: int
+    receiver: str
+    arrival_s: FloatArray  # (n,) nominal flight time of arrival, NaN: never
+    remote: bool
 
 
 @dataclass(frozen=True)
 class _FireControlSource:
-    """A radar whose fire-control track a battery may launch on.
+    """A track (one radar's, or a fusion of several) that a battery may launch on.
 
-    ``kind`` is ``organic`` (the battery's own radar), ``own`` (another radar of
-    its party) or ``remote`` (another party's, delivered over the links).
-    ``looks_needed`` is the number of post-burnout detections after which the
-    nominal track reaches the battery's fire-control figures (0: never).
+    ``windows`` is ``organic`` (the battery's own radars only: no hand-over)
+    or ``remote`` (launch or engage on remote). ``members`` are the views
+    whose tracks it uses (one for a single track), ``remote_members`` those
+    of them that come from the other party over the links. ``fc_s`` is the
+    nominal flight time of fire-control quality as the battery receives it,
+    with the architecture's cues; ``fc_uncued_s`` the same without cues
+    (single tracks; NaN for a fused one, which then falls back to its
+    members). ``looks_needed`` (and ``looks_needed_uncued``) count the
+    post-burnout detections after which the single track reaches it.
     """
 
-    view: int
     battery: int
-    kind: Literal["organic", "own", "remote"]
-    fc_s: FloatArray  # (n,) nominal flight time at which the track is good enough
-    looks_needed: NDArray[np.int64]  # (n,)
+    windows: Literal["organic", "remote"]
+    members: tuple[int, ...]
+    remote_members: tuple[int, ...]
+    fc_s: FloatArray
+    fc_uncued_s: FloatArray
+    looks_needed: NDArray[np.int64]
+    looks_needed_uncued: NDArray[np.int64]
     sender: str
     receiver: str
     targets_receiver: NDArray[np.bool_]
+
+    @property
+    def fused(self) -> bool:
+        """Whether the source fuses several tracks."""
+        return len(self.members) > 1
 
 
 @dataclass(frozen=True)
@@ -118,6 +198,9 @@ class Deployment:
         The raid, aimed and flown.
     picture : Picture
         Every radar's view of the raid.
+    cues : tuple of CueSource
+        Every sensor's first report of each threat (radars in the picture's
+        order, then the space-based infrared sensors).
     batteries : tuple of BatteryGeometry
         The batteries with their interceptor's reach.
     windows : InterceptWindows
@@ -143,6 +226,7 @@ class Deployment:
     parties: tuple[str, ...]
     geometry: RaidGeometry
     picture: Picture
+    cues: tuple[CueSource, ...]
     batteries: tuple[BatteryGeometry, ...]
     windows: InterceptWindows
     network: Network
@@ -171,11 +255,19 @@ def deploy(
     Returns
     -------
     Deployment
-        The raid flown, every radar's view, the batteries' reach and windows.
+        The raid flown, every radar's view, every sensor's cues, the
+        batteries' reach and windows.
     """
     theatre.require_batteries()
     geo = geometry if geometry is not None else fly_raid(theatre.raid(raid))
     picture = sensor_picture(geo, theatre.radars)
+    cues = tuple(
+        CueSource(view.radar.name, view.radar.owner, view.confirmed_s, 1.0)
+        for view in picture.views
+    ) + tuple(
+        CueSource(sensor.name, sensor.owner, space_ir_cues(sensor, geo.flyouts), sensor.p_detect)
+        for sensor in theatre.space_ir
+    )
     batteries = tuple(
         BatteryGeometry(
             name=b.name,
@@ -186,6 +278,8 @@ def deploy(
             rounds=b.rounds,
             kinematics=theatre.kinematics(b),
             organic_radars=b.organic_radars,
+            launch_on_remote=b.launch_on_remote,
+            engage_on_remote=b.engage_on_remote,
         )
         for b in theatre.batteries
     )
@@ -204,6 +298,7 @@ def deploy(
         parties=theatre.parties,
         geometry=geo,
         picture=picture,
+        cues=cues,
         batteries=batteries,
         windows=windows,
         network=theatre.network,
@@ -218,19 +313,30 @@ def deploy(
 
 @dataclass(frozen=True)
 class BattleContext:
-    """Everything about a battle that does not change from trial to trial (picklable)."""
+    """Everything about a battle that does not change from trial to trial (picklable).
+
+    ``views`` are the radars' views under the architecture: cued where a
+    cue reaches a radar that can use it (``cued`` marks them; ``uncued``
+    holds the views without cues, for trials in which the cue is lost).
+    ``cue_inputs[r]`` are the cues that reach radar ``r``, and
+    ``knowledge_inputs[j]`` those that reach battery ``j``'s party.
+    """
 
     deployment: Deployment
     architecture: Architecture
     rules: Rules
     network: Network  # as the architecture runs it
-    remote_windows: InterceptWindows | None
+    views: tuple[RadarView, ...]
+    cued: tuple[bool, ...]
+    cue_inputs: tuple[tuple[_CueInput, ...], ...]
+    knowledge_inputs: tuple[tuple[_CueInput, ...], ...]
+    remote_windows: InterceptWindows
     sources: tuple[_FireControlSource, ...]  # every track a battery may launch on
     blocked_static: NDArray[np.int8]  # (n, b) physics that no trial changes
     value: FloatArray  # (m,)
     pk: FloatArray  # (b,)
     basket_m: FloatArray  # (b,) hand-over basket radius, NaN: no degradation
-    allowed_views: tuple[tuple[int, ...], ...]  # per battery, indices into the picture's views
+    allowed_views: tuple[tuple[int, ...], ...]  # per battery, indices into the views
     rounds: Int64Array  # (b,)
     meta: dict[str, Any] = field(default_factory=dict)
 
@@ -250,9 +356,14 @@ class BattleContext:
         return self.deployment.windows
 
     @property
-    def track_views(self) -> tuple[RadarView, ...]:
-        """Every radar's view of the raid."""
+    def uncued(self) -> tuple[RadarView, ...]:
+        """Every radar's view of the raid without cues."""
         return self.deployment.picture.views
+
+    @property
+    def track_views(self) -> tuple[RadarView, ...]:
+        """Every radar's view of the raid under the architecture (cued where cued)."""
+        return self.views
 
     @property
     def assets(self) -> tuple[str, ...]:
@@ -276,6 +387,35 @@ def _looks_needed(view: RadarView, fc_s: FloatArray) -> NDArray[np.int64]:
     return np.where(reached, count, 0).astype(np.int64)
 
 
+def _path_latency_s(network: Network, sender: str, receiver: str) -> float:
+    """Nominal latency of the path from ``sender`` to ``receiver``, s (0 within a party)."""
+    return float(sum(link.latency_s for link in network.path(sender, receiver)))
+
+
+def _cue_inputs(dep: Deployment, network: Network, receiver: str) -> tuple[_CueInput, ...]:
+    """Return the cues that reach a party: its own sensors' at once, the others' over the links."""
+    launch = dep.geometry.launch_time_s
+    targets = dep.target_owner == receiver
+    out = []
+    for c, cue in enumerate(dep.cues):
+        if cue.owner == receiver:
+            out.append(_CueInput(c, receiver, cue.t_s, False))
+            continue
+        arrival = network.deliver(cue.owner, receiver, launch + cue.t_s, "cue", targets)
+        arrival = arrival - launch
+        if np.isfinite(arrival).any():
+            out.append(_CueInput(c, receiver, arrival, True))
+    return tuple(out)
+
+
+def _earliest(inputs: tuple[_CueInput, ...], n: int) -> FloatArray:
+    """Earliest nominal arrival of any of the inputs, (n,); NaN: none."""
+    out = np.full(n, np.nan)
+    for item in inputs:
+        out = np.fmin(out, item.arrival_s)
+    return out
+
+
 def prepare(
     deployment: Deployment | Theatre,
     raid: str | None = None,
@@ -294,7 +434,7 @@ def prepare(
     arch : Architecture or str
         The architecture in force (a preset name or a configured one).
     rules : Rules, optional
-        Doctrine, assignment method and hand-over time.
+        Doctrine, assignment method, hand-over time and re-engagement.
 
     Returns
     -------
@@ -304,14 +444,26 @@ def prepare(
     dep = deploy(deployment, raid) if isinstance(deployment, Theatre) else deployment
     the_arch = architecture(arch) if isinstance(arch, str) else arch
     rules = rules or Rules()
-    geo, views, windows = dep.geometry, dep.picture.views, dep.windows
+    geo, windows = dep.geometry, dep.windows
     batteries = dep.batteries
     network = network_for(the_arch, dep.network)
     n, b = len(geo), len(batteries)
 
+    # Cues: what reaches each party, and each radar's view with the cues it gets.
+    party_inputs = {p: _cue_inputs(dep, network, p) for p in dep.parties}
+    views: list[RadarView] = []
+    cued: list[bool] = []
+    cue_inputs: list[tuple[_CueInput, ...]] = []
+    for view in dep.picture.views:
+        radar = view.radar
+        inputs = tuple(i for i in party_inputs[radar.owner] if dep.cues[i.cue].sensor != radar.name)
+        cue_inputs.append(inputs)
+        better = cued_view(view, geo, _earliest(inputs, n))
+        views.append(better if better is not None else view)
+        cued.append(better is not None)
+
     organic_first = np.full((n, b), np.nan)
     any_look = np.zeros((n, b), dtype=bool)
-    any_fc = np.zeros((n, b), dtype=bool)
     sources: list[_FireControlSource] = []
     allowed_views: list[tuple[int, ...]] = []
     basket = np.full(b, np.nan)
@@ -321,46 +473,85 @@ def prepare(
         fig = (kind.fire_control_sigma_m, kind.fire_control_sigma_mps)
         if kind.handover_basket_m is not None:
             basket[j] = kind.handover_basket_m
+        targets = dep.target_owner == bat.owner
         for v, view in enumerate(views):
             radar = view.radar
             is_organic = radar.name in bat.organic_radars
-            allowed, _ = may_use_track(the_arch, bat.owner, radar.owner, is_organic)
+            allowed, _ = may_use_track(
+                the_arch,
+                bat.owner,
+                radar.owner,
+                is_organic,
+                launch_on_remote=bat.launch_on_remote,
+                engage_on_remote=bat.engage_on_remote,
+            )
             if not allowed:
                 continue
             allowed_j.append(v)
-            fc = view.fire_control_s(*fig)
             any_look[:, j] |= np.isfinite(view.first_look_s)
-            any_fc[:, j] |= np.isfinite(fc)
             if is_organic:
                 organic_first[:, j] = np.fmin(organic_first[:, j], view.first_look_s)
-            kind_of: Literal["organic", "own", "remote"] = (
-                "organic" if is_organic else "own" if radar.owner == bat.owner else "remote"
-            )
+            fc = view.fire_control_s(*fig)
+            fc_uncued = dep.picture.views[v].fire_control_s(*fig) if cued[v] else fc
+            remote = radar.owner != bat.owner
             sources.append(
                 _FireControlSource(
-                    view=v,
                     battery=j,
-                    kind=kind_of,
+                    windows="organic" if is_organic else "remote",
+                    members=(v,),
+                    remote_members=(v,) if remote else (),
                     fc_s=fc,
+                    fc_uncued_s=fc_uncued,
                     looks_needed=_looks_needed(view, fc),
+                    looks_needed_uncued=_looks_needed(dep.picture.views[v], fc_uncued),
                     sender=radar.owner,
                     receiver=bat.owner,
-                    targets_receiver=dep.target_owner == bat.owner,
+                    targets_receiver=targets,
                 )
             )
         allowed_views.append(tuple(allowed_j))
+        # Fused tracks: the party's own usable tracks; with a fused picture, both parties'.
+        own = tuple(v for v in allowed_j if views[v].radar.owner == bat.owner)
+        groups = [own]
+        if the_arch.fused_picture and len(allowed_j) > len(own):
+            groups.append(tuple(allowed_j))
+        for members in groups:
+            if len(members) < 2:
+                continue
+            delays = tuple(
+                _path_latency_s(network, views[v].radar.owner, bat.owner) for v in members
+            )
+            fused = fused_fire_control_s(
+                tuple((views[v], d) for v, d in zip(members, delays, strict=True)), *fig
+            )
+            organic_only = all(views[v].radar.name in bat.organic_radars for v in members)
+            sources.append(
+                _FireControlSource(
+                    battery=j,
+                    windows="organic" if organic_only else "remote",
+                    members=members,
+                    remote_members=tuple(v for v in members if views[v].radar.owner != bat.owner),
+                    fc_s=fused,
+                    fc_uncued_s=np.full(n, np.nan),
+                    looks_needed=np.zeros(n, dtype=np.int64),
+                    looks_needed_uncued=np.zeros(n, dtype=np.int64),
+                    sender=bat.owner,
+                    receiver=bat.owner,
+                    targets_receiver=targets,
+                )
+            )
 
-    # Launch on remote: the organic radar must see the threat handover_s before the intercept;
-    # in a fused picture (engage on remote) no organic radar is needed.
-    remote_windows: InterceptWindows | None = None
-    if the_arch.engage_on_remote or the_arch.fused_picture:
-        remote_windows = windows
-    else:
-        lower = organic_first + rules.handover_s
-        remote_windows = replace(
-            windows, feasible=windows.feasible & (windows.t_intercept_s >= lower[..., None])
-        )
+    # Launch on remote: the organic radar must see the threat handover_s before the
+    # intercept; a battery that can engage on remote needs no organic radar.
+    engage_remote = np.array([bat.engage_on_remote for bat in batteries], dtype=bool)
+    lower = np.where(engage_remote[None, :], -np.inf, organic_first + rules.handover_s)
+    with np.errstate(invalid="ignore"):
+        handed = windows.t_intercept_s >= lower[..., None]
+    remote_windows = replace(windows, feasible=windows.feasible & handed)
 
+    any_fc = np.zeros((n, b), dtype=bool)
+    for src in sources:
+        any_fc[:, src.battery] |= np.isfinite(src.fc_s) | np.isfinite(src.fc_uncued_s)
     blocked = np.zeros((n, b), dtype=np.int8)
     blocked[~any_look] = NO_TRACK
     blocked[(blocked == 0) & ~any_fc] = NOT_FIRE_CONTROL_QUALITY
@@ -371,6 +562,10 @@ def prepare(
         architecture=the_arch,
         rules=rules,
         network=network,
+        views=tuple(views),
+        cued=tuple(cued),
+        cue_inputs=tuple(cue_inputs),
+        knowledge_inputs=tuple(party_inputs[bat.owner] for bat in batteries),
         remote_windows=remote_windows,
         sources=tuple(sources),
         blocked_static=blocked,
@@ -381,3 +576,42 @@ def prepare(
         rounds=np.array([bat.rounds for bat in batteries], dtype=np.int64),
         meta=dep.origin.meta(raid=geo.raid, architecture=the_arch.name),
     )
+
+
+def cue_arrivals(
+    ctx: BattleContext,
+    inputs: tuple[_CueInput, ...],
+    reported: dict[int, BoolArray],
+    rng: np.random.Generator,
+    n_trials: int,
+) -> FloatArray:
+    """Earliest arrival in each trial of the cues ``inputs``, flight time s, (T, n).
+
+    A sensor's report is made in a trial where ``reported[cue]`` says so
+    (space-based sensors detect with their ``p_detect``); the other party's
+    cues cross the links with the trial's outages and latency.
+    """
+    launch = ctx.geometry.launch_time_s
+    n = launch.shape[0]
+    out = np.full((n_trials, n), np.nan)
+    for item in inputs:
+        cue = ctx.deployment.cues[item.cue]
+        seen = reported.get(item.cue)
+        t = np.broadcast_to(cue.t_s, (n_trials, n))
+        if item.remote:
+            t = (
+                ctx.network.deliver(
+                    cue.owner,
+                    item.receiver,
+                    launch + cue.t_s,
+                    "cue",
+                    ctx.deployment.target_owner == item.receiver,
+                    rng=rng,
+                    n_trials=n_trials,
+                )
+                - launch
+            )
+        if seen is not None:
+            t = np.where(seen, t, np.nan)
+        out = np.fmin(out, t)
+    return out

@@ -11,7 +11,7 @@ rules to them by calling the rules themselves
 
 from __future__ import annotations
 
-from dataclasses import dataclass, fields
+from dataclasses import dataclass, fields, replace
 from typing import Any
 
 import numpy as np
@@ -26,12 +26,18 @@ from jointshield.architectures.rules import (
     vetoer,
 )
 from jointshield.arrays import BoolArray, FloatArray, Int64Array
-from jointshield.battle.context import BattleContext, _FireControlSource
+from jointshield.battle.context import BattleContext, _FireControlSource, cue_arrivals
 from jointshield.engagement.fire import Opportunities, Outcome, engage
-from jointshield.engagement.reasons import NOT_FIRE_CONTROL_QUALITY, TOO_LATE
+from jointshield.engagement.reasons import (
+    ENGAGED,
+    NOT_FIRE_CONTROL_QUALITY,
+    OUT_OF_ENVELOPE,
+    TOO_LATE,
+)
 from jointshield.engagement.windows import InterceptWindows
 from jointshield.errors import JointshieldError
 from jointshield.physics.geo import ecef_to_geodetic
+from jointshield.sensing.picture import RadarView
 
 __all__ = ["Trials", "run_block"]
 
@@ -132,6 +138,50 @@ def _consenting(ctx: BattleContext) -> int:
     return counts.pop()
 
 
+def _warhead_windows(win: InterceptWindows, per: Int64Array) -> InterceptWindows:
+    """Return the windows of each warhead: its threat's (a threat fired twice is two warheads)."""
+    return InterceptWindows(
+        t_intercept_s=win.t_intercept_s[per],
+        t_launch_s=win.t_launch_s[per],
+        feasible=win.feasible[per],
+        point_ecef_m=win.point_ecef_m[per],
+        reason=win.reason[per],
+    )
+
+
+def _when(ready: FloatArray, start: FloatArray) -> FloatArray:
+    """``max(ready, start)`` where both are known, NaN elsewhere."""
+    both = np.isfinite(ready) & np.isfinite(start)
+    out: FloatArray = np.where(both, np.maximum(ready, start), np.nan)
+    return out
+
+
+def _best(
+    pairs: list[tuple[InterceptWindows, FloatArray]], kill_assessment_s: float
+) -> tuple[FloatArray, FloatArray, FloatArray, FloatArray, NDArray[np.intp], NDArray[np.int8]]:
+    """Find the earliest intercept over several (windows, ready) pairs, and its second shot."""
+    shape = pairs[0][1].shape
+    best_launch = np.full(shape, np.nan)
+    best_int = np.full(shape, np.nan)
+    best_k = np.full(shape, -1, dtype=np.intp)
+    best_src = np.full(shape, -1, dtype=np.int8)
+    for s, (win, ready) in enumerate(pairs):
+        tl, ti, k = win.earliest(ready)
+        better = np.isfinite(ti) & ~(ti >= best_int)
+        best_launch = np.where(better, tl, best_launch)
+        best_int = np.where(better, ti, best_int)
+        best_k = np.where(better, k, best_k)
+        best_src = np.where(better, s, best_src)
+    second_launch = np.full(shape, np.nan)
+    second_int = np.full(shape, np.nan)
+    for s, (win, _) in enumerate(pairs):
+        tl2, ti2, _k2 = win.after(best_int, kill_assessment_s)
+        use = best_src == s
+        second_launch = np.where(use, tl2, second_launch)
+        second_int = np.where(use, ti2, second_int)
+    return best_launch, best_int, second_launch, second_int, best_k, best_src
+
+
 def run_block(
     ctx: BattleContext, seed: np.random.SeedSequence, n_trials: int
 ) -> dict[str, NDArray[Any]]:
@@ -142,83 +192,78 @@ def run_block(
     dict of str to ndarray
         The per-trial arrays of :class:`Trials` by name (:meth:`Trials.columns`).
     """
-    arch, rules, geo = ctx.architecture, ctx.rules, ctx.geometry
+    arch, rules, dep = ctx.architecture, ctx.rules, ctx.deployment
     n, b = ctx.blocked_static.shape
     T = n_trials
-    net_seed, auth_seed, kill_seed, detect_seed = seed.spawn(4)
+    net_seed, auth_seed, kill_seed, detect_seed, cue_seed, again_seed = seed.spawn(6)
     net_rng = np.random.default_rng(net_seed)
-    launch = geo.launch_time_s
+    cue_rng = np.random.default_rng(cue_seed)
+
+    # Cues: which space-based reports are made, and whether each cued radar's cue
+    # arrives in time to cue it (else it searches uncued, as without the cue).
+    reported = {
+        c: cue_rng.random((T, n)) < cue.p_detect
+        for c, cue in enumerate(dep.cues)
+        if cue.p_detect < 1.0
+    }
+    cue_ok: dict[int, BoolArray] = {}
+    for v, is_cued in enumerate(ctx.cued):
+        if is_cued:
+            arrival = cue_arrivals(ctx, ctx.cue_inputs[v], reported, net_rng, T)
+            with np.errstate(invalid="ignore"):
+                cue_ok[v] = np.isfinite(arrival) & (arrival < ctx.uncued[v].first_look_s)
 
     # Missed detections: each look of each radar detects with its p_detect; a track is
     # confirmed by M detections in N looks and reaches fire control after as many
     # detections as the nominal track needed.
     detect_rng = np.random.default_rng(detect_seed)
-    detections: dict[int, _Detections] = {}
-    for v in sorted({src.view for src in ctx.sources}):
-        view = ctx.track_views[v]
-        if view.history is not None:
-            j_looks = view.history.t_s.shape[1]
-            hits = detect_rng.random((T, n, j_looks)) < view.radar.p_detect
-            detections[v] = _Detections.count(
-                hits, view.radar.track_confirm_m, view.radar.track_confirm_n
-            )
+    used = sorted({v for src in ctx.sources for v in src.members})
+    detections: dict[int, _Detections | None] = {}
+    detections_uncued: dict[int, _Detections | None] = {}
+    for v in used:
+        detections[v] = _Detections.draw(ctx.views[v], detect_rng, T)
+        detections_uncued[v] = (
+            _Detections.draw(ctx.uncued[v], detect_rng, T) if ctx.cued[v] else detections[v]
+        )
     ready_org = np.full((T, n, b), np.nan)
     ready_remote = np.full((T, n, b), np.nan)
     for src in ctx.sources:
-        fc = _trial_fire_control(ctx, src, detections.get(src.view), T)
+        fc = _source_fire_control(ctx, src, detections, detections_uncued, cue_ok, net_rng, T)
         j = src.battery
-        if src.kind == "organic":
+        if src.windows == "organic":
             ready_org[:, :, j] = np.fmin(ready_org[:, :, j], fc)
-        elif src.kind == "own":
-            ready_remote[:, :, j] = np.fmin(ready_remote[:, :, j], fc)
         else:
-            # Over the links: the link's state is drawn at the nominal send time, and the
-            # trial's own delay (missed detections) is carried through.
-            arrival = ctx.network.deliver(
-                src.sender,
-                src.receiver,
-                launch + src.fc_s,
-                "track",
-                src.targets_receiver,
-                rng=net_rng,
-                n_trials=T,
-            )
-            ready_remote[:, :, j] = np.fmin(
-                ready_remote[:, :, j], arrival - launch + (fc - src.fc_s)
-            )
+            ready_remote[:, :, j] = np.fmin(ready_remote[:, :, j], fc)
 
-    # Authorisation: every launch decision takes time, the slowest deciding party's.
+    # Authorisation: every launch decision takes time, the slowest deciding party's;
+    # it starts at fire-control quality, or at the party's first cue of the threat.
     auth_rng = np.random.default_rng(auth_seed)
     delay = draw_authorisation(arch, auth_rng, (T, n, b), _consenting(ctx))
+    if arch.authorise_from == "cue":
+        start = np.full((T, n, b), np.nan)
+        known: dict[str, FloatArray] = {}
+        for j, bat in enumerate(ctx.batteries):
+            if bat.owner not in known:
+                known[bat.owner] = cue_arrivals(ctx, ctx.knowledge_inputs[j], reported, net_rng, T)
+            first = np.full(n, np.nan)
+            for v in ctx.allowed_views[j]:
+                first = np.fmin(first, ctx.views[v].first_look_s)
+            start[:, :, j] = np.fmin(known[bat.owner], first[None, :])
+        decided = start + delay
+        launch_org = np.where(np.isfinite(decided), _when(ready_org, decided), ready_org + delay)
+        launch_remote = np.where(
+            np.isfinite(decided), _when(ready_remote, decided), ready_remote + delay
+        )
+    else:
+        launch_org, launch_remote = ready_org + delay, ready_remote + delay
 
-    best_launch = np.full((T, n, b), np.nan)
-    best_int = np.full((T, n, b), np.nan)
-    best_k = np.full((T, n, b), -1, dtype=np.intp)
-    best_src = np.full((T, n, b), -1, dtype=np.int8)
-    sources: list[tuple[InterceptWindows, NDArray[Any]]] = [
-        (ctx.organic_windows, ready_org + delay)
-    ]
-    if ctx.remote_windows is not None:
-        sources.append((ctx.remote_windows, ready_remote + delay))
+    ka = rules.doctrine.kill_assessment_s
+    pairs = [(ctx.organic_windows, launch_org), (ctx.remote_windows, launch_remote)]
+    best_launch, best_int, second_launch, second_int, best_k, _ = _best(pairs, ka)
     # Would there have been a shot without waiting for authorisation? (not-authorised vs too-late)
-    undelayed = np.zeros((T, n, b), dtype=bool)
-    for win, ready in ((ctx.organic_windows, ready_org), (ctx.remote_windows, ready_remote)):
-        if win is not None:
-            undelayed |= np.isfinite(win.earliest(ready)[1])
-    for s, (win, ready) in enumerate(sources):
-        tl, ti, k = win.earliest(ready)
-        better = np.isfinite(ti) & ~(ti >= best_int)
-        best_launch = np.where(better, tl, best_launch)
-        best_int = np.where(better, ti, best_int)
-        best_k = np.where(better, k, best_k)
-        best_src = np.where(better, s, best_src)
-    second_launch = np.full((T, n, b), np.nan)
-    second_int = np.full((T, n, b), np.nan)
-    for s, (win, _) in enumerate(sources):
-        tl2, ti2, _k2 = win.after(best_int, rules.doctrine.kill_assessment_s)
-        use = best_src == s
-        second_launch = np.where(use, tl2, second_launch)
-        second_int = np.where(use, ti2, second_int)
+    undelayed = np.isfinite(ctx.organic_windows.earliest(ready_org)[1]) | np.isfinite(
+        ctx.remote_windows.earliest(ready_remote)[1]
+    )
 
     # Why a pair cannot engage: physics first ...
     physics = np.broadcast_to(ctx.blocked_static, (T, n, b)).copy()
@@ -228,12 +273,12 @@ def run_block(
     late = (physics == 0) & np.isnan(best_int)
     physics[late & ~undelayed] = TOO_LATE
     # ... then the architecture's decision: responsibility, veto, authorisation in time.
-    point_owner = _take_k(ctx.deployment.sector_owner, best_k)
+    point_owner = _take_k(dep.sector_owner, best_k)
     battery_party = np.array([bat.owner for bat in ctx.batteries], dtype=object)
     resp = responsible(
-        arch, battery_party[None, None, :], ctx.deployment.target_owner[None, :, None], point_owner
+        arch, battery_party[None, None, :], dep.target_owner[None, :, None], point_owner
     )
-    parties = ctx.deployment.parties
+    parties = dep.parties
     vetoing = np.array(
         [vetoer(arch, bat.owner, parties) or "" for bat in ctx.batteries], dtype=object
     )
@@ -243,12 +288,13 @@ def run_block(
         (T, n, b),
         over_vetoer_territory=point_owner == vetoing[None, None, :],
         other_party_battery=(vetoing != "")[None, None, :],
+        vetoer_index=np.array([parties.index(p) if p else 0 for p in vetoing], dtype=np.intp),
     )
     decision = refusal(resp, vetoed, ~(late & undelayed))
     blocked = np.where(physics != 0, physics, decision).astype(np.int8)
 
-    pk = _handover_pk(ctx, best_launch)
-    per = ctx.deployment.warhead_threat
+    per = dep.warhead_threat
+    pk = _handover_pk(ctx, best_launch[:, per], per)
     opp = Opportunities(
         earliest_launch_s=best_launch[:, per],
         earliest_intercept_s=best_int[:, per],
@@ -259,13 +305,79 @@ def run_block(
     outcome = engage(
         opp,
         ctx.value,
-        pk[:, per],
+        pk,
         ctx.rounds,
         rng=kill_seed.spawn(T),
         doctrine=rules.doctrine,
         assignment=rules.assignment,
     )
+    if rules.reengage and b > 1:
+        outcome = _reengage(
+            ctx, outcome, blocked[:, per], launch_org[:, per], launch_remote[:, per], again_seed
+        )
     return _trials(ctx, outcome).columns()
+
+
+def _reengage(
+    ctx: BattleContext,
+    first: Outcome,
+    blocked: NDArray[np.int8],
+    launch_org: FloatArray,
+    launch_remote: FloatArray,
+    seed: np.random.SeedSequence,
+) -> Outcome:
+    """Engage again, by other batteries, the warheads that the first engagement missed.
+
+    A warhead engaged and missed (every shot assessed a miss) may be engaged
+    by any other battery that may engage it, with the rounds it has left,
+    launched no earlier than ``kill_assessment_s`` after the last intercept,
+    by the same assignment and doctrine (a second layer). Arrays are per
+    warhead, ``(T, m, b)``.
+    """
+    rules, dep = ctx.rules, ctx.deployment
+    per = dep.warhead_threat
+    missed = ~first.killed & (first.shots > 0)
+    if not missed.any():
+        return first
+    with np.errstate(all="ignore"):
+        last = np.nanmax(np.where(missed[..., None], first.shot_intercept_s, np.nan), axis=-1)
+    start = np.where(missed, last + rules.doctrine.kill_assessment_s, np.nan)[..., None]
+    pairs = [
+        (_warhead_windows(ctx.organic_windows, per), _when(launch_org, start)),
+        (_warhead_windows(ctx.remote_windows, per), _when(launch_remote, start)),
+    ]
+    launch, intercept, second_launch, second_int, _, _ = _best(
+        pairs, rules.doctrine.kill_assessment_s
+    )
+    b = blocked.shape[-1]
+    again = blocked.copy()
+    # The battery that missed has had its shots; a warhead not missed needs none.
+    same = first.battery[..., None] == np.arange(b)[None, None, :]
+    again[(again == 0) & (same | ~missed[..., None])] = OUT_OF_ENVELOPE
+    opp = Opportunities(
+        earliest_launch_s=launch,
+        earliest_intercept_s=intercept,
+        second_launch_s=second_launch,
+        second_intercept_s=second_int,
+        blocked=again,
+    )
+    out = engage(
+        opp,
+        np.where(missed, ctx.value[None, :], 0.0),
+        _handover_pk(ctx, launch, per),
+        first.rounds_left,
+        rng=seed.spawn(first.killed.shape[0]),
+        doctrine=rules.doctrine,
+        assignment=rules.assignment,
+    )
+    killed = first.killed | out.killed
+    return replace(
+        first,
+        killed=killed,
+        reason=np.where(out.killed, ENGAGED, first.reason).astype(np.int8),
+        shots=first.shots + out.shots,
+        rounds_left=out.rounds_left,
+    )
 
 
 @dataclass(frozen=True)
@@ -286,14 +398,20 @@ class _Detections:
         found = np.asarray(in_window.any(axis=-1), dtype=bool)
         return cls(cumulative, found, np.argmax(in_window, axis=-1))
 
+    @classmethod
+    def draw(cls, view: RadarView, rng: np.random.Generator, n_trials: int) -> _Detections | None:
+        """Draw a radar's detections on its post-burnout looks (None: it has none)."""
+        if view.history is None:
+            return None
+        n, j_looks = view.history.t_s.shape
+        hits = rng.random((n_trials, n, j_looks)) < view.radar.p_detect
+        return cls.count(hits, view.radar.track_confirm_m, view.radar.track_confirm_n)
 
-def _trial_fire_control(
-    ctx: BattleContext,
-    src: _FireControlSource,
-    detections: _Detections | None,
-    n_trials: int,
+
+def _single_fire_control(
+    view: RadarView, needed: NDArray[np.int64], detections: _Detections | None
 ) -> FloatArray:
-    """Flight time at which a source's track reaches fire control in each trial, (T, n).
+    """Flight time at which a radar's track reaches fire control in each trial, (T, n).
 
     Two conditions, both counted over the radar's post-burnout looks: the
     track is confirmed (``M`` detections within ``N`` consecutive looks, the
@@ -301,25 +419,122 @@ def _trial_fire_control(
     many detections as the nominal track needed to reach the battery's
     fire-control figures. The later of the two is when it may be launched on.
     """
-    n = src.fc_s.shape[0]
-    history = ctx.track_views[src.view].history
+    history = view.history
     if detections is None or history is None:
-        return np.full((n_trials, n), np.nan)
-    needed = src.looks_needed
+        n = needed.shape[0]
+        return np.full((1, n), np.nan)
     enough = (
         detections.cumulative >= np.where(needed > 0, needed, np.iinfo(np.int64).max)[None, :, None]
     )
     found_fc, idx_fc = enough.any(axis=-1), np.argmax(enough, axis=-1)
-    found_conf = detections.confirmed
     idx = np.maximum(idx_fc, detections.confirm_look)
     times = np.take_along_axis(
         np.broadcast_to(history.t_s, enough.shape[1:])[None], idx[..., None], -1
     )
-    out: FloatArray = np.where(found_fc & found_conf, times[..., 0], np.nan)
+    out: FloatArray = np.where(found_fc & detections.confirmed, times[..., 0], np.nan)
     return out
 
 
-def _handover_pk(ctx: BattleContext, launch_s: FloatArray) -> FloatArray:
+def _confirmation_lag(view: RadarView, detections: _Detections | None) -> FloatArray:
+    """How much later than nominal each trial confirms the radar's track, s, (T, n); NaN: never."""
+    history = view.history
+    if detections is None or history is None:
+        return np.full((1, view.looks.t_s.shape[0]), np.nan)
+    t = history.t_s
+    m = view.radar.track_confirm_m
+    nominal = t[:, m - 1] if t.shape[1] >= m else np.full(t.shape[0], np.nan)
+    at = np.take_along_axis(
+        np.broadcast_to(t, detections.cumulative.shape[1:])[None],
+        detections.confirm_look[..., None],
+        -1,
+    )[..., 0]
+    out: FloatArray = np.where(detections.confirmed, at - nominal[None, :], np.nan)
+    return out
+
+
+def _source_fire_control(
+    ctx: BattleContext,
+    src: _FireControlSource,
+    detections: dict[int, _Detections | None],
+    detections_uncued: dict[int, _Detections | None],
+    cue_ok: dict[int, BoolArray],
+    rng: np.random.Generator,
+    n_trials: int,
+) -> FloatArray:
+    """When a fire-control source is good enough to launch on, as received, each trial (T, n).
+
+    A single track: its radar's detections (cued where the cue came, else
+    uncued), and, from the other party, the links' outages and latency at
+    the nominal send time. A fused track: its nominal time, later by the
+    largest confirmation lag of its members and the links' extra latency;
+    lost in a trial where a member is never confirmed, a member's cue is
+    lost, or a member's message is lost (the battery then has its members'
+    single tracks, which are sources of their own).
+    """
+    launch = ctx.geometry.launch_time_s
+    n = launch.shape[0]
+    if not src.fused:
+        (v,) = src.members
+        fc = _single_fire_control(ctx.views[v], src.looks_needed, detections[v])
+        if ctx.cued[v]:
+            fc_uncued = _single_fire_control(
+                ctx.uncued[v], src.looks_needed_uncued, detections_uncued[v]
+            )
+            fc = np.where(cue_ok[v], fc, fc_uncued)
+        fc = np.broadcast_to(fc, (n_trials, n))
+        if not src.remote_members:
+            return fc
+        arrival = ctx.network.deliver(
+            src.sender,
+            src.receiver,
+            launch + src.fc_s,
+            "track",
+            src.targets_receiver,
+            rng=rng,
+            n_trials=n_trials,
+        )
+        nominal = np.where(np.isfinite(src.fc_s), src.fc_s, 0.0)
+        out: FloatArray = arrival - launch + (fc - nominal)
+        return out
+    ok = np.ones((n_trials, n), dtype=bool)
+    lag = np.zeros((n_trials, n))
+    for v in src.members:
+        member_lag = _confirmation_lag(ctx.views[v], detections[v])
+        ok &= np.isfinite(member_lag)
+        lag = np.fmax(lag, member_lag)
+        if ctx.cued[v]:
+            ok &= cue_ok[v]
+    for v in src.remote_members:
+        sender = ctx.views[v].radar.owner
+        latency = sum(link.latency_s for link in ctx.network.path(sender, src.receiver))
+        sent = launch + src.fc_s - latency
+        arrival = ctx.network.deliver(
+            sender, src.receiver, sent, "track", src.targets_receiver, rng=rng, n_trials=n_trials
+        )
+        ok &= np.isfinite(arrival)
+        lag = np.fmax(lag, arrival - sent - latency)
+    fused: FloatArray = np.where(ok, src.fc_s[None, :] + lag, np.nan)
+    return fused
+
+
+def _position_sigma(view: RadarView, t_s: FloatArray, rows: Int64Array) -> FloatArray:
+    """One-sigma position error per axis of a radar's track at times ``t_s`` (T, m), m.
+
+    ``rows`` maps each of the ``m`` columns to its threat. NaN before the
+    track's first post-burnout look.
+    """
+    if view.history is None:
+        return np.full(t_s.shape, np.nan)
+    looks = view.history.t_s[rows]  # (m, J)
+    sigma = view.history.position_sigma_m()[rows] / np.sqrt(3.0)
+    done = np.sum(looks[None, :, :] <= t_s[..., None], axis=-1)
+    idx = np.maximum(done - 1, 0)
+    cols = np.arange(looks.shape[0])[None, :]
+    out: FloatArray = np.where(done > 0, sigma[cols, idx], np.nan)
+    return out
+
+
+def _handover_pk(ctx: BattleContext, launch_s: FloatArray, rows: Int64Array) -> FloatArray:
     """Single-shot kill probability of each shot, degraded by the hand-over error.
 
     With a hand-over basket of radius ``d`` and the launching track's per-axis
@@ -327,17 +542,16 @@ def _handover_pk(ctx: BattleContext, launch_s: FloatArray) -> FloatArray:
     kill vehicle finds its target with the probability that a circular Gaussian
     miss falls inside the basket, ``1 - exp(-d² / 2σ²)`` (the Rayleigh
     distribution), and kills it then with the interceptor's ``pk``. Types
-    without a basket are not degraded. Shape (T, n, b).
+    without a basket are not degraded. ``launch_s`` is (T, m, b), ``rows``
+    the threat of each of its ``m`` columns.
     """
     pk = np.broadcast_to(ctx.pk, launch_s.shape).astype(float)
     for j, basket in enumerate(ctx.basket_m):
         if not np.isfinite(basket) or not ctx.allowed_views[j]:
             continue
-        at = launch_s[..., j : j + 1]
+        at = launch_s[..., j]
         sigma = np.fmin.reduce(
-            np.stack(
-                [ctx.track_views[v].position_sigma_at(at)[..., 0] for v in ctx.allowed_views[j]]
-            ),
+            np.stack([_position_sigma(ctx.views[v], at, rows) for v in ctx.allowed_views[j]]),
             axis=0,
         )
         with np.errstate(divide="ignore"):

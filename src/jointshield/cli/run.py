@@ -21,6 +21,9 @@ from jointshield.report.tables import architectures_grid, comparison_grid, sweep
 DEFAULT_TRIALS = 2000
 """Trials of a run when ``--trials`` is not given (the API's ``DEFAULT_TRIALS``)."""
 
+DEFAULT_GEOMETRY_SAMPLES = 1
+"""Geometry samples when ``--geometry-samples`` is not given (the API's default)."""
+
 ScenarioArg = Annotated[
     str | None, typer.Argument(help="Built-in scenario name or YAML file (default: europe-2011).")
 ]
@@ -44,6 +47,14 @@ DaskOpt = Annotated[
 ]
 JsonOpt = Annotated[bool, typer.Option("--json", help="Print one JSON object.")]
 RaidOpt = Annotated[str | None, typer.Option("--raid", help="Raid (default: the scenario's).")]
+SamplesOpt = Annotated[
+    int,
+    typer.Option(
+        "--geometry-samples",
+        help="Draws of the raid's launch points (in their launch areas) and launch times "
+        "(within their jitter), the trials spread over them; 1: the nominal geometry.",
+    ),
+]
 
 
 def _params(items: list[str] | None) -> dict[str, Any]:
@@ -60,6 +71,12 @@ def _progress() -> bool:
     return sys.stderr.isatty()
 
 
+def _samples(k: int) -> int:
+    from jointshield.analysis.runs import check_geometry_samples
+
+    return check_geometry_samples(k, "--geometry-samples")
+
+
 @app.command("run")
 def run_command(
     scenario: ScenarioArg = None,
@@ -74,10 +91,12 @@ def run_command(
     workers: WorkersOpt = 1,
     dask: DaskOpt = None,
     as_json: JsonOpt = False,
+    geometry_samples: SamplesOpt = DEFAULT_GEOMETRY_SAMPLES,
 ) -> None:
     """Run one architecture on a raid and print its outcome with confidence intervals."""
     from jointshield.analysis.runs import run
 
+    samples = _samples(geometry_samples)
     result = run(
         scenario,
         arch,
@@ -89,6 +108,7 @@ def run_command(
         workers=workers,
         dask_address=_dask(dask),
         progress=_progress(),
+        geometry_samples=samples,
     )
     if as_json:
         print_json(result.to_json())
@@ -111,11 +131,13 @@ def compare_command(
     workers: WorkersOpt = 1,
     dask: DaskOpt = None,
     as_json: JsonOpt = False,
+    geometry_samples: SamplesOpt = DEFAULT_GEOMETRY_SAMPLES,
 ) -> None:
     """Run the architectures side by side on the same raid and seed."""
     from jointshield.analysis.runs import compare
     from jointshield.architectures.presets import ARCHITECTURES
 
+    samples = _samples(geometry_samples)
     names = tuple(a.strip() for a in architectures.split(",")) if architectures else ARCHITECTURES
     if not all(names):
         raise JointshieldError("--architectures: expected a comma-separated list of names")
@@ -130,6 +152,7 @@ def compare_command(
         workers=workers,
         dask_address=_dask(dask),
         progress=_progress(),
+        geometry_samples=samples,
     )
     if as_json:
         print_json(result.to_json())
@@ -160,12 +183,14 @@ def sweep_command(
     workers: WorkersOpt = 1,
     dask: DaskOpt = None,
     as_json: JsonOpt = False,
+    geometry_samples: SamplesOpt = DEFAULT_GEOMETRY_SAMPLES,
 ) -> None:
     """Sweep an architecture's parameters; each finished point is kept, and a rerun resumes."""
     if not grid:
         raise JointshieldError("give at least one --grid NAME=START:STOP:COUNT")
     from jointshield.analysis.runs import sweep
 
+    samples = _samples(geometry_samples)
     points = sweep(
         scenario,
         arch,
@@ -178,6 +203,7 @@ def sweep_command(
         workers=workers,
         dask_address=_dask(dask),
         progress=_progress(),
+        geometry_samples=samples,
     )
     if as_json:
         print_json(points)

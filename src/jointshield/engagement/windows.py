@@ -54,6 +54,8 @@ class BatteryGeometry:
         The reach of its interceptor type (with the type's published figures).
     organic_radars : tuple of str
         Names of its own fire-control radars (its party's, on its site).
+    launch_on_remote, engage_on_remote : bool
+        Its engagement modes on another radar's track (its weapon system's).
     """
 
     name: str
@@ -64,6 +66,8 @@ class BatteryGeometry:
     rounds: int
     kinematics: InterceptorKinematics
     organic_radars: tuple[str, ...] = ()
+    launch_on_remote: bool = False
+    engage_on_remote: bool = False
 
 
 # --------------------------------------------------------------------------- windows

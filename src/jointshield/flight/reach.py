@@ -403,6 +403,11 @@ class InterceptorType:
     handover_basket_m : float or None
         Radius of the kill vehicle's acquisition basket, m; None: the kill
         probability is not degraded by the hand-over error.
+    launch_on_remote, engage_on_remote : bool
+        What the weapon system can do with another radar's track: launch on
+        it (its own radar taking over before the intercept), or fly the
+        whole engagement on it. A battery of the type has these modes unless
+        its scenario says it lacks them.
 
     Raises
     ------
@@ -420,6 +425,8 @@ class InterceptorType:
     fire_control_sigma_m: float = 200.0
     fire_control_sigma_mps: float = 20.0
     handover_basket_m: float | None = None
+    launch_on_remote: bool = False
+    engage_on_remote: bool = False
 
     def __post_init__(self) -> None:
         where = f"interceptor {self.name!r}"

@@ -194,6 +194,41 @@ def cross_check(
                     f"missing key 'owner': give it here or on site {site!r}",
                 )
 
+    # A battery's engagement modes are its weapon system's: it cannot claim one its type lacks,
+    # and one with neither a radar of its own nor engage on remote can never engage.
+    types: dict[object, dict[str, Any]] = {
+        t.get("name"): t for _, t in _items(data, "interceptors")
+    }
+    for index, item in _items(data, "batteries"):
+        itype = types.get(item.get("interceptor"))
+        if itype is None:
+            continue
+        modes: dict[str, bool] = {}
+        for mode in ("launch_on_remote", "engage_on_remote"):
+            claimed, capable = item.get(mode), itype.get(mode, False)
+            if claimed is True and capable is not True:
+                report(
+                    ("batteries", index, mode),
+                    f"battery claims {mode}, which its interceptor type "
+                    f"{item.get('interceptor')!r} cannot have (set {mode}: true on the type, "
+                    "with its source, or remove it here)",
+                )
+            modes[mode] = capable is True if claimed is None else claimed is True
+        radars = [
+            s
+            for _, s in _items(data, "sensors")
+            if s.get("kind") == "radar"
+            and s.get("site") == item.get("site")
+            and s.get("owner") == item.get("owner")
+        ]
+        if not radars and not modes["engage_on_remote"]:
+            report(
+                ("batteries", index),
+                f"battery has no radar of its party at its site {item.get('site')!r} and "
+                "cannot engage on remote, so it could never engage: add its fire-control "
+                "radar (a sensor of kind radar at that site) or give it engage_on_remote",
+            )
+
     radar_keys = {
         "range_max_km": "its maximum range, km",
         "reference_rcs_m2": "the RCS at which range_max_km holds, m²",

@@ -146,6 +146,7 @@ MissileCount = Annotated[
     int, Field(strict=True, ge=1, le=10_000, description="a number of missiles")
 ]
 Population = Annotated[int, Field(strict=True, ge=0, le=10_000_000_000, description="a population")]
+SolidAngle = Annotated[float, _upto(4 * math.pi, "a solid angle in sr")]
 Looks = Annotated[int, Field(strict=True, ge=1, le=1_000, description="a number of looks")]
 
 
@@ -236,6 +237,14 @@ class Sensor(_Record):
         Radio horizon: the standard 4/3-Earth refraction model, or straight lines.
     track_confirm_m, track_confirm_n : int
         A track is confirmed after ``m`` detections in ``n`` consecutive looks.
+    search_sr : float or None
+        Solid angle the radar searches when it has no cue, sr; None: its whole
+        field of regard, ``2·Δaz·(sin el_max − sin el_min)``.
+    cued_search_sr : float or None
+        Solid angle it searches around a cue, sr. With a cue, the same search
+        frame spread over a smaller volume gives each beam more energy, so
+        ``range_max_km`` grows by ``(search_sr / cued_search_sr)^(1/4)``
+        (the search radar equation); None: a cue brings no range gain.
     description : str
         Free text.
 
@@ -261,6 +270,8 @@ class Sensor(_Record):
     refraction: Refraction = "4/3"
     track_confirm_m: Looks = 3
     track_confirm_n: Looks = 5
+    search_sr: SolidAngle | None = None
+    cued_search_sr: SolidAngle | None = None
     description: str = ""
 
 
@@ -290,6 +301,14 @@ class Interceptor(_Record):
         m. When given, the single-shot kill probability is multiplied by the
         chance that the track's error at launch falls inside it (see
         :mod:`jointshield.battle`); None leaves it undegraded.
+    launch_on_remote : bool
+        The weapon system can launch on another radar's track, its battery's
+        own radar taking over before the intercept (e.g. Aegis BMD with the
+        SM-3 Block IA, demonstrated in FTM-15, April 2011).
+    engage_on_remote : bool
+        The weapon system can fly a whole engagement on another radar's
+        track, with no radar of its own (e.g. Aegis BMD 5.1 with the SM-3
+        Block IIA).
     owner : str or None
         The party that fields the type, where one does.
     description : str
@@ -307,6 +326,8 @@ class Interceptor(_Record):
     fire_control_sigma_m: PositionError = 200.0
     fire_control_sigma_mps: VelocityError = 20.0
     handover_basket_m: RangeError | None = None
+    launch_on_remote: bool = False
+    engage_on_remote: bool = False
     owner: Name | None = None
     description: str = ""
 
@@ -326,6 +347,10 @@ class Battery(_Record):
         Name of the interceptor type.
     rounds : int
         Interceptors ready to fire.
+    launch_on_remote, engage_on_remote : bool or None
+        The engagement modes this battery has, in its era and with its
+        software (see :class:`Interceptor`); None: its interceptor type's.
+        A battery cannot claim a mode its type does not have.
     description : str
         Free text.
 
@@ -336,6 +361,8 @@ class Battery(_Record):
     owner: Name
     interceptor: Name
     rounds: Rounds
+    launch_on_remote: bool | None = None
+    engage_on_remote: bool | None = None
     description: str = ""
 
 
@@ -443,7 +470,9 @@ class LaunchArea(_Record):
     lat_deg, lon_deg : float
         Centre, degrees.
     radius_km : float
-        Radius, km.
+        Radius, km: great-circle distance from the centre on the mean Earth
+        sphere within which each geometry sample draws a threat's launch
+        point, uniformly by area [assumption]; 0: always the centre.
     owner : str or None
         The state launching from it (free text; not one of the parties).
     description : str
@@ -500,9 +529,13 @@ class Threat(_Record):
     target : str
         Name of the asset aimed at.
     launch_time_s : float
-        Launch time after the raid begins, s.
+        Nominal launch time after the raid begins, s.
+    launch_time_jitter_s : float
+        Half-width of the interval around ``launch_time_s`` in which each
+        geometry sample draws the launch time, uniformly [assumption], s;
+        0 (the default): always at ``launch_time_s``.
     count : int
-        Missiles fired.
+        Missiles fired (one launcher's salvo: one launch point and time).
     aim : {'min-energy', 'lofted', 'depressed'}
         Trajectory shape.
 
@@ -513,6 +546,7 @@ class Threat(_Record):
     launch_area: Name
     target: Name
     launch_time_s: Duration = 0.0
+    launch_time_jitter_s: Duration = 0.0
     count: MissileCount = 1
     aim: Aim = "min-energy"
 

@@ -44,7 +44,7 @@ from __future__ import annotations
 
 import math
 import numbers
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from functools import cached_property
 from typing import Final, NamedTuple
 
@@ -141,6 +141,12 @@ class Radar:
     track_confirm_m, track_confirm_n : int
         A track is confirmed by ``M`` detections within ``N`` consecutive
         looks (``1 <= M <= N``).
+    search_sr : float or None
+        Solid angle searched without a cue, sr; None: the field of regard
+        (:attr:`field_of_regard_sr`).
+    cued_search_sr : float or None
+        Solid angle searched around a cue, sr; None: a cue brings no range
+        gain (:meth:`cued_range_gain`).
 
     Raises
     ------
@@ -169,6 +175,8 @@ class Radar:
     refraction: Refraction = "4/3"
     track_confirm_m: int = 3
     track_confirm_n: int = 5
+    search_sr: float | None = None
+    cued_search_sr: float | None = None
 
     def __post_init__(self) -> None:
         n = self.name
@@ -237,6 +245,55 @@ class Radar:
             "track confirmation must satisfy 1 <= track_confirm_m <= track_confirm_n, "
             f"got {self.track_confirm_m} and {self.track_confirm_n}",
         )
+        for key in ("search_sr", "cued_search_sr"):
+            value = getattr(self, key)
+            _check(
+                value is None
+                or (isinstance(value, numbers.Real) and 0 < float(value) <= 4 * math.pi),
+                n,
+                f"{key} must be a solid angle in (0, 4π] sr or None, got {value!r}",
+            )
+
+    # ------------------------------------------------------------------ cued search
+
+    @property
+    def field_of_regard_sr(self) -> float:
+        """Solid angle of the field of regard, sr: ``2·Δaz·(sin el_max − sin el_min)``.
+
+        ``Δaz`` is the azimuth half-width (at most π), and the elevation band
+        is taken over a flat horizon.
+        """
+        half = min(self.az_half_width_rad, math.pi)
+        return 2.0 * half * (math.sin(self.el_max_rad) - math.sin(self.el_min_rad))
+
+    def cued_range_gain(self) -> float:
+        """Factor by which a cue lengthens the detection range (1 without cued search).
+
+        The search radar equation (Skolnik, *Introduction to Radar Systems*,
+        3rd ed., McGraw-Hill, 2001, §2.12) gives the range at which a radar
+        of mean power ``P``, aperture ``A`` and system losses ``L`` detects
+        a target of cross-section ``σ`` while it searches a solid angle ``Ω``
+        in a frame time ``t_f``::
+
+            R⁴ = P·A·σ·t_f / (4π·k·T_s·L·(S/N)·Ω)
+
+        With the same frame time, searching the cue's solid angle
+        ``cued_search_sr`` instead of ``search_sr`` (the field of regard by
+        default) multiplies the range by
+        ``(search_sr / cued_search_sr)^(1/4)``. A cued volume larger than
+        the uncued one gains nothing (factor 1).
+        """
+        if self.cued_search_sr is None:
+            return 1.0
+        search = self.search_sr if self.search_sr is not None else self.field_of_regard_sr
+        return max(1.0, math.sqrt(math.sqrt(search / self.cued_search_sr)))
+
+    def cued(self) -> Radar:
+        """Return the radar searching around a cue: its range times :meth:`cued_range_gain`."""
+        gain = self.cued_range_gain()
+        if gain == 1.0:
+            return self
+        return replace(self, range_max_m=self.range_max_m * gain)
 
     # ------------------------------------------------------------------ cached site geometry
 

@@ -30,6 +30,8 @@ class SpaceIR:
         The sensor's name and the party that operates it.
     delay_s : float
         Reporting delay after the first detectable moment, s.
+    p_detect : float
+        Probability that the constellation reports a given launch at all.
     min_altitude_m : float
         Height above which the plume is seen, m. 10 km is an assumption
         (about the top of most cloud decks), not a published figure.
@@ -45,6 +47,7 @@ class SpaceIR:
     name: str
     owner: str
     delay_s: float
+    p_detect: float = 1.0
     min_altitude_m: float = 10_000.0
     sigma_launch_time_s: float = 5.0
     sigma_azimuth_rad: float = math.radians(5.0)
@@ -66,6 +69,11 @@ class SpaceIR:
             )
             if key != "min_altitude_m":
                 _check(value >= 0, self.name, f"{key} must be >= 0, got {value}")
+        _check(
+            isinstance(self.p_detect, numbers.Real) and 0 <= self.p_detect <= 1,
+            self.name,
+            f"p_detect must lie in [0, 1], got {self.p_detect!r}",
+        )
 
 
 def space_ir_cues(sensor: SpaceIR, flyouts: Flyouts) -> FloatArray:

@@ -95,13 +95,15 @@ def compile_radar(sensor: Sensor, site: Site) -> Radar:
         refraction=sensor.refraction,
         track_confirm_m=sensor.track_confirm_m,
         track_confirm_n=sensor.track_confirm_n,
+        search_sr=sensor.search_sr,
+        cued_search_sr=sensor.cued_search_sr,
     )
 
 
 def compile_space_ir(sensor: Sensor) -> SpaceIR:
     """Build a space-based infrared sensor from a scenario's sensor of kind ``space-ir``.
 
-    The name, owner and reporting delay come from the file; the plume
+    The name, owner, reporting delay and detection probability come from the file; the plume
     altitude and the cue's errors keep :class:`SpaceIR`'s stated defaults,
     because the schema's radar fields do not describe a launch cue.
 
@@ -114,7 +116,12 @@ def compile_space_ir(sensor: Sensor) -> SpaceIR:
         raise JointshieldError(
             f"sensor {sensor.name!r}: expected a space-ir sensor, got kind {sensor.kind!r}"
         )
-    return SpaceIR(name=sensor.name, owner=sensor.owner, delay_s=float(sensor.delay_s))
+    return SpaceIR(
+        name=sensor.name,
+        owner=sensor.owner,
+        delay_s=float(sensor.delay_s),
+        p_detect=float(sensor.p_detect),
+    )
 
 
 def compile_interceptor(interceptor: Interceptor) -> InterceptorType:
@@ -130,6 +137,8 @@ def compile_interceptor(interceptor: Interceptor) -> InterceptorType:
         fire_control_sigma_m=interceptor.fire_control_sigma_m,
         fire_control_sigma_mps=interceptor.fire_control_sigma_mps,
         handover_basket_m=interceptor.handover_basket_m,
+        launch_on_remote=interceptor.launch_on_remote,
+        engage_on_remote=interceptor.engage_on_remote,
     )
 
 
@@ -215,6 +224,11 @@ def _sectors(scenario: Scenario, problems: list[Problem]) -> tuple[Sector, ...]:
     return tuple(sector for sector in built if sector is not None)
 
 
+def _launch_radius_km(scenario: Scenario, place: str) -> float:
+    """Radius of the launch area named ``place``, km (0 for a place that is not one)."""
+    return next((float(a.radius_km) for a in scenario.launch_areas if a.name == place), 0.0)
+
+
 def _raids(scenario: Scenario, problems: list[Problem]) -> tuple[RaidPlan, ...]:
     models: dict[str, MissileModel | None] = {}
     index_of = {m.name: i for i, m in enumerate(scenario.missiles)}
@@ -260,6 +274,8 @@ def _raids(scenario: Scenario, problems: list[Problem]) -> tuple[RaidPlan, ...]:
                     launch_time_s=float(th.launch_time_s),
                     count=th.count,
                     aim=th.aim,
+                    launch_radius_m=_launch_radius_km(scenario, start.name) * 1e3,
+                    launch_time_jitter_s=float(th.launch_time_jitter_s),
                 )
             )
         raids.append(RaidPlan(raid.name, tuple(threats)))
@@ -331,6 +347,16 @@ def compile_scenario(scenario: Scenario, *, reach: ReachTables | None = None) ->
                 rounds=b.rounds,
                 interceptor=types[b.interceptor],
                 organic_radars=organic,
+                launch_on_remote=(
+                    types[b.interceptor].launch_on_remote
+                    if b.launch_on_remote is None
+                    else b.launch_on_remote
+                ),
+                engage_on_remote=(
+                    types[b.interceptor].engage_on_remote
+                    if b.engage_on_remote is None
+                    else b.engage_on_remote
+                ),
             )
         )
     parties = tuple(p.name for p in scenario.parties)

@@ -66,6 +66,11 @@ class Battery:
         Its interceptor type.
     organic_radars : tuple of str
         Names of the radars of its party on its site (its own fire-control radars).
+    launch_on_remote : bool
+        It can launch on another radar's track, an organic radar taking over
+        before the intercept (a capability of its weapon system and era).
+    engage_on_remote : bool
+        It can fly a whole engagement on another radar's track.
     """
 
     name: str
@@ -77,6 +82,8 @@ class Battery:
     rounds: int
     interceptor: InterceptorType
     organic_radars: tuple[str, ...] = ()
+    launch_on_remote: bool = False
+    engage_on_remote: bool = False
 
 
 @dataclass(frozen=True)
