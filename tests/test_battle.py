@@ -70,7 +70,9 @@ def test_authorisation_longer_than_the_window_gives_no_shot() -> None:
     """An authorisation delay longer than the engagement window leaves no shot: not authorised."""
     battle = fight(
         theatre(_one_on_one(0.9)),
-        arch=architecture("joint", authorisation_delay_s=5000.0, authorisation_sigma=0.01),
+        arch=architecture(
+            "joint", authorisation_delay_s=5000.0, authorisation_sigma=0.01, veto_probability=0
+        ),
         trials=200,
         seed=1,
     )
@@ -118,7 +120,14 @@ def test_defending_only_own_assets_blocks_the_other_party() -> None:
     # Without a radar of its own there, it could not launch on remote in time anyway.
     allowed = {"not-responsible", "no-track", "not-fire-control-quality", "too-late"}
     assert set(own.leak_reasons()) <= allowed
-    anyone = fight(theatre(sc), arch="joint", trials=200, seed=1)
+    # Responsible for everyone under the joint system, it still has no radar of its own to
+    # hand over to; a weapon system that can engage on remote needs none.
+    joint = architecture("joint", veto_probability=0)
+    handover = fight(theatre(sc), arch=joint, trials=20, seed=1)
+    assert not handover.trials.killed.any()
+    remote = tuple(i.model_copy(update={"engage_on_remote": True}) for i in sc.interceptors)
+    sc = sc.model_copy(update={"interceptors": remote})
+    anyone = fight(theatre(sc), arch=joint, trials=200, seed=1)
     assert anyone.trials.killed.mean() > 0.9
 
 

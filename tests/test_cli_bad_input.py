@@ -58,6 +58,18 @@ BAD = {
     "burnout-speed-nan": (["flyout", "--burnout-speed", "nan"], "burnout speed"),
     "trials-10-to-12": (["run", "-n", str(10**12)], "at most 1,000,000,000"),
     "trials-2-to-63": (["compare", "-n", str(2**63)], "at most 1,000,000,000"),
+    "geometry-samples-zero": (
+        ["run", "-n", TRIALS, "--geometry-samples", "0"],
+        "--geometry-samples",
+    ),
+    "geometry-samples-negative": (
+        ["compare", "-n", TRIALS, "--geometry-samples", "-3"],
+        "--geometry-samples: expected a whole number of at least 1",
+    ),
+    "geometry-samples-1e12": (
+        ["sweep", "-n", TRIALS, "--grid", "latency_s=0,1", "--geometry-samples", str(10**12)],
+        "--geometry-samples: expected at most 1,000",
+    ),
     "latency-1e300": (["run", "-n", TRIALS, "--set", "latency_s=1e300"], "86400"),
     "authorisation-delay-1e300": (
         ["run", "-n", TRIALS, "--set", "authorisation_delay_s=1e300"],

@@ -181,6 +181,27 @@ def test_zero_trials_is_a_user_error(capsys) -> None:
     assert "at least 1" in err
 
 
+@pytest.mark.parametrize("command", ["run", "compare", "sweep"])
+@pytest.mark.parametrize("k", ["0", "-1"])
+def test_geometry_samples_below_one_is_a_user_error(capsys, tmp_path: Path, command, k) -> None:
+    """`--geometry-samples 0` is refused with one error line naming the flag, before any work."""
+    argv = [command, SCENARIO, "-n", "100", "--geometry-samples", k]
+    if command == "sweep":
+        argv += ["--grid", "latency_s=0,1", "--out", str(tmp_path / "sweep")]
+    err = _user_error(capsys, argv)
+    assert "--geometry-samples" in err and "at least 1" in err
+    assert not (tmp_path / "sweep").exists()
+
+
+def test_geometry_samples_reach_the_run_and_its_record(capsys) -> None:
+    """`run --geometry-samples 2 --json` runs over two samples and records how many."""
+    argv = ["run", SCENARIO, "-a", "joint", "-n", "100", "--geometry-samples", "2", "--json"]
+    data = _run_json(capsys, argv)
+    assert data["meta"]["geometry_samples"] == 2
+    nominal = _run_json(capsys, ["run", SCENARIO, "-a", "joint", "-n", "100", "--json"])
+    assert nominal["meta"]["geometry_samples"] == 1
+
+
 def test_sweep_without_grid_asks_for_one(capsys, tmp_path: Path) -> None:
     """`sweep` without --grid asks for a grid and writes nothing."""
     out = tmp_path / "sweep"

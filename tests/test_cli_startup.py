@@ -9,7 +9,7 @@ import sys
 import pytest
 from scipy import special, stats
 
-from jointshield.analysis.runs import DEFAULT_TRIALS
+from jointshield.analysis.runs import DEFAULT_GEOMETRY_SAMPLES, DEFAULT_TRIALS
 from jointshield.cli import run as cli_run
 from jointshield.montecarlo.stats import _z, mean_interval
 from jointshield.scenario import DEFAULT_SCENARIO
@@ -62,6 +62,7 @@ def test_command_help_loads_no_numerical_library(argv: list[str]) -> None:
 def test_cli_defaults_are_the_apis() -> None:
     """The defaults that --help shows without importing the API are the API's own."""
     assert cli_run.DEFAULT_TRIALS == DEFAULT_TRIALS
+    assert cli_run.DEFAULT_GEOMETRY_SAMPLES == DEFAULT_GEOMETRY_SAMPLES
     assert f"default: {DEFAULT_SCENARIO}" in str(cli_run.ScenarioArg.__metadata__[0].help)
 
 

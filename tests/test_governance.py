@@ -15,6 +15,8 @@ from scipy.stats import lognorm
 from jointshield.architectures.presets import (
     ARCHITECTURES,
     PARAMETERS,
+    JOINT_CONSENT_DELAY_S,
+    JOINT_VETO_PROBABILITY,
     TRACK_USES,
     Architecture,
     architecture,
@@ -51,23 +53,15 @@ def _binomial_ok(k: int, n: int, p: float) -> bool:
 
 # --------------------------------------------------------------------------- presets
 
-# name: (sharing, launch_on_remote, engage_on_remote, fused_picture, defend, cue_confirms, dual_key)
+# name: (sharing, other_party_tracks, fused_picture, defend, dual_key)
 BRIEF = {
-    "national": ("none", False, False, False, "own", False, False),
-    "early-warning": ("early-warning", False, False, False, "own", True, False),
-    "data-exchange": ("tracks", True, False, False, "own", True, False),
-    "sectoral": ("tracks", True, False, False, "sector", True, False),
-    "joint": ("tracks", True, True, True, "all", True, True),
+    "national": ("none", False, False, "own", False),
+    "early-warning": ("early-warning", False, False, "own", False),
+    "data-exchange": ("tracks", True, False, "own", False),
+    "sectoral": ("tracks", True, False, "sector", False),
+    "joint": ("tracks", True, True, "all", True),
 }
-BRIEF_FIELDS = (
-    "sharing",
-    "launch_on_remote",
-    "engage_on_remote",
-    "fused_picture",
-    "defend",
-    "cue_confirms",
-    "dual_key",
-)
+BRIEF_FIELDS = ("sharing", "other_party_tracks", "fused_picture", "defend", "dual_key")
 
 
 @pytest.mark.parametrize("name", ARCHITECTURES)
@@ -76,9 +70,12 @@ def test_presets_have_the_properties_of_the_brief(name: str) -> None:
     arch = architecture(name)
     assert arch.name == name
     assert tuple(getattr(arch, f) for f in BRIEF_FIELDS) == BRIEF[name]
-    # The distrust parameters default to the scenario's links, instant authorisation, no veto.
+    # The distrust parameters default to the scenario's links and instant authorisation;
+    # only the dual key costs consent time and vetoes, by default.
     assert arch.latency_s is None and arch.availability is None
-    assert arch.authorisation_delay_s == 0.0 and arch.veto_probability == 0.0
+    assert arch.authorisation_delay_s == 0.0
+    costs = (arch.consent_delay_s, arch.veto_probability)
+    assert costs == ((JOINT_CONSENT_DELAY_S, JOINT_VETO_PROBABILITY) if arch.dual_key else (0, 0))
     assert arch.overrides() == {}
 
 
@@ -95,12 +92,24 @@ def test_every_field_but_the_name_is_a_parameter() -> None:
     assert all(len(text) > 10 for text in PARAMETERS.values())
 
 
-def test_data_exchange_launch_on_remote_is_a_parameter() -> None:
-    """Data exchange launches on the other party's tracks by default, and a user may forbid it."""
-    arch = architecture("data-exchange", launch_on_remote="false")
-    assert not arch.launch_on_remote
-    assert may_use_track(arch, "NATO", "Russia", organic=False) == (False, "barred")
-    assert arch.overrides() == {"launch_on_remote": False}
+def test_data_exchange_use_of_the_other_partys_tracks_is_a_parameter() -> None:
+    """Data exchange fires on the other party's tracks by default, and a user may forbid it."""
+    arch = architecture("data-exchange", other_party_tracks="false")
+    assert not arch.other_party_tracks
+    assert may_use_track(arch, "NATO", "Russia", False, launch_on_remote=True) == (
+        False,
+        "barred",
+    )
+    assert arch.overrides() == {"other_party_tracks": False}
+
+
+@pytest.mark.parametrize("moved", ["launch_on_remote", "engage_on_remote", "cue_confirms"])
+def test_capabilities_are_not_architecture_parameters(moved: str) -> None:
+    """Setting a battery's capability on an architecture says where it lives now."""
+    with pytest.raises(JointshieldError, match="no longer an architecture's parameter"):
+        architecture("national", **{moved: True})
+    with pytest.raises(JointshieldError, match="no longer"):
+        parse_set([f"{moved}=true"])
 
 
 def test_a_preset_is_immutable_and_with_params_returns_a_new_one() -> None:
@@ -109,7 +118,8 @@ def test_a_preset_is_immutable_and_with_params_returns_a_new_one() -> None:
     with pytest.raises(dataclasses.FrozenInstanceError):
         arch.dual_key = False  # type: ignore[misc]
     changed = arch.with_params(veto_probability=0.2)
-    assert changed.veto_probability == 0.2 and architecture("joint").veto_probability == 0.0
+    assert changed.veto_probability == 0.2
+    assert architecture("joint").veto_probability == JOINT_VETO_PROBABILITY
 
 
 def test_unknown_architecture_suggests_the_closest() -> None:
@@ -122,38 +132,36 @@ def test_unknown_architecture_suggests_the_closest() -> None:
 
 # --------------------------------------------------------------------------- tracks
 
-# (architecture, same party, organic) -> (allowed, use)
-TRACK_CASES: list[tuple[str, bool, bool, tuple[bool, str]]] = [
-    (name, True, True, (True, "organic")) for name in ARCHITECTURES
+# (architecture, same party, organic, launch on remote, engage on remote) -> (allowed, use)
+TRACK_CASES: list[tuple[str, bool, bool, bool, bool, tuple[bool, str]]] = [
+    (name, True, True, False, False, (True, "organic")) for name in ARCHITECTURES
 ] + [
-    ("national", True, False, (True, "launch-on-remote")),
-    ("early-warning", True, False, (True, "launch-on-remote")),
-    ("data-exchange", True, False, (True, "launch-on-remote")),
-    ("sectoral", True, False, (True, "launch-on-remote")),
-    ("joint", True, False, (True, "engage-on-remote")),
-    ("national", False, False, (False, "barred")),
-    ("early-warning", False, False, (False, "barred")),
-    ("data-exchange", False, False, (True, "launch-on-remote")),
-    ("sectoral", False, False, (True, "launch-on-remote")),
-    ("joint", False, False, (True, "engage-on-remote")),
+    # Its own party's tracks: in the modes the battery's weapon system has, in every architecture.
+    *[(name, True, False, True, False, (True, "launch-on-remote")) for name in ARCHITECTURES],
+    *[(name, True, False, True, True, (True, "engage-on-remote")) for name in ARCHITECTURES],
+    *[(name, True, False, False, False, (False, "cue-only")) for name in ARCHITECTURES],
+    # The other party's tracks: only where the architecture lets a battery use them.
+    ("national", False, False, True, True, (False, "barred")),
+    ("early-warning", False, False, True, True, (False, "barred")),
+    ("data-exchange", False, False, True, False, (True, "launch-on-remote")),
+    ("sectoral", False, False, True, False, (True, "launch-on-remote")),
+    ("joint", False, False, True, False, (True, "launch-on-remote")),
+    ("joint", False, False, True, True, (True, "engage-on-remote")),
+    ("joint", False, False, False, False, (False, "cue-only")),
 ]
 
 
-@pytest.mark.parametrize(("name", "same_party", "organic", "expected"), TRACK_CASES)
+@pytest.mark.parametrize(("name", "same_party", "organic", "lor", "eor", "expected"), TRACK_CASES)
 def test_may_use_track(
-    name: str, same_party: bool, organic: bool, expected: tuple[bool, str]
+    name: str, same_party: bool, organic: bool, lor: bool, eor: bool, expected: tuple[bool, str]
 ) -> None:
-    """Organic tracks always, the own party's always, the other party's only under cooperation."""
+    """Organic tracks always; others in the battery's modes; the other party's under cooperation."""
     sensor_party = "NATO" if same_party else "Russia"
-    got = may_use_track(architecture(name), "NATO", sensor_party, organic)
+    got = may_use_track(
+        architecture(name), "NATO", sensor_party, organic, launch_on_remote=lor, engage_on_remote=eor
+    )
     assert got == expected
     assert got[1] in TRACK_USES
-
-
-def test_a_fused_picture_alone_lets_a_battery_launch_on_the_other_partys_track() -> None:
-    """A fused picture makes every sensor's track usable, even without launch on remote."""
-    arch = architecture("national", fused_picture=True)
-    assert may_use_track(arch, "Russia", "NATO", organic=False) == (True, "launch-on-remote")
 
 
 def test_an_organic_radar_of_another_party_is_an_error() -> None:
@@ -239,8 +247,35 @@ def test_draw_veto_frequency_matches_each_probability() -> None:
 def test_draw_veto_refinements_default_to_the_veto_probability() -> None:
     """Unset refinements take veto_probability: every case is vetoed at that rate."""
     arch = architecture("joint", veto_probability=0.3)
-    vetoed = draw_veto(arch, np.random.default_rng(1), (50000,), [True, False] * 25000, True)
+    territory = np.array([True, False] * 25000).reshape(50000, 1, 1)
+    vetoed = draw_veto(arch, np.random.default_rng(1), (50000, 1, 1), territory, True)
     assert _binomial_ok(int(vetoed.sum()), 50000, 0.3)
+
+
+@pytest.mark.parametrize("scope", ["engagement", "battery", "party"])
+def test_veto_scope_correlates_the_vetoes_as_it_says(scope: str) -> None:
+    """Each launch alone, one decision per battery, or one per vetoing party for the raid.
+
+    With probability v: per engagement, the launches of a trial are vetoed
+    independently; per battery, all of a battery's launches together; per
+    party, all launches the party may veto together (all-or-nothing with
+    probability v).
+    """
+    v, trials = 0.3, 20000
+    arch = architecture("joint", veto_probability=v, veto_scope=scope)
+    shape = (trials, 4, 3)
+    vetoed = draw_veto(arch, np.random.default_rng(8), shape, False, True, [0, 0, 0])
+    assert _binomial_ok(int(vetoed[:, 0, 0].sum()), trials, v)
+    all_of_trial = vetoed.reshape(trials, -1).all(axis=1)
+    all_of_battery = vetoed[..., 0].all(axis=1)
+    if scope == "party":
+        assert _binomial_ok(int(all_of_trial.sum()), trials, v)
+        assert np.array_equal(all_of_trial, vetoed.reshape(trials, -1).any(axis=1))
+    elif scope == "battery":
+        assert _binomial_ok(int(all_of_battery.sum()), trials, v)
+        assert _binomial_ok(int(all_of_trial.sum()), trials, v**3)
+    else:
+        assert _binomial_ok(int(all_of_battery.sum()), trials, v**4)
 
 
 @pytest.mark.parametrize("name", [a for a in ARCHITECTURES if a != "joint"])
@@ -296,7 +331,9 @@ def test_draw_authorisation_median_is_the_parameter() -> None:
 
 def test_draw_authorisation_under_a_dual_key_waits_for_the_slower_party() -> None:
     """The delay of two parties has the CDF F(t)² of the larger of two i.i.d. lognormals."""
-    arch = architecture("joint", authorisation_delay_s=20.0, authorisation_sigma=0.5)
+    arch = architecture(
+        "joint", authorisation_delay_s=20.0, consent_delay_s=20.0, authorisation_sigma=0.5
+    )
     n = 20000
     delay_s = np.sort(draw_authorisation(arch, np.random.default_rng(11), (n,), 2))
     one = lognorm(s=0.5, scale=20.0)
@@ -315,11 +352,26 @@ def test_draw_authorisation_under_a_dual_key_waits_for_the_slower_party() -> Non
 def test_draw_authorisation_is_zero_when_instant_or_nobody_decides() -> None:
     """A zero median, or no deciding party, gives no delay at all."""
     rng = np.random.default_rng(0)
-    assert not draw_authorisation(architecture("joint"), rng, (5, 2), 2).any()
+    assert not draw_authorisation(architecture("joint", consent_delay_s=0), rng, (5, 2), 2).any()
     arch = architecture("joint", authorisation_delay_s=10.0)
     assert not draw_authorisation(arch, rng, (5, 2), 0).any()
-    exact = architecture("joint", authorisation_delay_s=10.0, authorisation_sigma=0.0)
+    exact = architecture(
+        "joint", authorisation_delay_s=10.0, consent_delay_s=4.0, authorisation_sigma=0.0
+    )
     assert np.all(draw_authorisation(exact, rng, 7, 2) == 10.0)
+    assert np.all(draw_authorisation(exact, rng, 7, 1) == 10.0)
+
+
+def test_the_dual_keys_consent_delay_is_the_other_partys() -> None:
+    """With a dual key the launch waits for the slower of its own decision and the consent."""
+    arch = architecture(
+        "joint", authorisation_delay_s=0.0, consent_delay_s=30.0, authorisation_sigma=0.5
+    )
+    n = 20000
+    delay_s = draw_authorisation(arch, np.random.default_rng(4), (n,), 2)
+    # its own decision is instant, so the delay is the other party's consent alone
+    assert _binomial_ok(int((delay_s < 30.0).sum()), n, 0.5)
+    assert not draw_authorisation(arch, np.random.default_rng(4), (n,), 1).any()
 
 
 def test_draw_authorisation_is_coupled_across_medians() -> None:
@@ -524,13 +576,13 @@ def test_with_params_reads_command_line_strings() -> None:
         latency_s="5",
         availability="0.9",
         dual_key="no",
-        cue_confirms="0",
+        other_party_tracks="0",
         fused_picture="Yes",
         veto_own_territory="none",
         sharing="tracks-own-territory",
     )
     assert arch.latency_s == 5.0 and arch.availability == 0.9
-    assert (arch.dual_key, arch.cue_confirms, arch.fused_picture) == (False, False, True)
+    assert (arch.dual_key, arch.other_party_tracks, arch.fused_picture) == (False, False, True)
     assert arch.veto_own_territory is None and arch.sharing == "tracks-own-territory"
 
 
@@ -553,8 +605,10 @@ def test_unknown_parameter_lists_the_valid_ones_and_suggests_the_closest() -> No
         ("latency_s", math.inf, "in [0, 86400]"),
         ("authorisation_delay_s", True, "in [0, 86400]"),
         ("availability", "1.2", "[0, 1]"),
-        ("launch_on_remote", "maybe", "true or false"),
-        ("launch_on_remote", 2, "true or false"),
+        ("other_party_tracks", "maybe", "true or false"),
+        ("other_party_tracks", 2, "true or false"),
+        ("veto_scope", "raid", "veto scope"),
+        ("authorise_from", "launch", "start of authorisation"),
         ("sharing", "everything", "sharing policy"),
         ("defend", "sectors", "did you mean 'sector'"),
     ],
@@ -572,14 +626,14 @@ def test_a_bad_value_names_the_parameter_and_what_was_expected(
 def test_a_value_set_in_code_must_have_its_type() -> None:
     """Constructed in code, a boolean given as a string is refused (strings are for the CLI)."""
     base = dataclasses.asdict(architecture("national"))
-    with pytest.raises(JointshieldError, match="launch_on_remote"):
-        Architecture(**{**base, "launch_on_remote": "false"})
+    with pytest.raises(JointshieldError, match="other_party_tracks"):
+        Architecture(**{**base, "other_party_tracks": "false"})
 
 
 def test_parse_set_types_the_values() -> None:
     """NAME=VALUE items become typed parameter values for architecture()."""
-    got = parse_set(["latency_s=5", " veto_probability = 0.1 ", "launch_on_remote=false"])
-    assert got == {"latency_s": 5.0, "veto_probability": 0.1, "launch_on_remote": False}
+    got = parse_set(["latency_s=5", " veto_probability = 0.1 ", "other_party_tracks=false"])
+    assert got == {"latency_s": 5.0, "veto_probability": 0.1, "other_party_tracks": False}
     assert architecture("joint", **got).latency_s == 5.0
     assert parse_set([]) == {}
 

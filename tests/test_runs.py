@@ -14,9 +14,19 @@ import pytest
 import jointshield
 import jointshield.analysis.runs
 import jointshield.battle.context
-from jointshield.analysis.runs import Comparison, RunResult, Summary, compare, run, sweep
+import jointshield.battle.samples
+from jointshield.analysis.runs import (
+    MAX_GEOMETRY_SAMPLES,
+    Comparison,
+    RunResult,
+    Summary,
+    compare,
+    run,
+    sweep,
+)
 from jointshield.architectures.presets import ARCHITECTURES, PARAMETERS
 from jointshield.battle.context import deploy
+from jointshield.battle.samples import trial_samples
 from jointshield.engagement.reasons import REASONS
 from jointshield.errors import JointshieldError, UnknownNameError
 from jointshield.montecarlo.blocks import BLOCK_TRIALS
@@ -156,6 +166,7 @@ def test_run_writes_parquet_and_json_with_provenance(joint_run) -> None:
     assert written["meta"]["seed"] == SEED
     assert written["meta"]["trials"] == TRIALS
     assert written["meta"]["jointshield_version"] == jointshield.__version__
+    assert written["meta"]["geometry_samples"] == json.loads(meta["geometry_samples"]) == 1
     assert written["p_no_leak"] == result.summary.p_no_leak.to_json()
     assert result.meta == written["meta"]
 
@@ -232,7 +243,7 @@ def test_trials_below_one_are_refused() -> None:
 
 def test_compare_flies_the_raid_once_and_writes_comparison_json(monkeypatch, tmp_path) -> None:
     """A comparison flies the raid once for all its architectures and writes comparison.json."""
-    deployed = _spy(monkeypatch, jointshield.analysis.runs, "deploy")
+    deployed = _spy(monkeypatch, jointshield.analysis.runs, "deploy_samples")
     flown = _spy(monkeypatch, jointshield.battle.context, "fly_raid")
     seen = _spy(monkeypatch, jointshield.battle.context, "sensor_picture")
     windows = _spy(monkeypatch, jointshield.battle.context, "intercept_windows")
@@ -256,9 +267,79 @@ def test_compare_flies_the_raid_once_and_writes_comparison_json(monkeypatch, tmp
         assert (tmp_path / f"{name}.json").is_file()
 
 
+def test_compare_deploys_each_geometry_sample_once(monkeypatch, tmp_path) -> None:
+    """K samples: K radar pictures and window sets for all architectures, one batch of flights."""
+    deployed = _spy(monkeypatch, jointshield.analysis.runs, "deploy_samples")
+    flown = _spy(monkeypatch, jointshield.battle.context, "fly_raid")
+    flown_together = _spy(monkeypatch, jointshield.battle.samples, "fly_raid")
+    seen = _spy(monkeypatch, jointshield.battle.context, "sensor_picture")
+    windows = _spy(monkeypatch, jointshield.battle.context, "intercept_windows")
+    k = 3
+    comparison = compare(
+        theatre(SCENARIO),
+        ("national", "joint"),
+        trials=TRIALS,
+        seed=SEED,
+        out=tmp_path,
+        progress=False,
+        geometry_samples=k,
+    )
+    assert len(deployed) == 1
+    # The samples are aimed and flown as one batch, then each is seen and deployed once.
+    assert (len(flown), len(flown_together)) == (0, 1)
+    assert len(seen) == len(windows) == k
+    assert comparison.meta["geometry_samples"] == k
+    assert {r.meta["geometry_samples"] for r in comparison.results} == {k}
+    manifest = json.loads((tmp_path / "manifest.json").read_text(encoding="utf-8"))
+    assert manifest["geometry_samples"] == k
+    columns, meta = _read(tmp_path / "joint.parquet")
+    assert json.loads(meta["geometry_samples"]) == k
+    # The per-trial first intercept time varies between the samples.
+    labels = trial_samples(k, TRIALS, SEED)
+    t = columns["first_intercept_s"]
+    engaged = np.isfinite(t).all(axis=0)
+    assert engaged.any()
+    per_sample = np.array([t[labels == s][:, engaged].mean(axis=0) for s in range(k)])
+    assert np.ptp(per_sample, axis=0).max() > 1.0  # seconds
+    # A folder of K samples is another study than one of the nominal geometry.
+    with pytest.raises(JointshieldError, match="geometry_samples"):
+        run(theatre(SCENARIO), "joint", trials=TRIALS, seed=SEED, out=tmp_path, progress=False)
+
+
+@pytest.mark.parametrize("k", [0, -2, MAX_GEOMETRY_SAMPLES + 1, 2.0, True])
+def test_bad_geometry_samples_are_refused_before_any_work(monkeypatch, tmp_path, k) -> None:
+    """run, compare and sweep refuse a number of samples below 1 (or too many) before deploying."""
+    deployed = _spy(monkeypatch, jointshield.analysis.runs, "deploy_samples")
+    calls = (
+        lambda: run(theatre(SCENARIO), "joint", trials=10, progress=False, geometry_samples=k),
+        lambda: compare(theatre(SCENARIO), trials=10, progress=False, geometry_samples=k),
+        lambda: sweep(
+            theatre(SCENARIO), "joint", [VETO_GRID], tmp_path / "s", trials=10, geometry_samples=k
+        ),
+    )
+    for call in calls:
+        with pytest.raises(JointshieldError, match="geometry_samples"):
+            call()
+    assert deployed == []
+    assert not (tmp_path / "s").exists()
+
+
+def test_run_on_sampled_deployments_needs_their_number(deployment) -> None:
+    """A run given deployments must be asked for as many geometry samples."""
+    with pytest.raises(JointshieldError, match="geometry_samples"):
+        run(
+            theatre(SCENARIO),
+            "joint",
+            trials=10,
+            deployment=deployment,
+            geometry_samples=2,
+            progress=False,
+        )
+
+
 def test_compare_unknown_architecture_lists_the_valid_names(monkeypatch) -> None:
     """An unknown architecture is refused, before any flying, with the list of valid names."""
-    flown = _spy(monkeypatch, jointshield.analysis.runs, "deploy")
+    flown = _spy(monkeypatch, jointshield.analysis.runs, "deploy_samples")
     with pytest.raises(UnknownNameError) as info:
         compare(theatre(SCENARIO), ("national", "sideways"), trials=100, progress=False)
     assert isinstance(info.value, JointshieldError)

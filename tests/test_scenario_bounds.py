@@ -73,6 +73,14 @@ def test_impossible_magnitudes_are_located_errors(collection: str, field: str, v
     assert "expected" in message
 
 
+@pytest.mark.parametrize("value", [-1.0, 1e300])
+def test_launch_time_jitter_is_a_bounded_duration(value: float) -> None:
+    """A threat's launch time jitter is a duration of 0 to one day, refused at its line."""
+    data = _data()
+    data["raids"][0]["threats"][0]["launch_time_jitter_s"] = value
+    assert "expected" in _one(data, "raids[0].threats[0].launch_time_jitter_s")
+
+
 def test_stage_specific_impulse_is_bounded() -> None:
     """A stage's specific impulse above what chemistry gives is refused at its line."""
     data = _data()

@@ -15,8 +15,10 @@ that every study works on, in SI units:
 >>> [m.name for m in sc.missiles]
 ['shahab-3', 'sejjil-2']
 >>> theatre = js.compile_scenario(sc)
->>> [r.name for r in theatre.radars]
-['spy-1-east-med', 'tpy-2-kurecik', 'daryal-gabala', 'voronezh-armavir', 'voronezh-pionersky']
+>>> [r.name for r in theatre.radars][:3]
+['spy-1-east-med', 'tpy-2-kurecik', 'daryal-gabala']
+>>> [(b.name, b.launch_on_remote) for b in theatre.batteries]
+[('aegis-east-med', True), ('a-135-moscow', False)]
 
 The names are imported on first use, so that ``import jointshield`` (and the
 command line's ``--help``) stays fast.

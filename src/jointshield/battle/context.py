@@ -54,8 +54,10 @@ engaged by another while time remains (re-engagement, ``Rules.reengage``).
 
 from __future__ import annotations
 
+import math
+from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
-from typing import Any, Literal
+from typing import Any, Final, Literal
 
 import numpy as np
 from numpy.typing import NDArray
@@ -67,6 +69,7 @@ from jointshield.arrays import BoolArray, FloatArray, Int64Array, ObjectArray
 from jointshield.engagement.fire import Doctrine
 from jointshield.engagement.reasons import NO_TRACK, NOT_FIRE_CONTROL_QUALITY, OUT_OF_ENVELOPE
 from jointshield.engagement.windows import BatteryGeometry, InterceptWindows, intercept_windows
+from jointshield.errors import JointshieldError
 from jointshield.flight.raid import RaidGeometry, fly_raid
 from jointshield.physics.geo import ecef_to_geodetic
 from jointshield.record import Origin
@@ -82,6 +85,7 @@ from jointshield.sensing.space_ir import space_ir_cues
 from jointshield.theatre.model import Theatre
 
 __all__ = [
+    "RULE_PARAMETERS",
     "BattleContext",
     "CueSource",
     "Deployment",
@@ -116,6 +120,103 @@ class Rules:
     assignment: Literal["auto", "optimal", "greedy"] = "auto"
     handover_s: float = 30.0
     reengage: bool = True
+
+    def with_params(self, **params: object) -> Rules:
+        """Return these rules with some of :data:`RULE_PARAMETERS` changed, validated.
+
+        Values may be typed or strings as the command line gives them.
+
+        Raises
+        ------
+        JointshieldError
+            For an unknown rule (listing the valid ones) or a bad value.
+
+        Examples
+        --------
+        >>> Rules().with_params(handover_s="20", doctrine="salvo").doctrine.mode
+        'salvo'
+        """
+        rules: dict[str, Any] = {}
+        doctrine: dict[str, Any] = {}
+        for key, value in params.items():
+            if key not in RULE_PARAMETERS:
+                raise JointshieldError(
+                    f"unknown battle rule {key!r} (valid: {', '.join(RULE_PARAMETERS)})"
+                )
+            typed = _rule_value(key, value)
+            if key in _DOCTRINE_KEYS:
+                doctrine[_DOCTRINE_KEYS[key]] = typed
+            else:
+                rules[key] = typed
+        if doctrine:
+            rules["doctrine"] = replace(self.doctrine, **doctrine)
+        return replace(self, **rules)
+
+    def parameters(self) -> dict[str, object]:
+        """Every rule of :data:`RULE_PARAMETERS` with its value here."""
+        out: dict[str, object] = {}
+        for key in RULE_PARAMETERS:
+            field_name = _DOCTRINE_KEYS.get(key)
+            out[key] = getattr(self.doctrine, field_name) if field_name else getattr(self, key)
+        return out
+
+
+RULE_PARAMETERS: Final[Mapping[str, str]] = {
+    "handover_s": (
+        "s in [0, 3600]: for launch on remote, how long before the intercept the battery's "
+        "own radar must see the threat [assumption]"
+    ),
+    "doctrine": "shoot-look-shoot or salvo",
+    "salvo_size": "interceptors in a salvo, an integer in [1, 10]",
+    "max_shots_per_threat": "most interceptors one battery fires at one warhead, in [1, 10]",
+    "kill_assessment_s": "s in [0, 600]: time to assess an intercept before the next launch",
+    "assignment": "auto, optimal or greedy weapon-target assignment",
+    "reengage": "true/false: another battery may engage a warhead that one battery missed",
+}
+"""Battle rules a user may set (``--set NAME=VALUE``, ``--grid``), shared by every architecture."""
+
+_DOCTRINE_KEYS: Final[Mapping[str, str]] = {
+    "doctrine": "mode",
+    "salvo_size": "salvo_size",
+    "max_shots_per_threat": "max_shots_per_threat",
+    "kill_assessment_s": "kill_assessment_s",
+}
+
+
+def _rule_value(key: str, value: object) -> object:
+    """Read one rule's value (typed, or a string from the command line), or raise."""
+    text = value.strip().lower() if isinstance(value, str) else value
+    if key == "reengage":
+        if isinstance(text, bool):
+            return text
+        if text in ("true", "yes", "1", "on"):
+            return True
+        if text in ("false", "no", "0", "off"):
+            return False
+        raise JointshieldError(f"{key}: expected true or false, got {value!r}")
+    if key in ("doctrine", "assignment"):
+        known = (
+            ("shoot-look-shoot", "salvo") if key == "doctrine" else ("auto", "optimal", "greedy")
+        )
+        if text not in known:
+            raise JointshieldError(f"{key}: expected one of {', '.join(known)}, got {value!r}")
+        return text
+    if key in ("salvo_size", "max_shots_per_threat"):
+        try:
+            number = int(str(text)) if not isinstance(text, bool) else None
+        except ValueError:
+            number = None
+        if number is None or not 1 <= number <= 10:
+            raise JointshieldError(f"{key}: expected an integer in [1, 10], got {value!r}")
+        return number
+    high = 3600.0 if key == "handover_s" else 600.0
+    try:
+        seconds = float(str(text)) if not isinstance(text, bool) else math.nan
+    except ValueError:
+        seconds = math.nan
+    if not (math.isfinite(seconds) and 0.0 <= seconds <= high):
+        raise JointshieldError(f"{key}: expected a number of s in [0, {high:g}], got {value!r}")
+    return seconds
 
 
 @dataclass(frozen=True)
