@@ -68,7 +68,7 @@ BAD = {
     ),
     "geometry-samples-1e12": (
         ["sweep", "-n", TRIALS, "--grid", "latency_s=0,1", "--geometry-samples", str(10**12)],
-        "--geometry-samples: expected at most 1,000",
+        "--geometry-samples: expected at most 256",
     ),
     "latency-1e300": (["run", "-n", TRIALS, "--set", "latency_s=1e300"], "86400"),
     "authorisation-delay-1e300": (

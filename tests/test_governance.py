@@ -158,7 +158,12 @@ def test_may_use_track(
     """Organic tracks always; others in the battery's modes; the other party's under cooperation."""
     sensor_party = "NATO" if same_party else "Russia"
     got = may_use_track(
-        architecture(name), "NATO", sensor_party, organic, launch_on_remote=lor, engage_on_remote=eor
+        architecture(name),
+        "NATO",
+        sensor_party,
+        organic,
+        launch_on_remote=lor,
+        engage_on_remote=eor,
     )
     assert got == expected
     assert got[1] in TRACK_USES

@@ -292,14 +292,14 @@ def test_compare_deploys_each_geometry_sample_once(monkeypatch, tmp_path) -> Non
     assert {r.meta["geometry_samples"] for r in comparison.results} == {k}
     manifest = json.loads((tmp_path / "manifest.json").read_text(encoding="utf-8"))
     assert manifest["geometry_samples"] == k
-    columns, meta = _read(tmp_path / "joint.parquet")
+    columns, meta = _read(tmp_path / "national.parquet")
     assert json.loads(meta["geometry_samples"]) == k
     # The per-trial first intercept time varies between the samples.
     labels = trial_samples(k, TRIALS, SEED)
     t = columns["first_intercept_s"]
-    engaged = np.isfinite(t).all(axis=0)
+    engaged = np.isfinite(t).mean(axis=0) > 0.5
     assert engaged.any()
-    per_sample = np.array([t[labels == s][:, engaged].mean(axis=0) for s in range(k)])
+    per_sample = np.array([np.nanmean(t[labels == s][:, engaged], axis=0) for s in range(k)])
     assert np.ptp(per_sample, axis=0).max() > 1.0  # seconds
     # A folder of K samples is another study than one of the nominal geometry.
     with pytest.raises(JointshieldError, match="geometry_samples"):

@@ -111,17 +111,23 @@ def test_each_trial_flies_its_own_sample(samples) -> None:
 def test_more_samples_widen_the_spread_of_the_intercept_time(samples) -> None:
     """With K > 1 the first intercept time of a warhead differs between samples."""
     th = theatre(SCENARIO)
-    nominal = fight(th, arch="joint", trials=TRIALS, seed=SEED)
-    sampled = fight(samples, arch="joint", trials=TRIALS, seed=SEED, geometry_samples=K)
+    nominal = fight(th, arch="national", trials=TRIALS, seed=SEED)
+    sampled = fight(samples, arch="national", trials=TRIALS, seed=SEED, geometry_samples=K)
     assert sampled.geometry_samples == K
     labels = trial_samples(K, TRIALS, SEED)
     t_nominal = nominal.trials.first_intercept_s
     t_sampled = sampled.trials.first_intercept_s
-    engaged = np.isfinite(t_sampled).all(axis=0) & np.isfinite(t_nominal).all(axis=0)
+    # Warheads engaged in most trials of both battles.
+    engaged = (np.isfinite(t_sampled).mean(axis=0) > 0.5) & (
+        np.isfinite(t_nominal).mean(axis=0) > 0.5
+    )
     assert engaged.any()
-    per_sample = np.array([t_sampled[labels == s][:, engaged].mean(axis=0) for s in range(K)])
+    per_sample = np.array(
+        [np.nanmean(t_sampled[labels == s][:, engaged], axis=0) for s in range(K)]
+    )
     assert np.ptp(per_sample, axis=0).max() > 1.0  # seconds
-    assert np.std(t_sampled[:, engaged], axis=0).max() > np.std(t_nominal[:, engaged], axis=0).max()
+    spread = np.nanstd(t_sampled[:, engaged], axis=0)
+    assert spread.max() > np.nanstd(t_nominal[:, engaged], axis=0).max()
 
 
 def test_samples_of_different_raids_or_architectures_are_refused(samples) -> None:

@@ -57,9 +57,10 @@ DEFAULT_TRIALS = 2000
 DEFAULT_GEOMETRY_SAMPLES = 1
 """Geometry samples of a study when none is asked for: the nominal geometry."""
 
-MAX_GEOMETRY_SAMPLES = 1_000
+MAX_GEOMETRY_SAMPLES = 256
 """Most geometry samples of one study: each is a deployment (flights, radar views,
-windows) held in memory and sent to every worker."""
+windows; 2–3 MiB for a built-in raid) held in memory and sent to every worker, and
+takes about a quarter of a second to deploy."""
 
 MAX_TRIALS = 1_000_000_000
 """Most trials of one run: at about 15,000 trials a second, a billion is a day's work."""

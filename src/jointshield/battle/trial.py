@@ -339,8 +339,8 @@ def _reengage(
     missed = ~first.killed & (first.shots > 0)
     if not missed.any():
         return first
-    with np.errstate(all="ignore"):
-        last = np.nanmax(np.where(missed[..., None], first.shot_intercept_s, np.nan), axis=-1)
+    fired = missed[..., None] & np.isfinite(first.shot_intercept_s)
+    last = np.max(np.where(fired, first.shot_intercept_s, -np.inf), axis=-1)
     start = np.where(missed, last + rules.doctrine.kill_assessment_s, np.nan)[..., None]
     pairs = [
         (_warhead_windows(ctx.organic_windows, per), _when(launch_org, start)),
