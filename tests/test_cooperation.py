@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
+from tests.theatres import theatre
 
 from jointshield.architectures.presets import ARCHITECTURES, architecture
 from jointshield.battle.context import Rules, deploy, prepare
@@ -19,7 +20,6 @@ from jointshield.engagement.reasons import REASONS
 from jointshield.scenario import Scenario, load_scenario
 from jointshield.sensing.picture import fused_fire_control_s
 from jointshield.sensing.radar import radar_looks
-from tests.theatres import theatre
 
 N_SIGMA = 5.0
 
@@ -154,7 +154,7 @@ def test_an_early_warning_cue_gives_battlespace(uncued_nato: Scenario) -> None:
 
 
 def test_authorising_from_the_cue_spends_the_delay_while_the_track_matures() -> None:
-    """With a long consent, starting the decision at the cue launches earlier than at fire control."""
+    """With a long consent, deciding from the cue launches earlier than from fire control."""
     dep = deploy(theatre(_one_on_one(_nato_only())))
     slow = dict(consent_delay_s=60.0, authorisation_sigma=0.0, veto_probability=0.0)
     late = fight(dep, arch=architecture("joint", **slow), trials=50, seed=2).trials

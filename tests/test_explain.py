@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
+from tests.theatres import theatre
 
 from jointshield.analysis.explain import LEVERS, OUTCOMES, explain
 from jointshield.analysis.runs import summarise
@@ -11,7 +12,6 @@ from jointshield.architectures.presets import PARAMETERS, architecture
 from jointshield.battle.context import deploy
 from jointshield.battle.fight import fight
 from jointshield.scenario import load_scenario
-from tests.theatres import theatre
 
 
 @pytest.fixture(scope="module")

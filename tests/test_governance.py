@@ -14,9 +14,9 @@ from scipy.stats import lognorm
 
 from jointshield.architectures.presets import (
     ARCHITECTURES,
-    PARAMETERS,
     JOINT_CONSENT_DELAY_S,
     JOINT_VETO_PROBABILITY,
+    PARAMETERS,
     TRACK_USES,
     Architecture,
     architecture,
