@@ -215,13 +215,24 @@ def sweep_command(
 def architectures_command(
     as_json: JsonOpt = False,
 ) -> None:
-    """List the five architectures, their settings, and every parameter --set can change."""
+    """List the five architectures, their settings, the battle rules, and what --set changes."""
     from dataclasses import asdict
 
     from jointshield.architectures.presets import ARCHITECTURES, PARAMETERS, architecture
+    from jointshield.battle.context import RULE_PARAMETERS, Rules
 
+    rules = Rules().parameters()
     presets = {name: asdict(architecture(name)) for name in ARCHITECTURES}
     if as_json:
-        print_json({"architectures": presets, "parameters": PARAMETERS})
+        print_json(
+            {
+                "architectures": presets,
+                "parameters": PARAMETERS,
+                "rules": rules,
+                "rule_parameters": RULE_PARAMETERS,
+            }
+        )
         return
-    print_grid(architectures_grid(presets, PARAMETERS))
+    rows = {name: {**values, **rules} for name, values in presets.items()}
+    meanings = {**PARAMETERS, **{k: f"battle rule (all): {v}" for k, v in RULE_PARAMETERS.items()}}
+    print_grid(architectures_grid(rows, meanings))
