@@ -252,3 +252,25 @@ def test_mutated_numbers_are_located_errors_or_run(data: st.DataObject) -> None:
         assert all(p.line is not None and p.key for p in problems), problems
         return
     compile_scenario(scenario)
+
+
+def test_a_battery_cannot_claim_a_mode_its_interceptor_type_lacks() -> None:
+    """Engage on remote claimed by a battery whose type cannot: located at the battery's key."""
+    data = _data("europe-2018")
+    index = next(i for i, b in enumerate(data["batteries"]) if b["name"] == "aegis-east-med")
+    data["batteries"][index]["engage_on_remote"] = True
+    line = _one(data, f"batteries[{index}].engage_on_remote")
+    assert "cannot have" in line and "sm-3-ib" in line
+
+
+def test_a_battery_with_no_radar_that_cannot_engage_on_remote_is_refused() -> None:
+    """A layer without a radar could never engage: an error at the battery."""
+    data = _data("europe-2018")
+    data["sensors"] = [s for s in data["sensors"] if s["name"] != "don-2n"]
+    index = next(i for i, b in enumerate(data["batteries"]) if b["name"] == "a-135-moscow")
+    line = _one(data, f"batteries[{index}]")
+    assert "no radar" in line and "engage_on_remote" in line
+    # A weapon system that can engage on remote needs no radar of its own.
+    kind = next(i for i in data["interceptors"] if i["name"] == "53t6")
+    kind["engage_on_remote"] = True
+    assert not [p for p in _problems(data) if f"batteries[{index}]" in p]

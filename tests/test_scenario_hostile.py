@@ -52,7 +52,13 @@ def _located(error: ScenarioError, file: str) -> None:
 
 
 @pytest.mark.parametrize(
-    ("name", "prefix"), [("europe-2011", "c93205a3"), ("europe-2018", "a10d4948")]
+    ("name", "prefix"),
+    [
+        ("europe-2011", "c94f3a3b"),
+        ("europe-2013", "f913c27e"),
+        ("europe-2018", "f874411c"),
+        ("europe-north", "2986c41a"),
+    ],
 )
 def test_builtins_load_as_before(name: str, prefix: str) -> None:
     """The built-in scenarios are within every limit and keep their content hash."""
