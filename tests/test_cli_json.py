@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import json
+import re
 from pathlib import Path
 
 import pytest
 
 from jointshield.cli import main
+from jointshield.scenario import builtin_path
 
 TRIALS = "200"
 MISSILE_ARGS = ["-m", "shahab-3", "--from", "tabriz", "--to", "Ankara"]
@@ -18,6 +20,15 @@ def _wide_console(monkeypatch: pytest.MonkeyPatch) -> None:
     # No cluster from outside; wide output, so that nothing is wrapped.
     monkeypatch.setenv("COLUMNS", "250")
     monkeypatch.delenv("DASK_SCHEDULER_ADDRESS", raising=False)
+
+
+@pytest.fixture(scope="module")
+def harmless(tmp_path_factory: pytest.TempPathFactory) -> str:
+    """europe-2011 with interceptors that kill nothing: no shot is worth firing."""
+    text = builtin_path("europe-2011").read_text(encoding="utf-8")
+    path = tmp_path_factory.mktemp("scenario") / "harmless.yaml"
+    path.write_text(re.sub(r"pk: \{value: [0-9.]+", "pk: {value: 0.0", text), encoding="utf-8")
+    return str(path)
 
 
 def strict_loads(text: str) -> object:
@@ -39,11 +50,20 @@ def _files(folder: Path, pattern: str = "*.json") -> list[Path]:
 
 
 def test_compare_json_writes_null_where_nothing_was_killed(
-    capsys: pytest.CaptureFixture[str], tmp_path: Path
+    capsys: pytest.CaptureFixture[str], tmp_path: Path, harmless: str
 ) -> None:
     """`compare --json` is strict: an architecture that kills nothing has null per kill."""
     out = tmp_path / "cmp"
-    argv = ["compare", "-n", TRIALS, "--architectures", "national,joint", "--out", str(out)]
+    argv = [
+        "compare",
+        harmless,
+        "-n",
+        TRIALS,
+        "--architectures",
+        "national,joint",
+        "--out",
+        str(out),
+    ]
     data = _printed(capsys, [*argv, "--json"])
     assert isinstance(data, dict)
     national = data["architectures"][0]
@@ -57,11 +77,13 @@ def test_compare_json_writes_null_where_nothing_was_killed(
 
 
 def test_run_json_and_its_file_are_strict(
-    capsys: pytest.CaptureFixture[str], tmp_path: Path
+    capsys: pytest.CaptureFixture[str], tmp_path: Path, harmless: str
 ) -> None:
     """`run --json --out DIR` prints and writes strict JSON, with null for the undefined ratio."""
     out = tmp_path / "run"
-    data = _printed(capsys, ["run", "-a", "national", "-n", TRIALS, "--out", str(out), "--json"])
+    data = _printed(
+        capsys, ["run", harmless, "-a", "national", "-n", TRIALS, "--out", str(out), "--json"]
+    )
     assert isinstance(data, dict)
     assert data["interceptors_per_kill"] is None
     written = strict_loads((out / "national.json").read_text(encoding="utf-8"))
@@ -69,11 +91,22 @@ def test_run_json_and_its_file_are_strict(
 
 
 def test_sweep_json_manifest_and_points_are_strict(
-    capsys: pytest.CaptureFixture[str], tmp_path: Path
+    capsys: pytest.CaptureFixture[str], tmp_path: Path, harmless: str
 ) -> None:
     """`sweep --json` prints strict JSON, and its manifest and point files are strict too."""
     out = tmp_path / "sweep"
-    argv = ["sweep", "-a", "national", "-n", "100", "--grid", "latency_s=0,10", "--out", str(out)]
+    argv = [
+        "sweep",
+        harmless,
+        "-a",
+        "national",
+        "-n",
+        "100",
+        "--grid",
+        "latency_s=0,10",
+        "--out",
+        str(out),
+    ]
     points = _printed(capsys, [*argv, "--json"])
     assert isinstance(points, list) and len(points) == 2
     assert all(p["interceptors_per_kill"] is None for p in points)

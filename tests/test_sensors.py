@@ -311,7 +311,8 @@ def test_radars_from_scenario_convert_to_si(europe_2011: Scenario) -> None:
     assert tpy2.boresight_az_rad == pytest.approx(math.radians(105.0))
     assert tpy2.lat_rad == pytest.approx(math.radians(38.3494))
     assert tpy2.refraction == "4/3"
-    assert compile_scenario(europe_2011).space_ir == ()
+    (sbirs,) = compile_scenario(europe_2011).space_ir
+    assert (sbirs.name, sbirs.owner, sbirs.delay_s, sbirs.p_detect) == ("sbirs", "NATO", 60.0, 0.95)
     with pytest.raises(JointshieldError, match="expected a radar"):
         compile_radar(
             europe_2011.sensor("tpy-2-kurecik").model_copy(update={"kind": "space-ir"}),

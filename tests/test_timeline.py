@@ -150,10 +150,11 @@ def test_timeline_cli_json_and_errors(capsys: pytest.CaptureFixture[str]) -> Non
 def test_space_ir_launch_report_is_a_first_detection_own_and_shared() -> None:
     """A NATO space-based sensor: NATO detects at its cue, Russia one link latency later."""
     sc = load_scenario("europe-2011")
+    radars = tuple(s for s in sc.sensors if s.kind == "radar")
     sbirs = sc.sensors[0].model_copy(
         update={"name": "sbirs", "kind": "space-ir", "owner": "NATO", "delay_s": 10.0}
     )
-    with_ir = sc.model_copy(update={"sensors": (*sc.sensors, sbirs)})
+    with_ir = sc.model_copy(update={"sensors": (*radars, sbirs)})
     tl = timeline(with_ir, sharing="tracks")
     theatre = compile_scenario(with_ir)
     geo = fly_raid(theatre.raid())

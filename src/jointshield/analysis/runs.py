@@ -18,7 +18,7 @@ from __future__ import annotations
 
 import json
 import os
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -27,7 +27,7 @@ import numpy as np
 from numpy.typing import NDArray
 
 from jointshield.architectures.presets import ARCHITECTURES, Architecture, architecture
-from jointshield.battle.context import BattleContext, Deployment, Rules
+from jointshield.battle.context import RULE_PARAMETERS, BattleContext, Deployment, Rules
 from jointshield.battle.samples import (
     SampledContext,
     deploy_samples,
@@ -180,6 +180,21 @@ def summarise(ctx: BattleContext, trials: Trials) -> Summary:
     )
 
 
+def _split_params(
+    params: Mapping[str, Any] | None, rules: Rules | None
+) -> tuple[dict[str, Any], Rules | None]:
+    """Separate the battle rules (``handover_s``, ``doctrine``, ...) from architecture parameters.
+
+    Returns the architecture's parameters, and ``rules`` with the rules among
+    ``params`` set (:meth:`Rules.with_params`, which validates them).
+    """
+    given = dict(params or {})
+    rule_params = {k: given.pop(k) for k in list(given) if k in RULE_PARAMETERS}
+    if not rule_params:
+        return given, rules
+    return given, (rules or Rules()).with_params(**rule_params)
+
+
 def _arch_params(arch: Architecture) -> dict[str, Any]:
     from dataclasses import asdict
 
@@ -316,7 +331,8 @@ def run(
         Summary with confidence intervals, provenance and written files.
     """
     _check_counts(trials, seed, workers, dask_address, geometry_samples)
-    the_arch = architecture(arch, **(params or {}))
+    params, rules = _split_params(params, rules)
+    the_arch = architecture(arch, **params)
     if out is not None:
         check_folder(out)
     if deployment is None:
@@ -458,7 +474,8 @@ def compare(
     """
     _check_counts(trials, seed, workers, dask_address, geometry_samples)
     # An unknown name raises with the list of valid ones, before any work.
-    archs = [architecture(a, **(params or {})) for a in architectures]
+    params, rules = _split_params(params, rules)
+    archs = [architecture(a, **params) for a in architectures]
     if out is not None:
         check_folder(out)
     deps = _deploy(scenario, raid, seed, geometry_samples)
@@ -518,10 +535,12 @@ def sweep(
     _check_counts(trials, seed, workers, dask_address, geometry_samples)
     parsed = [parse_grid(g) for g in grids]
     points = grid_points(parsed)  # refuses a grid of too many points
-    base = architecture(arch, **(params or {}))
+    params, rules = _split_params(params, rules)
+    base = architecture(arch, **params)
     for name, values in parsed:
         for value in values:  # every value is checked before any point runs
-            base.with_params(**{name: value})
+            point_params, _ = _split_params({name: value}, rules)
+            base.with_params(**point_params)
     check_folder(out)
     deps = _deploy(scenario, raid, seed, geometry_samples)
     dep = deps[0]
@@ -537,8 +556,9 @@ def sweep(
     )
 
     def run_point(point: Any) -> tuple[TableWriter, dict[str, Any]]:
-        the_arch = base.with_params(**point.params)
-        sctx = prepare_samples(deps, arch=the_arch, rules=rules)
+        point_params, point_rules = _split_params(point.params, rules)
+        the_arch = base.with_params(**point_params)
+        sctx = prepare_samples(deps, arch=the_arch, rules=point_rules)
         outcomes = _simulate(sctx, trials, seed, workers, dask_address, False)
         ctx = sctx.first
 

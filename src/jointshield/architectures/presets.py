@@ -354,7 +354,8 @@ def _unknown_parameter(arch: str, key: str) -> JointshieldError:
     why = " (the name chooses the architecture, it is not a parameter)" if key == "name" else ""
     where = f" of architecture {arch!r}" if arch else ""
     return JointshieldError(
-        f"unknown parameter {key!r}{where}{why}{hint} (valid: {', '.join(PARAMETERS)})"
+        f"unknown parameter {key!r}{where}{why}{hint} (valid: {', '.join(PARAMETERS)}; "
+        "and the battle rules that `jointshield architectures` lists)"
     )
 
 

@@ -203,9 +203,10 @@ def _rule_value(key: str, value: object) -> object:
         return text
     if key in ("salvo_size", "max_shots_per_threat"):
         try:
-            number = int(str(text)) if not isinstance(text, bool) else None
+            real = float(str(text)) if not isinstance(text, bool) else math.nan
         except ValueError:
-            number = None
+            real = math.nan
+        number = int(real) if math.isfinite(real) and real == int(real) else None
         if number is None or not 1 <= number <= 10:
             raise JointshieldError(f"{key}: expected an integer in [1, 10], got {value!r}")
         return number

@@ -32,7 +32,9 @@ SeedOpt = Annotated[int, typer.Option("--seed", help="Seed: the same seed gives 
 SetOpt = Annotated[
     list[str] | None,
     typer.Option(
-        "--set", help="Architecture parameter, KEY=VALUE (repeatable), e.g. latency_s=10."
+        "--set",
+        help="Architecture parameter or battle rule, KEY=VALUE (repeatable), e.g. latency_s=10 "
+        "or handover_s=20 (see jointshield architectures).",
     ),
 ]
 OutOpt = Annotated[
@@ -58,9 +60,19 @@ SamplesOpt = Annotated[
 
 
 def _params(items: list[str] | None) -> dict[str, Any]:
+    """Architecture parameters, typed; battle rules kept as given (``run`` validates them)."""
     from jointshield.architectures.presets import parse_set
+    from jointshield.battle.context import RULE_PARAMETERS
 
-    return dict(parse_set(items or []))
+    items = list(items or [])
+    rules = [i for i in items if str(i).partition("=")[0].strip() in RULE_PARAMETERS]
+    out: dict[str, Any] = dict(parse_set([i for i in items if i not in rules]))
+    for item in rules:
+        key, _, value = str(item).partition("=")
+        if not value.strip():
+            raise JointshieldError(f"--set {item!r}: expected NAME=VALUE, e.g. handover_s=20")
+        out[key.strip()] = value.strip()
+    return out
 
 
 def _dask(address: str | None) -> str | None:
