@@ -72,3 +72,21 @@ def test_explaining_national_is_empty() -> None:
     (exp,) = explain([dep], ["national"], trials=50, seed=0)
     assert all(not s.changed for s in exp.steps)
     assert all(np.isclose(v, 0) for v in exp.total.values())
+
+
+def test_compare_explain_on_the_command_line(tmp_path, capsys) -> None:
+    """`compare --explain --json` adds the lever split; --out writes explain.json; the table prints."""
+    import json
+
+    from jointshield.cli import main
+
+    out = tmp_path / "cmp"
+    argv = ["compare", "europe-2011", "-n", "100", "--architectures", "national,joint"]
+    assert main([*argv, "--explain", "--json", "--out", str(out)]) == 0
+    data = json.loads(capsys.readouterr().out)
+    (joint,) = data["explain"]
+    assert joint["architecture"] == "joint"
+    assert [s["lever"] for s in joint["steps"]] == list(LEVERS)
+    assert (out / "explain.json").is_file()
+    assert main([*argv, "--explain"]) == 0
+    assert "What each lever adds" in capsys.readouterr().out

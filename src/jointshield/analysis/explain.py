@@ -30,14 +30,29 @@ from __future__ import annotations
 import dataclasses
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any, Final
 
-from jointshield.analysis.runs import Summary, _simulate, summarise
-from jointshield.architectures.presets import Architecture, architecture
+from jointshield.analysis.runs import (
+    DEFAULT_GEOMETRY_SAMPLES,
+    DEFAULT_TRIALS,
+    Comparison,
+    Summary,
+    _check_counts,
+    _deploy,
+    _simulate,
+    _split_params,
+    compare,
+    summarise,
+)
+from jointshield.architectures.presets import ARCHITECTURES, Architecture, architecture
 from jointshield.battle.context import Deployment, Rules
 from jointshield.battle.samples import prepare_samples
+from jointshield.montecarlo.store import write_json_atomic
+from jointshield.scenario import Scenario
+from jointshield.theatre.model import Theatre
 
-__all__ = ["LEVERS", "Explanation", "LeverStep", "explain"]
+__all__ = ["LEVERS", "Explanation", "LeverStep", "compare_explained", "explain"]
 
 LEVERS: Final[Mapping[str, tuple[str, ...]]] = {
     "sharing": ("sharing",),
@@ -162,7 +177,7 @@ def explain(
     tuple of Explanation
         One per architecture, in order.
     """
-    common = dict(params or {})
+    common, rules = _split_params(params, rules)
     deps = tuple(deployments)
     cache: dict[Architecture, dict[str, float]] = {}
 
@@ -201,3 +216,66 @@ def explain(
             before = after
         out.append(Explanation(target.name, baseline, tuple(steps)))
     return tuple(out)
+
+
+def compare_explained(
+    scenario: Theatre | Scenario | str | None = None,
+    architectures: Sequence[str] = ARCHITECTURES,
+    *,
+    trials: int = DEFAULT_TRIALS,
+    seed: int = 0,
+    params: dict[str, Any] | None = None,
+    rules: Rules | None = None,
+    raid: str | None = None,
+    out: str | Path | None = None,
+    workers: int = 1,
+    progress: bool | Callable[[int, int], None] = True,
+    geometry_samples: int = DEFAULT_GEOMETRY_SAMPLES,
+) -> tuple[Comparison, tuple[Explanation, ...]]:
+    """Compare the architectures, and explain each one's gain over ``national`` by lever.
+
+    The raid is deployed once for both (:func:`jointshield.analysis.runs.compare`
+    and :func:`explain`, same trials and seed); with ``out``, the
+    explanation is written beside the comparison as ``explain.json``.
+
+    Returns
+    -------
+    comparison : Comparison
+    explanations : tuple of Explanation
+        One per architecture other than ``national``, in order.
+    """
+    _check_counts(trials, seed, workers, None, geometry_samples)
+    from_params, _ = _split_params(params, rules)
+    for name in architectures:
+        architecture(name, **from_params)  # an unknown name or value, before any work
+    deps = _deploy(scenario, raid, seed, geometry_samples)
+    comparison = compare(
+        scenario,
+        architectures,
+        trials=trials,
+        seed=seed,
+        params=params,
+        rules=rules,
+        raid=raid,
+        out=out,
+        workers=workers,
+        progress=progress,
+        geometry_samples=geometry_samples,
+        deployment=deps,
+    )
+    explained = explain(
+        deps,
+        [a for a in architectures if a != "national"],
+        trials=trials,
+        seed=seed,
+        params=params,
+        rules=rules,
+        workers=workers,
+        progress=progress,
+    )
+    if out is not None:
+        write_json_atomic(
+            Path(out) / "explain.json",
+            {"explain": [e.to_json() for e in explained], "meta": comparison.meta},
+        )
+    return comparison, explained

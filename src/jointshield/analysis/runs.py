@@ -463,6 +463,7 @@ def compare(
     dask_address: str | None = None,
     progress: bool | Callable[[int, int], None] = True,
     geometry_samples: int = DEFAULT_GEOMETRY_SAMPLES,
+    deployment: Sequence[Deployment] | None = None,
 ) -> Comparison:
     """Run every architecture on the same raid and seed, and put the results side by side.
 
@@ -470,7 +471,8 @@ def compare(
     sample (flown, seen by every radar, with the batteries' reach and
     intercept windows) for all architectures; ``geometry_samples`` is as for
     :func:`run`. Parameters in ``params`` apply to every architecture that
-    has them.
+    has them. ``deployment`` gives the geometry samples already deployed
+    (as for :func:`run`).
     """
     _check_counts(trials, seed, workers, dask_address, geometry_samples)
     # An unknown name raises with the list of valid ones, before any work.
@@ -478,7 +480,14 @@ def compare(
     archs = [architecture(a, **params) for a in architectures]
     if out is not None:
         check_folder(out)
-    deps = _deploy(scenario, raid, seed, geometry_samples)
+    if deployment is None:
+        deps = _deploy(scenario, raid, seed, geometry_samples)
+    else:
+        deps = tuple(deployment)
+        if len(deps) != geometry_samples:
+            raise JointshieldError(
+                f"geometry_samples: {geometry_samples} asked for, {len(deps)} deployments given"
+            )
     dep = deps[0]
     _check_memory(dep, trials)
     if out is not None:

@@ -16,7 +16,12 @@ import typer
 from jointshield.cli._app import app
 from jointshield.cli._output import print_grid, print_json
 from jointshield.errors import JointshieldError
-from jointshield.report.tables import architectures_grid, comparison_grid, sweep_grid
+from jointshield.report.tables import (
+    architectures_grid,
+    comparison_grid,
+    explain_grid,
+    sweep_grid,
+)
 
 DEFAULT_TRIALS = 2000
 """Trials of a run when ``--trials`` is not given (the API's ``DEFAULT_TRIALS``)."""
@@ -144,8 +149,17 @@ def compare_command(
     dask: DaskOpt = None,
     as_json: JsonOpt = False,
     geometry_samples: SamplesOpt = DEFAULT_GEOMETRY_SAMPLES,
+    explain: Annotated[
+        bool,
+        typer.Option(
+            "--explain",
+            help="Also split each architecture's gain over national by lever "
+            "(sharing, other party's data, fused picture, responsibility, dual key).",
+        ),
+    ] = False,
 ) -> None:
     """Run the architectures side by side on the same raid and seed."""
+    from jointshield.analysis.explain import compare_explained
     from jointshield.analysis.runs import compare
     from jointshield.architectures.presets import ARCHITECTURES
 
@@ -153,23 +167,43 @@ def compare_command(
     names = tuple(a.strip() for a in architectures.split(",")) if architectures else ARCHITECTURES
     if not all(names):
         raise JointshieldError("--architectures: expected a comma-separated list of names")
-    result = compare(
-        scenario,
-        names,
-        trials=trials,
-        seed=seed,
-        params=_params(set_),
-        raid=raid,
-        out=out,
-        workers=workers,
-        dask_address=_dask(dask),
-        progress=_progress(),
-        geometry_samples=samples,
-    )
-    if as_json:
-        print_json(result.to_json())
+    if explain:
+        if _dask(dask):
+            raise JointshieldError("--explain runs locally: leave out --dask")
+        result, explained = compare_explained(
+            scenario,
+            names,
+            trials=trials,
+            seed=seed,
+            params=_params(set_),
+            raid=raid,
+            out=out,
+            workers=workers,
+            progress=_progress(),
+            geometry_samples=samples,
+        )
     else:
-        print_grid(comparison_grid([r.summary.to_json() for r in result.results], result.meta))
+        result = compare(
+            scenario,
+            names,
+            trials=trials,
+            seed=seed,
+            params=_params(set_),
+            raid=raid,
+            out=out,
+            workers=workers,
+            dask_address=_dask(dask),
+            progress=_progress(),
+            geometry_samples=samples,
+        )
+        explained = ()
+    levers = [e.to_json() for e in explained]
+    if as_json:
+        print_json({**result.to_json(), "explain": levers} if explain else result.to_json())
+        return
+    print_grid(comparison_grid([r.summary.to_json() for r in result.results], result.meta))
+    if levers:
+        print_grid(explain_grid(levers))
 
 
 @app.command("sweep")

@@ -541,3 +541,47 @@ def render(grid: Grid, width: int) -> list[RenderableType]:
     if grid.footer:
         out.append(Text(grid.footer))
     return out
+
+
+def explain_grid(explanations: Sequence[Mapping[str, Any]]) -> Grid:
+    """Tabulate each architecture's gain over ``national``, lever by lever.
+
+    Parameters
+    ----------
+    explanations : sequence of mapping
+        The JSON form of each architecture's explanation
+        (:meth:`jointshield.analysis.explain.Explanation.to_json`).
+
+    Returns
+    -------
+    Grid
+        Per lever, the change in population defended (millions) and in
+        expected leakers; a dash where the lever is the same as ``national``'s.
+    """
+    levers = [s["lever"] for s in explanations[0]["steps"]] if explanations else []
+    rows: list[Row] = []
+    for key, label, scale, fmt in (
+        ("population_defended", "population defended, M", 1e-6, "{:+.2f}"),
+        ("leakers", "expected leakers", 1.0, "{:+.2f}"),
+    ):
+        rows.append(Row((label,)))
+        for k, lever in enumerate(levers):
+            cells = []
+            for e in explanations:
+                step = e["steps"][k]
+                text = fmt.format(step["gain"][key] * scale) if step["changed"] else "-"
+                cells.append(Cell(text))
+            rows.append(Row((f"  {lever}",), tuple(cells)))
+        rows.append(
+            Row(
+                ("  total",),
+                tuple(Cell(fmt.format(e["total"][key] * scale)) for e in explanations),
+            )
+        )
+    return Grid(
+        title="What each lever adds over national (switched one at a time, same seed)",
+        label_headers=("lever",),
+        headers=tuple(e["architecture"] for e in explanations),
+        rows=tuple(rows),
+        footer="order: sharing, other party's data, fused picture, responsibility, dual key",
+    )
