@@ -338,6 +338,11 @@ class Deployment:
     assets: tuple[str, ...]
     asset_population: FloatArray
     warhead_asset: Int64Array
+    memo: dict[tuple[Any, ...], Any] = field(
+        default_factory=dict, compare=False, repr=False, hash=False
+    )
+    """What :func:`prepare` derived from this deployment that another architecture may
+    reuse: a radar's view under given cues, a fused track of given members."""
 
 
 def deploy(
@@ -560,7 +565,11 @@ def prepare(
         radar = view.radar
         inputs = tuple(i for i in party_inputs[radar.owner] if dep.cues[i.cue].sensor != radar.name)
         cue_inputs.append(inputs)
-        better = cued_view(view, geo, _earliest(inputs, n))
+        cue = _earliest(inputs, n)
+        key = ("cued", radar.name, cue.tobytes())
+        if key not in dep.memo:
+            dep.memo[key] = cued_view(view, geo, cue)
+        better = dep.memo[key]
         views.append(better if better is not None else view)
         cued.append(better is not None)
 
@@ -623,9 +632,12 @@ def prepare(
             delays = tuple(
                 _path_latency_s(network, views[v].radar.owner, bat.owner) for v in members
             )
-            fused = fused_fire_control_s(
-                tuple((views[v], d) for v, d in zip(members, delays, strict=True)), *fig
-            )
+            fused_key = ("fused", tuple(id(views[v]) for v in members), delays, fig)
+            if fused_key not in dep.memo:
+                dep.memo[fused_key] = fused_fire_control_s(
+                    tuple((views[v], d) for v, d in zip(members, delays, strict=True)), *fig
+                )
+            fused = dep.memo[fused_key]
             organic_only = all(views[v].radar.name in bat.organic_radars for v in members)
             sources.append(
                 _FireControlSource(
