@@ -75,7 +75,7 @@ def test_explaining_national_is_empty() -> None:
 
 
 def test_compare_explain_on_the_command_line(tmp_path, capsys) -> None:
-    """`compare --explain --json` adds the lever split; --out writes explain.json; the table prints."""
+    """`compare --explain --json` adds the lever split; --out writes explain.json."""
     import json
 
     from jointshield.cli import main

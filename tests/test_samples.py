@@ -150,3 +150,35 @@ def test_fight_refuses_samples_that_do_not_match_its_deployments(samples) -> Non
     """Asking for K samples with another number of deployments is an error."""
     with pytest.raises(JointshieldError, match="geometry_samples"):
         fight(samples, trials=10, geometry_samples=K + 1)
+
+
+def test_grouped_interval_is_the_cluster_sampling_formula() -> None:
+    """Mean ± t(K−1)·sd(group means)/√K, against a hand computation with scipy."""
+    from scipy import stats
+
+    from jointshield.montecarlo.stats import grouped_mean_interval
+
+    rng = np.random.default_rng(3)
+    groups = np.repeat(np.arange(5), 40)
+    x = rng.normal(size=200) + np.repeat(rng.normal(scale=3.0, size=5), 40)
+    mean, lo, hi = grouped_mean_interval(x, groups)
+    means = x.reshape(5, 40).mean(axis=1)
+    half = stats.t.ppf(0.975, 4) * means.std(ddof=1) / np.sqrt(5)
+    assert mean == pytest.approx(x.mean()) and hi - mean == pytest.approx(half)
+    assert mean - lo == pytest.approx(half)
+
+
+def test_intervals_with_several_geometries_count_their_spread() -> None:
+    """With K > 1 the first-intercept interval widens to the spread between geometries."""
+    from jointshield.analysis.runs import run
+    from jointshield.montecarlo.stats import Estimate
+
+    one = run("europe-2018", "national", trials=400, seed=0, progress=False).summary
+    many = run(
+        "europe-2018", "national", trials=400, seed=0, geometry_samples=4, progress=False
+    ).summary
+
+    def width(e: Estimate) -> float:
+        return e.hi - e.lo
+
+    assert width(many.first_intercept_s) > 3 * width(one.first_intercept_s)

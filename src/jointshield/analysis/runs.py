@@ -33,12 +33,18 @@ from jointshield.battle.samples import (
     deploy_samples,
     prepare_samples,
     run_sampled_block,
+    trial_samples,
 )
 from jointshield.battle.trial import Trials
 from jointshield.engagement.reasons import REASONS
 from jointshield.errors import JointshieldError
 from jointshield.montecarlo.blocks import check_dask, run_blocks
-from jointshield.montecarlo.stats import Estimate, mean_interval, wilson_interval
+from jointshield.montecarlo.stats import (
+    Estimate,
+    grouped_mean_interval,
+    mean_interval,
+    wilson_interval,
+)
 from jointshield.montecarlo.store import check_folder, make_folder, write_json_atomic
 from jointshield.montecarlo.sweep import (
     TableWriter,
@@ -99,13 +105,13 @@ def _check_memory(dep: Deployment, trials: int) -> None:
         )
 
 
-def _p(successes: NDArray[Any], n: int) -> Estimate:
+def _wilson(successes: NDArray[Any], n: int) -> Estimate:
     k = float(np.sum(successes))
     lo, hi = wilson_interval(k, n)
     return Estimate(k / n, float(lo), float(hi), "probability")
 
 
-def _m(x: NDArray[Any]) -> Estimate:
+def _mean(x: NDArray[Any]) -> Estimate:
     mean, lo, hi = mean_interval(np.asarray(x, dtype=float))
     return Estimate(float(mean), float(lo), float(hi), "mean")
 
@@ -145,9 +151,32 @@ class Summary:
         }
 
 
-def summarise(ctx: BattleContext, trials: Trials) -> Summary:
-    """Aggregate per-trial outcomes into a :class:`Summary`."""
+def summarise(
+    ctx: BattleContext, trials: Trials, samples: NDArray[np.intp] | None = None
+) -> Summary:
+    """Aggregate per-trial outcomes into a :class:`Summary`.
+
+    ``samples`` gives the geometry sample each trial flew
+    (:func:`~jointshield.battle.samples.trial_samples`). With more than one,
+    every interval counts the spread between the geometries
+    (:func:`~jointshield.montecarlo.stats.grouped_mean_interval`), since the
+    trials of one geometry share its launch points and times; otherwise
+    probabilities get Wilson intervals and means Student's.
+    """
     n = int(trials.leakers.shape[0])
+    groups = samples if samples is not None and np.unique(samples).size > 1 else None
+
+    def _p(successes: NDArray[Any], n: int, where: NDArray[np.intp] | None = groups) -> Estimate:
+        if where is None:
+            return _wilson(successes, n)
+        value, lo, hi = grouped_mean_interval(np.asarray(successes, dtype=float), where)
+        return Estimate(value, max(lo, 0.0), min(hi, 1.0), "probability")
+
+    def _m(x: NDArray[Any], where: NDArray[np.intp] | None = groups) -> Estimate:
+        if where is None or x.shape != where.shape:
+            return _mean(x)
+        return Estimate(*grouped_mean_interval(x, where), "mean")
+
     killed = trials.killed
     kills = float(killed.sum())
     spent = float(trials.interceptors.sum())
@@ -157,6 +186,11 @@ def summarise(ctx: BattleContext, trials: Trials) -> Summary:
     # first interceptor's launch, and to the first intercept.
     first_launch = trials.first_launch_s[engaged] if engaged.any() else np.array([np.nan])
     first_int = trials.first_intercept_s[engaged] if engaged.any() else np.array([np.nan])
+    engaged_groups = (
+        np.broadcast_to(groups[:, None], engaged.shape)[engaged]
+        if groups is not None and engaged.any()
+        else None
+    )
     leaked = ~killed
     codes, counts = np.unique(trials.reason[leaked], return_counts=True)
     total_leaks = max(int(leaked.sum()), 1)
@@ -170,8 +204,8 @@ def summarise(ctx: BattleContext, trials: Trials) -> Summary:
         interceptors=_m(trials.interceptors),
         interceptors_per_kill=spent / kills if kills else float("nan"),
         p_asset_protected={a: _p(~trials.asset_hit[:, i], n) for i, a in enumerate(ctx.assets)},
-        first_launch_s=_m(first_launch),
-        first_intercept_s=_m(first_int),
+        first_launch_s=_m(first_launch, engaged_groups),
+        first_intercept_s=_m(first_int, engaged_groups),
         leak_reasons={
             REASONS[int(c)]: round(int(k) / total_leaks, 4)
             for c, k in zip(codes, counts, strict=True)
@@ -375,7 +409,7 @@ def _run(
     sctx = prepare_samples(deps, arch=the_arch, rules=rules)
     outcomes = _simulate(sctx, trials, seed, workers, dask_address, progress)
     ctx = sctx.first
-    summary = summarise(ctx, outcomes)
+    summary = summarise(ctx, outcomes, trial_samples(len(deps), trials, seed))
     meta = {**ctx.meta, "seed": seed, "trials": trials, "geometry_samples": len(deps)}
     files: list[Path] = []
     if out is not None:
@@ -574,6 +608,7 @@ def sweep(
         def write(path: Path, metadata: dict[str, str]) -> None:
             write_trials(path, ctx, outcomes, metadata)
 
-        return write, {"point": point.params, **summarise(ctx, outcomes).to_json()}
+        summary = summarise(ctx, outcomes, trial_samples(len(deps), trials, seed))
+        return write, {"point": point.params, **summary.to_json()}
 
     return run_sweep(Path(out), points, run_point, manifest=manifest, progress=progress)

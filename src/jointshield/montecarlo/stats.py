@@ -127,6 +127,62 @@ def mean_interval(
     return mean, np.asarray(mean - t * se), np.asarray(mean + t * se)
 
 
+def grouped_mean_interval(
+    x: ArrayLike, groups: ArrayLike, confidence: float = 0.95
+) -> tuple[float, float, float]:
+    r"""Mean of samples drawn in groups that share a random draw, with its confidence interval.
+
+    When the trials of a run are spread evenly over ``K`` randomly drawn
+    geometries (the groups), the trials of one group are not independent of
+    each other: they share its launch points and times. With the groups'
+    means :math:`\bar x_k` (equal sizes), the variance of the overall mean
+    is estimated by :math:`s_b^2 / K`, :math:`s_b` the standard deviation of
+    the group means (``ddof = 1``): it counts both the spread between the
+    geometries and the trials' own (Cochran, *Sampling Techniques*, 3rd ed.,
+    Wiley, 1977, §9.2, one-stage cluster sampling). The interval is
+    :math:`\bar x \pm t_{K-1} s_b / \sqrt K`: wide when ``K`` is small,
+    as it should be when few geometries were drawn.
+
+    Parameters
+    ----------
+    x : array_like, shape (n,)
+        Samples (values, or 0/1 indicators for a probability).
+    groups : array_like of int, shape (n,)
+        The group of each sample.
+    confidence : float, optional
+        Two-sided confidence level, default 0.95.
+
+    Returns
+    -------
+    mean, lo, hi : float
+        With fewer than two non-empty groups, :func:`mean_interval`'s.
+
+    Examples
+    --------
+    >>> m, lo, hi = grouped_mean_interval([1.0, 1.0, 3.0, 3.0], [0, 0, 1, 1])
+    >>> float(m), round(lo, 2), round(hi, 2)
+    (2.0, -10.71, 14.71)
+    """
+    _z(confidence)
+    a = np.asarray(x, dtype=np.float64)
+    g = np.asarray(groups)
+    if a.shape != g.shape or a.ndim != 1:
+        raise JointshieldError(
+            f"grouped_mean_interval: expected samples and groups of one shape (n,), "
+            f"got {a.shape} and {g.shape}"
+        )
+    labels = np.unique(g)
+    if labels.size < 2:
+        whole, low, high = mean_interval(a)
+        return float(whole), float(low), float(high)
+    means = np.array([a[g == label].mean() for label in labels])
+    k = means.size
+    mean = float(a.mean())
+    se = float(np.std(means, ddof=1)) / math.sqrt(k)
+    t = float(special.stdtrit(k - 1, 0.5 + confidence / 2.0))
+    return mean, mean - t * se, mean + t * se
+
+
 @dataclass(frozen=True)
 class Estimate:
     """An estimate with its confidence interval, e.g. ``0.912 [0.905, 0.919]``.
