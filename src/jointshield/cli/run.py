@@ -167,35 +167,22 @@ def compare_command(
     names = tuple(a.strip() for a in architectures.split(",")) if architectures else ARCHITECTURES
     if not all(names):
         raise JointshieldError("--architectures: expected a comma-separated list of names")
+    study: dict[str, Any] = dict(
+        trials=trials,
+        seed=seed,
+        params=_params(set_),
+        raid=raid,
+        out=out,
+        workers=workers,
+        progress=_progress(),
+        geometry_samples=samples,
+    )
     if explain:
         if _dask(dask):
             raise JointshieldError("--explain runs locally: leave out --dask")
-        result, explained = compare_explained(
-            scenario,
-            names,
-            trials=trials,
-            seed=seed,
-            params=_params(set_),
-            raid=raid,
-            out=out,
-            workers=workers,
-            progress=_progress(),
-            geometry_samples=samples,
-        )
+        result, explained = compare_explained(scenario, names, **study)
     else:
-        result = compare(
-            scenario,
-            names,
-            trials=trials,
-            seed=seed,
-            params=_params(set_),
-            raid=raid,
-            out=out,
-            workers=workers,
-            dask_address=_dask(dask),
-            progress=_progress(),
-            geometry_samples=samples,
-        )
+        result = compare(scenario, names, dask_address=_dask(dask), **study)
         explained = ()
     levers = [e.to_json() for e in explained]
     if as_json:
