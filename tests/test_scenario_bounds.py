@@ -274,3 +274,12 @@ def test_a_battery_with_no_radar_that_cannot_engage_on_remote_is_refused() -> No
     kind = next(i for i in data["interceptors"] if i["name"] == "53t6")
     kind["engage_on_remote"] = True
     assert not [p for p in _problems(data) if f"batteries[{index}]" in p]
+
+
+def test_a_target_out_of_reach_from_the_edge_of_its_launch_area_is_refused() -> None:
+    """A launch point may be drawn anywhere in its area: the reach check counts the radius."""
+    data = _data("europe-2018")
+    tabriz = next(a for a in data["launch_areas"] if a["name"] == "tabriz")
+    tabriz["radius_km"] = 400  # Bucharest lies 1,827 km from Tabriz; the Sejjil-2 reaches ~2,000
+    line = _one(data, "raids[0].threats[4].target")
+    assert "radius" in line and "Bucharest" in line

@@ -101,14 +101,20 @@ def check_scenario(scenario: Scenario) -> list[Problem]:
                 / 1e3
             )
             reach_km = _max_range_km(model)
-            if distance_km > reach_km:
+            # A launch point may be drawn anywhere in its launch area (--geometry-samples).
+            areas = {a.name: a for a in scenario.launch_areas}
+            radius_km = (
+                float(areas[threat.launch_area].radius_km) if threat.launch_area in areas else 0.0
+            )
+            if distance_km + radius_km > reach_km:
                 key = f"raids[{raid_index}].threats[{threat_index}].target"
+                edge = f" plus the launch area's radius of {radius_km:,.0f} km" if radius_km else ""
                 problems.append(
                     Problem(
                         key,
                         f"expected a target within reach of {threat.missile} "
                         f"(at most {reach_km:,.0f} km), got {threat.target!r} at "
-                        f"{distance_km:,.0f} km from {threat.launch_area!r}",
+                        f"{distance_km:,.0f} km from {threat.launch_area!r}{edge}",
                         scenario.line_of(key),
                     )
                 )
