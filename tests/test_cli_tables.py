@@ -128,3 +128,23 @@ def test_comparison_fits_every_width_without_cutting(comparison: dict, width: in
     for summary in comparison["architectures"]:
         for interval in _intervals(summary):
             assert interval in out, (width, interval)
+
+
+def test_names_from_a_scenario_print_as_written_never_as_markup() -> None:
+    """A city called '[bold red]X[/]' prints with its brackets: labels are text, not markup."""
+    from jointshield.report.tables import Cell, Grid, Row
+
+    grid = Grid(
+        title="[red]title",
+        label_headers=("[b]label",),
+        headers=("[i]a",),
+        rows=(Row(("P([bold red]X[/] protected)",), (Cell("0.5"),), "[u]note"),),
+        note_header="[dim]meaning",
+    )
+    buffer = io.StringIO()
+    out = Console(file=buffer, width=120, color_system=None)
+    for part in render(grid, 120):
+        out.print(part)
+    text = buffer.getvalue()
+    for literal in ("[red]title", "[b]label", "[i]a", "P([bold red]X[/] protected)", "[u]note"):
+        assert literal in text, literal

@@ -514,13 +514,17 @@ def render(grid: Grid, width: int) -> list[RenderableType]:
     for block in lay.blocks:
         table = Table()
         for header, w in zip(grid.label_headers, lay.label_widths, strict=True):
-            table.add_column(header, width=w)
+            table.add_column(Text(header), width=w)
         for j in block:
             table.add_column(Text(lay.headers[j]), justify="right", no_wrap=True)
         if lay.notes_beside:
-            table.add_column(grid.note_header, width=lay.note_width)
+            table.add_column(Text(grid.note_header), width=lay.note_width)
         for row in grid.rows:
-            labels = [*row.labels, *([""] * (len(grid.label_headers) - len(row.labels)))]
+            # Text, never markup: names come from scenario files ("[red]" prints as written).
+            labels = [
+                Text(label)
+                for label in (*row.labels, *([""] * (len(grid.label_headers) - len(row.labels))))
+            ]
             cells: list[RenderableType] = []
             for j in block:
                 if j < len(row.cells):
@@ -528,15 +532,15 @@ def render(grid: Grid, width: int) -> list[RenderableType]:
                     cells.append(Text("\n".join(cell.lines()) if lay.stacked else cell.line()))
                 else:
                     cells.append("")
-            table.add_row(*labels, *cells, *([row.note] if lay.notes_beside else []))
+            table.add_row(*labels, *cells, *([Text(row.note)] if lay.notes_beside else []))
         out.append(table)
     if grid.note_header and not lay.notes_beside:
         notes = Table()
         label_width = max(len(r.labels[0]) for r in grid.rows) if grid.rows else 0
-        notes.add_column(grid.label_headers[0], no_wrap=True, min_width=label_width)
-        notes.add_column(grid.note_header)
+        notes.add_column(Text(grid.label_headers[0]), no_wrap=True, min_width=label_width)
+        notes.add_column(Text(grid.note_header))
         for row in grid.rows:
-            notes.add_row(row.labels[0], row.note)
+            notes.add_row(Text(row.labels[0]), Text(row.note))
         out.append(notes)
     if grid.footer:
         out.append(Text(grid.footer))
