@@ -175,3 +175,22 @@ def test_space_ir_launch_report_is_a_first_detection_own_and_shared() -> None:
         assert russia.shared["detection"].t_s <= cue_s + 4.0 + TIME_TOL_S
         assert nato.own["track"].sensor != "sbirs" and russia.shared["track"].sensor != "sbirs"
     assert any(th.parties["NATO"].own["detection"].sensor == "sbirs" for th in tl.threats)
+
+
+def test_a_received_cue_moves_the_partys_own_radar_earlier() -> None:
+    """Cued acquisition in the timeline: Russia's cue makes NATO's own SPY-1 track sooner.
+
+    Without NATO's satellites and forward radar, its SPY-1 radars search
+    uncued; with the links' cues they acquire farther, so NATO's own radar
+    (not the received track) gives an earlier track under sharing.
+    """
+    sc = load_scenario("europe-2018")
+    sensors = tuple(s for s in sc.sensors if s.name not in ("sbirs", "tpy-2-kurecik"))
+    tl = timeline(sc.model_copy(update={"sensors": sensors}), sharing="early-warning")
+    moved = []
+    for th in tl.threats:
+        nato = th.parties["NATO"]
+        own, shared = nato.own["track"], nato.shared["track"]
+        if shared.sensor.startswith("spy-1") and own.sensor.startswith("spy-1"):
+            moved.append(own.t_s - shared.t_s)
+    assert moved and max(moved) > 30.0

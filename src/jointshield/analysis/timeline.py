@@ -8,14 +8,18 @@ after launch, each with the sensor that provides it:
   or the first early-warning cue received from another party;
 * **first track**: a track confirmed by one of its radars (M detections in N
   looks), or a track received from another party;
-* **first fire-control-quality track**: a track whose position and velocity
-  errors (3-D RMS: the root of the covariance's trace) are below the party's
-  interceptors' fire-control figures.
+* **first fire-control-quality track**: a track whose one-sigma position and
+  velocity errors per axis (the root of a third of the covariance's trace)
+  are below the party's interceptors' fire-control figures.
 
 Each moment is computed twice: with the party's own sensors alone, and with
 the data the scenario's links deliver (their latency, scripted outages and
 sharing policy; ``sharing`` overrides the policy of every link). The gap
-between the two is what cooperation buys.
+between the two is what cooperation buys. As in the battle
+(:func:`jointshield.battle.context.cued_views`), a party's radars are cued by
+every cue that reaches the party (its own sensors' alone, or with the links'
+too): a radar with a cued search acquires earlier, so a received cue moves a
+party's own track and fire-control times as well.
 
 The model is the deterministic, nominal picture (a Monte Carlo over missed
 detections, noise and random outages is the engine's job): every look
@@ -35,6 +39,7 @@ from typing import Any, cast
 import numpy as np
 
 from jointshield.arrays import FloatArray
+from jointshield.battle.context import cue_inputs, cue_sources, cued_views
 from jointshield.errors import JointshieldError, unknown_name_message
 from jointshield.flight.raid import fly_raid
 from jointshield.scenario import Scenario
@@ -228,14 +233,27 @@ def timeline(
             network, links=tuple(replace(link, sharing=policy) for link in network.links)
         )
     figures = _fire_control_figures(theatre)
-    views = sensor_picture(geo, theatre.radars).views
+    picture = sensor_picture(geo, theatre.radars)
     # Space-based infrared: a launch report (a detection), never a track.
     cues = [(ir, space_ir_cues(ir, geo.flyouts)) for ir in theatre.space_ir]
-    fire_control = {
-        v.radar.name: {p: v.fire_control_s(*fig) for p, fig in figures.items()} for v in views
-    }
-
     parties = list(theatre.parties)
+    # Each party's radars as cued alone (its own sensors) and with the links' cues.
+    reports = cue_sources(picture, theatre.space_ir, geo)
+    alone = replace(network, links=())
+    cued_alone, _, _ = cued_views(
+        picture, reports, {p: cue_inputs(reports, geo, alone, p) for p in parties}
+    )
+    cued_shared, _, _ = cued_views(
+        picture, reports, {p: cue_inputs(reports, geo, network, p) for p in parties}
+    )
+
+    def fire_control_of(views: tuple[RadarView, ...]) -> dict[str, dict[str, FloatArray]]:
+        return {
+            v.radar.name: {p: v.fire_control_s(*fig) for p, fig in figures.items()} for v in views
+        }
+
+    fc_alone, fc_shared = fire_control_of(cued_alone), fire_control_of(cued_shared)
+
     launch = geo.launch_time_s
     threats = []
     for k in range(len(geo)):
@@ -247,13 +265,15 @@ def timeline(
             for milestone in MILESTONES:
                 own_c: list[tuple[float, str, str]] = []
                 shared_c: list[tuple[float, str, str]] = []
-                for view in views:
-                    t = _milestone_time(view, fire_control, milestone, party, k)
+                for view, with_links in zip(cued_alone, cued_shared, strict=True):
                     owner = view.radar.owner
+                    # A radar's moment as cued by its party alone, and with the links' cues.
+                    t_shared = _milestone_time(with_links, fc_shared, milestone, party, k)
                     if owner == party:
+                        t = _milestone_time(view, fc_alone, milestone, party, k)
                         own_c.append((t, view.radar.name, owner))
-                        shared_c.append((t, view.radar.name, owner))
-                    elif np.isfinite(t):
+                        shared_c.append((t_shared, view.radar.name, owner))
+                    elif np.isfinite(t := t_shared):
                         # Another party's radar: its data travel over the network, as a cue
                         # (detection) or a track (track, fire control), on the scenario clock.
                         kind: MessageKind = "cue" if milestone == "detection" else "track"

@@ -81,7 +81,7 @@ from jointshield.sensing.picture import (
     fused_fire_control_s,
     sensor_picture,
 )
-from jointshield.sensing.space_ir import space_ir_cues
+from jointshield.sensing.space_ir import SpaceIR, space_ir_cues
 from jointshield.theatre.model import Theatre
 
 __all__ = [
@@ -91,6 +91,9 @@ __all__ = [
     "Deployment",
     "Rules",
     "cue_arrivals",
+    "cue_inputs",
+    "cue_sources",
+    "cued_views",
     "deploy",
     "prepare",
 ]
@@ -368,13 +371,7 @@ def deploy(
     theatre.require_batteries()
     geo = geometry if geometry is not None else fly_raid(theatre.raid(raid))
     picture = sensor_picture(geo, theatre.radars)
-    cues = tuple(
-        CueSource(view.radar.name, view.radar.owner, view.confirmed_s, 1.0)
-        for view in picture.views
-    ) + tuple(
-        CueSource(sensor.name, sensor.owner, space_ir_cues(sensor, geo.flyouts), sensor.p_detect)
-        for sensor in theatre.space_ir
-    )
+    cues = cue_sources(picture, theatre.space_ir, geo)
     batteries = tuple(
         BatteryGeometry(
             name=b.name,
@@ -499,12 +496,40 @@ def _path_latency_s(network: Network, sender: str, receiver: str) -> float:
     return float(sum(link.latency_s for link in network.path(sender, receiver)))
 
 
-def _cue_inputs(dep: Deployment, network: Network, receiver: str) -> tuple[_CueInput, ...]:
-    """Return the cues that reach a party: its own sensors' at once, the others' over the links."""
-    launch = dep.geometry.launch_time_s
-    targets = dep.target_owner == receiver
+def cue_sources(
+    picture: Picture, space_ir: tuple[SpaceIR, ...], geometry: RaidGeometry
+) -> tuple[CueSource, ...]:
+    """Every sensor's first report of each threat: radars' confirmed tracks, then launch reports.
+
+    Radars in the picture's order (their nominal confirmation, M of N), then the
+    space-based infrared sensors (:func:`~jointshield.sensing.space_ir.space_ir_cues`).
+    """
+    return tuple(
+        CueSource(view.radar.name, view.radar.owner, view.confirmed_s, 1.0)
+        for view in picture.views
+    ) + tuple(
+        CueSource(
+            sensor.name, sensor.owner, space_ir_cues(sensor, geometry.flyouts), sensor.p_detect
+        )
+        for sensor in space_ir
+    )
+
+
+def cue_inputs(
+    cues: tuple[CueSource, ...],
+    geometry: RaidGeometry,
+    network: Network,
+    receiver: str,
+) -> tuple[_CueInput, ...]:
+    """Return the cues that reach a party: its own sensors' at once, the others' over the links.
+
+    The nominal arrival (links up except in scripted outages, fixed latency),
+    and only where the path's sharing policy carries cues.
+    """
+    launch = geometry.launch_time_s
+    targets = np.array(geometry.target_owner, dtype=object) == receiver
     out = []
-    for c, cue in enumerate(dep.cues):
+    for c, cue in enumerate(cues):
         if cue.owner == receiver:
             out.append(_CueInput(c, receiver, cue.t_s, False))
             continue
@@ -513,6 +538,54 @@ def _cue_inputs(dep: Deployment, network: Network, receiver: str) -> tuple[_CueI
         if np.isfinite(arrival).any():
             out.append(_CueInput(c, receiver, arrival, True))
     return tuple(out)
+
+
+def cued_views(
+    picture: Picture,
+    cues: tuple[CueSource, ...],
+    inputs: dict[str, tuple[_CueInput, ...]],
+    memo: dict[tuple[Any, ...], Any] | None = None,
+) -> tuple[tuple[RadarView, ...], tuple[bool, ...], tuple[tuple[_CueInput, ...], ...]]:
+    """Each radar's view with the cues its party receives (its own reports excluded).
+
+    Parameters
+    ----------
+    picture : Picture
+        The uncued views.
+    cues : tuple of CueSource
+        Every sensor's first report (:func:`cue_sources`).
+    inputs : dict of str to tuple
+        Per party, the cues that reach it (:func:`cue_inputs`).
+    memo : dict, optional
+        Views already derived for the same cues (reused, and filled).
+
+    Returns
+    -------
+    views : tuple of RadarView
+        Cued where a cue comes before the radar's own first look and it has a
+        cued search, else the uncued view.
+    cued : tuple of bool
+        Which views are cued.
+    per_radar : tuple of tuple
+        The cue inputs of each radar.
+    """
+    memo = {} if memo is None else memo
+    n = len(picture.geometry)
+    views: list[RadarView] = []
+    cued: list[bool] = []
+    per_radar: list[tuple[_CueInput, ...]] = []
+    for view in picture.views:
+        radar = view.radar
+        mine = tuple(i for i in inputs[radar.owner] if cues[i.cue].sensor != radar.name)
+        per_radar.append(mine)
+        cue = _earliest(mine, n)
+        key = ("cued", radar.name, cue.tobytes())
+        if key not in memo:
+            memo[key] = cued_view(view, picture.geometry, cue)
+        better = memo[key]
+        views.append(better if better is not None else view)
+        cued.append(better is not None)
+    return tuple(views), tuple(cued), tuple(per_radar)
 
 
 def _earliest(inputs: tuple[_CueInput, ...], n: int) -> FloatArray:
@@ -557,21 +630,9 @@ def prepare(
     n, b = len(geo), len(batteries)
 
     # Cues: what reaches each party, and each radar's view with the cues it gets.
-    party_inputs = {p: _cue_inputs(dep, network, p) for p in dep.parties}
-    views: list[RadarView] = []
-    cued: list[bool] = []
-    cue_inputs: list[tuple[_CueInput, ...]] = []
-    for view in dep.picture.views:
-        radar = view.radar
-        inputs = tuple(i for i in party_inputs[radar.owner] if dep.cues[i.cue].sensor != radar.name)
-        cue_inputs.append(inputs)
-        cue = _earliest(inputs, n)
-        key = ("cued", radar.name, cue.tobytes())
-        if key not in dep.memo:
-            dep.memo[key] = cued_view(view, geo, cue)
-        better = dep.memo[key]
-        views.append(better if better is not None else view)
-        cued.append(better is not None)
+    party_inputs = {p: cue_inputs(dep.cues, geo, network, p) for p in dep.parties}
+    views_t, cued_t, cue_inputs_t = cued_views(dep.picture, dep.cues, party_inputs, dep.memo)
+    views, cued = list(views_t), list(cued_t)
 
     organic_first = np.full((n, b), np.nan)
     any_look = np.zeros((n, b), dtype=bool)
@@ -678,7 +739,7 @@ def prepare(
         network=network,
         views=tuple(views),
         cued=tuple(cued),
-        cue_inputs=tuple(cue_inputs),
+        cue_inputs=cue_inputs_t,
         knowledge_inputs=tuple(party_inputs[bat.owner] for bat in batteries),
         remote_windows=remote_windows,
         sources=tuple(sources),
