@@ -11,6 +11,9 @@ tests) so that a run flies its raid but not its tables again.
 
 from __future__ import annotations
 
+import os
+import subprocess
+import sys
 import tempfile
 from collections.abc import Callable
 from pathlib import Path
@@ -21,6 +24,7 @@ from hypothesis import strategies as st
 
 import jointshield.theatre.compile
 from jointshield.cli import main
+from jointshield.scenario import builtin_path
 from theatres import REACH
 
 SCENARIO = "europe-2011"
@@ -343,3 +347,34 @@ def test_the_grammar_reaches_every_command() -> None:
     wanted = {"run", "compare", "sweep", "timeline", "flyout", "architectures", "--version"}
     wanted |= {f"scenarios {verb}" for verb in ("list", "show", "validate", "export")}
     assert wanted <= seen, wanted - seen
+
+
+def test_an_undecodable_argument_in_a_usage_error_is_printed(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    """An argument with a byte that is not UTF-8 (a lone surrogate) is quoted back, escaped."""
+    assert main(["scenarios", "show", SCENARIO, "\udcff"]) == USER_ERROR
+    out, err = capsys.readouterr()
+    assert "Traceback" not in out + err
+    assert "\\udcff" in err
+
+
+def test_an_undecodable_file_name_is_printed_back_on_a_strict_stdout(tmp_path: Path) -> None:
+    """`validate` of a file whose name is not UTF-8 prints the name's own bytes, no traceback.
+
+    Under a UTF-8 locale Python's stdout refuses lone surrogates, which is how
+    Python hands such a name over from argv.
+    """
+    name = os.fsdecode(b"\xff.yaml")
+    (tmp_path / name).write_bytes(builtin_path(SCENARIO).read_bytes())
+    env = {**os.environ, "PYTHONIOENCODING": "utf-8:strict", "COLUMNS": "200"}
+    done = subprocess.run(
+        [sys.executable, "-m", "jointshield", "scenarios", "validate", name],
+        cwd=tmp_path,
+        env=env,
+        capture_output=True,
+        timeout=120,
+    )
+    assert b"Traceback" not in done.stdout + done.stderr, done.stderr
+    assert done.returncode == 0
+    assert done.stdout.startswith(b"\xff.yaml: valid")

@@ -6,6 +6,10 @@ interruption while typer, rich and the commands load exits cleanly.
 
 from __future__ import annotations
 
+import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
+
 import typer
 from rich.console import Console
 from rich.text import Text
@@ -65,15 +69,38 @@ def print_error(message: str) -> None:
     )
 
 
+@contextmanager
+def _tolerant_output() -> Iterator[None]:
+    """Let any argument be printed back, on stdout and stderr, while the application runs.
+
+    Python hands a file name with bytes that are not UTF-8 over as lone
+    surrogates (``\udcff``); a stream with ``strict`` errors (stdout under a
+    UTF-8 locale) would raise on printing it. Such streams write the original
+    bytes back (stdout) or an escape (stderr), as Python's own defaults do,
+    and get their setting back afterwards.
+    """
+    changed = []
+    for stream, errors in ((sys.stdout, "surrogateescape"), (sys.stderr, "backslashreplace")):
+        if getattr(stream, "errors", None) == "strict" and hasattr(stream, "reconfigure"):
+            stream.reconfigure(errors=errors)
+            changed.append(stream)
+    try:
+        yield
+    finally:
+        for stream in changed:
+            stream.reconfigure(errors="strict")
+
+
 def run_app(argv: list[str] | None) -> int:
     """Run the application on ``argv``; return the exit status (as ``main`` says)."""
     register()
-    try:
-        app(args=argv, prog_name="jointshield", standalone_mode=True)
-    except SystemExit as exc:
-        code = exc.code
-        return code if isinstance(code, int) else (0 if code is None else 1)
-    except JointshieldError as exc:
-        print_error(str(exc))
-        return 2
-    return 0
+    with _tolerant_output():
+        try:
+            app(args=argv, prog_name="jointshield", standalone_mode=True)
+        except SystemExit as exc:
+            code = exc.code
+            return code if isinstance(code, int) else (0 if code is None else 1)
+        except JointshieldError as exc:
+            print_error(str(exc))
+            return 2
+        return 0
