@@ -261,7 +261,9 @@ class _FireControlSource:
     ``windows`` is ``organic`` (the battery's own radars only: no hand-over)
     or ``remote`` (launch or engage on remote). ``members`` are the views
     whose tracks it uses (one for a single track), ``remote_members`` those
-    of them that come from the other party over the links. ``fc_s`` is the
+    of them that come from the other party over the links, and ``delays_s``
+    the nominal latency of each member's path to the battery's party
+    (0 for its own). ``fc_s`` is the
     nominal flight time of fire-control quality as the battery receives it,
     with the architecture's cues; ``fc_uncued_s`` the same without cues
     (single tracks; NaN for a fused one, which then falls back to its
@@ -273,6 +275,7 @@ class _FireControlSource:
     windows: Literal["organic", "remote"]
     members: tuple[int, ...]
     remote_members: tuple[int, ...]
+    delays_s: tuple[float, ...]
     fc_s: FloatArray
     fc_uncued_s: FloatArray
     looks_needed: NDArray[np.int64]
@@ -463,11 +466,6 @@ class BattleContext:
     def uncued(self) -> tuple[RadarView, ...]:
         """Every radar's view of the raid without cues."""
         return self.deployment.picture.views
-
-    @property
-    def track_views(self) -> tuple[RadarView, ...]:
-        """Every radar's view of the raid under the architecture (cued where cued)."""
-        return self.views
 
     @property
     def assets(self) -> tuple[str, ...]:
@@ -672,6 +670,7 @@ def prepare(
                     windows="organic" if is_organic else "remote",
                     members=(v,),
                     remote_members=(v,) if remote else (),
+                    delays_s=(_path_latency_s(network, radar.owner, bat.owner),),
                     fc_s=fc,
                     fc_uncued_s=fc_uncued,
                     looks_needed=_looks_needed(view, fc),
@@ -706,6 +705,7 @@ def prepare(
                     windows="organic" if organic_only else "remote",
                     members=members,
                     remote_members=tuple(v for v in members if views[v].radar.owner != bat.owner),
+                    delays_s=delays,
                     fc_s=fused,
                     fc_uncued_s=np.full(n, np.nan),
                     looks_needed=np.zeros(n, dtype=np.int64),

@@ -504,9 +504,10 @@ def _source_fire_control(
         lag = np.fmax(lag, member_lag)
         if ctx.cued[v]:
             ok &= cue_ok[v]
+    delay = dict(zip(src.members, src.delays_s, strict=True))
     for v in src.remote_members:
         sender = ctx.views[v].radar.owner
-        latency = sum(link.latency_s for link in ctx.network.path(sender, src.receiver))
+        latency = delay[v]
         sent = launch + src.fc_s - latency
         arrival = ctx.network.deliver(
             sender, src.receiver, sent, "track", src.targets_receiver, rng=rng, n_trials=n_trials
@@ -515,23 +516,6 @@ def _source_fire_control(
         lag = np.fmax(lag, arrival - sent - latency)
     fused: FloatArray = np.where(ok, src.fc_s[None, :] + lag, np.nan)
     return fused
-
-
-def _position_sigma(view: RadarView, t_s: FloatArray, rows: Int64Array) -> FloatArray:
-    """One-sigma position error per axis of a radar's track at times ``t_s`` (T, m), m.
-
-    ``rows`` maps each of the ``m`` columns to its threat. NaN before the
-    track's first post-burnout look.
-    """
-    if view.history is None:
-        return np.full(t_s.shape, np.nan)
-    looks = view.history.t_s[rows]  # (m, J)
-    sigma = view.history.position_sigma_m()[rows] / np.sqrt(3.0)
-    done = np.sum(looks[None, :, :] <= t_s[..., None], axis=-1)
-    idx = np.maximum(done - 1, 0)
-    cols = np.arange(looks.shape[0])[None, :]
-    out: FloatArray = np.where(done > 0, sigma[cols, idx], np.nan)
-    return out
 
 
 def _handover_pk(ctx: BattleContext, launch_s: FloatArray, rows: Int64Array) -> FloatArray:
@@ -551,7 +535,7 @@ def _handover_pk(ctx: BattleContext, launch_s: FloatArray, rows: Int64Array) -> 
             continue
         at = launch_s[..., j]
         sigma = np.fmin.reduce(
-            np.stack([_position_sigma(ctx.views[v], at, rows) for v in ctx.allowed_views[j]]),
+            np.stack([ctx.views[v].position_sigma_at(at, rows) for v in ctx.allowed_views[j]]),
             axis=0,
         )
         with np.errstate(divide="ignore"):

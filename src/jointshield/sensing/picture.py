@@ -74,23 +74,24 @@ class RadarView:
         """Time of the first look at each threat, s; NaN if never."""
         return self.looks.first_s()
 
-    def position_sigma_at(self, t_s: NDArray[np.float64]) -> NDArray[np.float64]:
+    def position_sigma_at(self, t_s: NDArray[np.float64], rows: NDArray[np.int64]) -> FloatArray:
         """One-sigma position error per axis of the track at times ``t_s``, m.
 
-        ``t_s`` has shape (T, n, b): a time for every trial, threat and
-        battery. The error is the filter's after its last look at or before
-        each time (NaN before its first look after burnout), per axis: the
-        root of a third of the position covariance's trace.
+        ``t_s`` has shape (T, m): a time for every trial and column, and
+        ``rows`` (m,) gives the threat of each column (e.g. the threat of
+        each warhead). The error is the filter's after its last look at or
+        before each time (NaN before its first look after burnout), per
+        axis: the root of a third of the position covariance's trace.
         """
         if self.history is None:
             return np.full(t_s.shape, np.nan)
-        looks = self.history.t_s  # (n, J)
-        sigma = self.history.position_sigma_m() / np.sqrt(3.0)  # (n, J)
-        # Number of looks at or before each time: (T, n, b, J) comparisons summed.
-        done = np.sum(looks[None, :, None, :] <= t_s[..., None], axis=-1)
+        looks = self.history.t_s[rows]  # (m, J)
+        sigma = self.history.position_sigma_m()[rows] / np.sqrt(3.0)
+        # Number of looks at or before each time: (T, m, J) comparisons summed.
+        done = np.sum(looks[None, :, :] <= t_s[..., None], axis=-1)
         idx = np.maximum(done - 1, 0)
-        rows = np.arange(looks.shape[0])[None, :, None]
-        out: NDArray[np.float64] = np.where(done > 0, sigma[rows, idx], np.nan)
+        cols = np.arange(looks.shape[0])[None, :]
+        out: FloatArray = np.where(done > 0, sigma[cols, idx], np.nan)
         return out
 
     def fire_control_s(self, position_sigma_m: float, velocity_sigma_mps: float) -> FloatArray:
@@ -323,12 +324,8 @@ def fused_fire_control_s(
     n = members[0][0].looks.t_s.shape[0]
     if not hist:
         return np.full(n, np.nan)
-    root3 = math.sqrt(3.0)
     single = np.stack(
-        [
-            h.first_time_below(position_sigma_m * root3, velocity_sigma_mps * root3) + d
-            for h, d in hist
-        ]
+        [v.fire_control_s(position_sigma_m, velocity_sigma_mps) + d for v, d in members]
     )
     best: FloatArray = np.asarray(np.fmin.reduce(single, axis=0), dtype=float)
     start: FloatArray = np.fmin.reduce(
