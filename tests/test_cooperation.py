@@ -277,3 +277,20 @@ def test_sectoral_is_worse_than_national_where_the_other_party_cannot_reach() ->
     assert sectoral.killed.mean() < national.killed.mean()
     leaked = ~sectoral.killed
     assert np.all(sectoral.reason[leaked] == REASONS.index("not-responsible"))
+
+
+def test_a_missed_satellite_report_leaves_the_radars_uncued() -> None:
+    """A space-based sensor's p_detect acts: with 0 its cue never comes, and launches are later."""
+    sc = load_scenario("europe-2018")
+    first = {}
+    for p in (1.0, 0.0):
+        sensors = tuple(
+            s.model_copy(update={"p_detect": p}) if s.name == "sbirs" else s
+            for s in sc.sensors
+            if s.name != "tpy-2-kurecik"
+        )
+        trials = fight(
+            theatre(sc.model_copy(update={"sensors": sensors})), arch="national", trials=100, seed=1
+        ).trials
+        first[p] = np.nanmedian(trials.first_launch_s)
+    assert first[0.0] > first[1.0] + 60.0
