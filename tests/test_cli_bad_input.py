@@ -247,3 +247,26 @@ def test_sigint_at_start_exits_130_without_traceback() -> None:
     assert child.returncode == 130, err
     assert "Traceback" not in err
     assert "interrupted" in err
+
+
+def test_a_scenario_name_too_long_for_the_system_is_an_unknown_name(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    """A bare name longer than a file name may be is neither a built-in nor a file."""
+    from jointshield.cli import main
+
+    assert main(["timeline", "-s", "a" * 300]) == 2
+    err = capsys.readouterr().err
+    assert "unknown scenario" in err and "Traceback" not in err
+
+
+def test_an_output_folder_the_system_refuses_is_a_one_line_error(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
+    """--out with a name too long for the file system: the name and the reason, no traceback."""
+    from jointshield.cli import main
+
+    long = str(tmp_path / ("b" * 300))
+    assert main(["scenarios", "export", "europe-2011", "--out", long]) == 2
+    err = capsys.readouterr().err
+    assert "File name too long" in err and "Traceback" not in err

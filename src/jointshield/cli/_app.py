@@ -103,4 +103,9 @@ def run_app(argv: list[str] | None) -> int:
         except JointshieldError as exc:
             print_error(str(exc))
             return 2
+        except OSError as exc:
+            # The system refused a path the user gave (too long, not permitted, ...).
+            where = f"{exc.filename}: " if exc.filename is not None else ""
+            print_error(f"{where}{exc.strerror or exc}")
+            return 2
         return 0

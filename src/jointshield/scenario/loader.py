@@ -238,9 +238,17 @@ def _as_file(name_or_path: str | os.PathLike[str]) -> Path | None:
     text = str(name_or_path)
     if text in builtin_names():
         return None
-    if os.sep in text or "/" in text or text.endswith(_SUFFIXES) or Path(text).exists():
+    if os.sep in text or "/" in text or text.endswith(_SUFFIXES) or _exists(text):
         return Path(text)
     raise UnknownNameError("scenario", text, builtin_names())
+
+
+def _exists(text: str) -> bool:
+    """Whether a file of that name exists; a name the system refuses (too long) names none."""
+    try:
+        return Path(text).exists()
+    except OSError:
+        return False
 
 
 def load_scenario(name_or_path: str | os.PathLike[str]) -> Scenario:
