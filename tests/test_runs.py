@@ -15,6 +15,7 @@ import jointshield
 import jointshield.analysis.runs
 import jointshield.battle.context
 import jointshield.battle.samples
+import jointshield.theatre.model
 from jointshield.analysis.runs import (
     MAX_GEOMETRY_SAMPLES,
     Comparison,
@@ -244,8 +245,8 @@ def test_trials_below_one_are_refused() -> None:
 def test_compare_flies_the_raid_once_and_writes_comparison_json(monkeypatch, tmp_path) -> None:
     """A comparison flies the raid once for all its architectures and writes comparison.json."""
     deployed = _spy(monkeypatch, jointshield.analysis.runs, "deploy_samples")
-    flown = _spy(monkeypatch, jointshield.battle.context, "fly_raid")
-    seen = _spy(monkeypatch, jointshield.battle.context, "sensor_picture")
+    flown = _spy(monkeypatch, jointshield.theatre.model, "fly_raid")
+    seen = _spy(monkeypatch, jointshield.theatre.model, "sensor_picture")
     windows = _spy(monkeypatch, jointshield.battle.context, "intercept_windows")
     names = ("national", "joint")
     theatre_ = theatre(SCENARIO)
@@ -270,9 +271,8 @@ def test_compare_flies_the_raid_once_and_writes_comparison_json(monkeypatch, tmp
 def test_compare_deploys_each_geometry_sample_once(monkeypatch, tmp_path) -> None:
     """K samples: K radar pictures and window sets for all architectures, one batch of flights."""
     deployed = _spy(monkeypatch, jointshield.analysis.runs, "deploy_samples")
-    flown = _spy(monkeypatch, jointshield.battle.context, "fly_raid")
-    flown_together = _spy(monkeypatch, jointshield.battle.samples, "fly_raid")
-    seen = _spy(monkeypatch, jointshield.battle.context, "sensor_picture")
+    flown = _spy(monkeypatch, jointshield.theatre.model, "fly_raid")
+    seen = _spy(monkeypatch, jointshield.theatre.model, "sensor_picture")
     windows = _spy(monkeypatch, jointshield.battle.context, "intercept_windows")
     k = 3
     comparison = compare(
@@ -286,7 +286,7 @@ def test_compare_deploys_each_geometry_sample_once(monkeypatch, tmp_path) -> Non
     )
     assert len(deployed) == 1
     # The samples are aimed and flown as one batch, then each is seen and deployed once.
-    assert (len(flown), len(flown_together)) == (0, 1)
+    assert len(flown) == 1
     assert len(seen) == len(windows) == k
     assert comparison.meta["geometry_samples"] == k
     assert {r.meta["geometry_samples"] for r in comparison.results} == {k}

@@ -231,12 +231,14 @@ def compare_explained(
     workers: int = 1,
     progress: bool | Callable[[int, int], None] = True,
     geometry_samples: int = DEFAULT_GEOMETRY_SAMPLES,
+    cache: bool = True,
 ) -> tuple[Comparison, tuple[Explanation, ...]]:
     """Compare the architectures, and explain each one's gain over ``national`` by lever.
 
     The raid is deployed once for both (:func:`jointshield.analysis.runs.compare`
     and :func:`explain`, same trials and seed); with ``out``, the
-    explanation is written beside the comparison as ``explain.json``.
+    explanation is written beside the comparison as ``explain.json``;
+    ``cache`` is as for :func:`~jointshield.analysis.runs.run`.
 
     Returns
     -------
@@ -248,7 +250,7 @@ def compare_explained(
     from_params, _ = _split_params(params, rules)
     for name in architectures:
         architecture(name, **from_params)  # an unknown name or value, before any work
-    deps = _deploy(scenario, raid, seed, geometry_samples)
+    deps = _deploy(scenario, raid, seed, geometry_samples, cache)
     comparison = compare(
         scenario,
         architectures,

@@ -301,10 +301,19 @@ def check_geometry_samples(k: object, name: str = "geometry_samples") -> int:
 
 
 def _deploy(
-    scenario: Theatre | Scenario | str | None, raid: str | None, seed: int, geometry_samples: int
+    scenario: Theatre | Scenario | str | None,
+    raid: str | None,
+    seed: int,
+    geometry_samples: int,
+    cache: bool = True,
 ) -> tuple[Deployment, ...]:
-    """Compile the scenario once and deploy each geometry sample of the raid once."""
-    return deploy_samples(theatre_of(scenario), raid, geometry_samples, seed)
+    """Compile the scenario once and deploy each geometry sample of the raid once.
+
+    With ``cache``, the raid's flight, the radars' views and the reach tables
+    are read from the user's geometry cache when it holds them
+    (:mod:`jointshield.cache`); without, they are computed afresh.
+    """
+    return deploy_samples(theatre_of(scenario, cache=cache or None), raid, geometry_samples, seed)
 
 
 def run(
@@ -322,6 +331,7 @@ def run(
     progress: bool | Callable[[int, int], None] = True,
     deployment: Deployment | Sequence[Deployment] | None = None,
     geometry_samples: int = DEFAULT_GEOMETRY_SAMPLES,
+    cache: bool = True,
 ) -> RunResult:
     """Run one architecture on a raid: ``trials`` trials, summarised, written to ``out``.
 
@@ -358,6 +368,10 @@ def run(
         (:func:`~jointshield.flight.raid.sample_plans`, seeded by ``seed``),
         each deployed once, the trials spread evenly over them; 1 flies the
         nominal geometry (every threat from its area's centre, on time).
+    cache : bool
+        Whether the deterministic geometry (the raid's flight, the radars'
+        views, the reach tables) is read from and kept in the user's cache
+        (:mod:`jointshield.cache`); the results are the same bytes either way.
 
     Returns
     -------
@@ -370,7 +384,7 @@ def run(
     if out is not None:
         check_folder(out)
     if deployment is None:
-        deps = _deploy(scenario, raid, seed, geometry_samples)
+        deps = _deploy(scenario, raid, seed, geometry_samples, cache)
     else:
         deps = (deployment,) if isinstance(deployment, Deployment) else tuple(deployment)
         if len(deps) != geometry_samples:
@@ -498,6 +512,7 @@ def compare(
     progress: bool | Callable[[int, int], None] = True,
     geometry_samples: int = DEFAULT_GEOMETRY_SAMPLES,
     deployment: Sequence[Deployment] | None = None,
+    cache: bool = True,
 ) -> Comparison:
     """Run every architecture on the same raid and seed, and put the results side by side.
 
@@ -506,7 +521,7 @@ def compare(
     intercept windows) for all architectures; ``geometry_samples`` is as for
     :func:`run`. Parameters in ``params`` apply to every architecture that
     has them. ``deployment`` gives the geometry samples already deployed
-    (as for :func:`run`).
+    and ``cache`` says whether geometry is cached (as for :func:`run`).
     """
     _check_counts(trials, seed, workers, dask_address, geometry_samples)
     # An unknown name raises with the list of valid ones, before any work.
@@ -515,7 +530,7 @@ def compare(
     if out is not None:
         check_folder(out)
     if deployment is None:
-        deps = _deploy(scenario, raid, seed, geometry_samples)
+        deps = _deploy(scenario, raid, seed, geometry_samples, cache)
     else:
         deps = tuple(deployment)
         if len(deps) != geometry_samples:
@@ -564,6 +579,7 @@ def sweep(
     dask_address: str | None = None,
     progress: bool = True,
     geometry_samples: int = DEFAULT_GEOMETRY_SAMPLES,
+    cache: bool = True,
 ) -> list[dict[str, Any]]:
     """Run one architecture over a grid of parameters, checkpointing each finished point.
 
@@ -573,7 +589,7 @@ def sweep(
     points already there, and a folder that holds another scenario's or
     architecture's sweep is refused rather than mixed. The raid is deployed
     once per geometry sample (``geometry_samples``, as for :func:`run`) for
-    every point.
+    every point; ``cache`` is as for :func:`run`.
     """
     _check_counts(trials, seed, workers, dask_address, geometry_samples)
     parsed = [parse_grid(g) for g in grids]
@@ -585,7 +601,7 @@ def sweep(
             point_params, _ = _split_params({name: value}, rules)
             base.with_params(**point_params)
     check_folder(out)
-    deps = _deploy(scenario, raid, seed, geometry_samples)
+    deps = _deploy(scenario, raid, seed, geometry_samples, cache)
     dep = deps[0]
     _check_memory(dep, trials)
     manifest = dep.origin.meta(

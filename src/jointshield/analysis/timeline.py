@@ -41,10 +41,9 @@ import numpy as np
 from jointshield.arrays import FloatArray
 from jointshield.battle.context import cue_inputs, cue_sources, cued_views
 from jointshield.errors import JointshieldError, unknown_name_message
-from jointshield.flight.raid import fly_raid
 from jointshield.scenario import Scenario
 from jointshield.sensing.network import LinkModel, MessageKind
-from jointshield.sensing.picture import PROCESS_NOISE_M2_S3, RadarView, sensor_picture
+from jointshield.sensing.picture import PROCESS_NOISE_M2_S3, RadarView
 from jointshield.sensing.space_ir import space_ir_cues
 from jointshield.theatre.compile import theatre_of
 from jointshield.theatre.model import Theatre
@@ -193,6 +192,7 @@ def timeline(
     *,
     threat: str | None = None,
     sharing: str | None = None,
+    cache: bool = True,
 ) -> Timeline:
     """Compute who learns of each threat of a raid when, alone and with sharing.
 
@@ -207,6 +207,9 @@ def timeline(
         Only this threat of the raid (by its identifier).
     sharing : {'none', 'early-warning', 'tracks', 'tracks-own-territory'}, optional
         Sharing policy for every link, overriding the scenario's.
+    cache : bool
+        Whether the raid's flight and the radars' views are read from and
+        kept in the user's geometry cache (:mod:`jointshield.cache`).
 
     Returns
     -------
@@ -222,8 +225,8 @@ def timeline(
     """
     if sharing is not None and sharing not in SHARING_POLICIES:
         raise JointshieldError(unknown_name_message("sharing policy", sharing, SHARING_POLICIES))
-    theatre = theatre_of(scenario)
-    geo = fly_raid(theatre.raid(raid))
+    theatre = theatre_of(scenario, cache=cache or None)
+    geo = theatre.fly(theatre.raid(raid))
     if threat is not None:
         geo = geo.select([geo.index(threat)])
     network = theatre.network
@@ -233,7 +236,7 @@ def timeline(
             network, links=tuple(replace(link, sharing=policy) for link in network.links)
         )
     figures = _fire_control_figures(theatre)
-    picture = sensor_picture(geo, theatre.radars)
+    picture = theatre.picture(geo)
     # Space-based infrared: a launch report (a detection), never a track.
     cues = [(ir, space_ir_cues(ir, geo.flyouts)) for ir in theatre.space_ir]
     parties = list(theatre.parties)

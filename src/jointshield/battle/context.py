@@ -70,7 +70,7 @@ from jointshield.engagement.fire import Doctrine
 from jointshield.engagement.reasons import NO_TRACK, NOT_FIRE_CONTROL_QUALITY, OUT_OF_ENVELOPE
 from jointshield.engagement.windows import BatteryGeometry, InterceptWindows, intercept_windows
 from jointshield.errors import JointshieldError
-from jointshield.flight.raid import RaidGeometry, fly_raid
+from jointshield.flight.raid import RaidGeometry
 from jointshield.physics.geo import ecef_to_geodetic
 from jointshield.record import Origin
 from jointshield.sensing.network import Network
@@ -79,7 +79,6 @@ from jointshield.sensing.picture import (
     RadarView,
     cued_view,
     fused_fire_control_s,
-    sensor_picture,
 )
 from jointshield.sensing.space_ir import SpaceIR, space_ir_cues
 from jointshield.theatre.model import Theatre
@@ -372,8 +371,8 @@ def deploy(
         batteries' reach and windows.
     """
     theatre.require_batteries()
-    geo = geometry if geometry is not None else fly_raid(theatre.raid(raid))
-    picture = sensor_picture(geo, theatre.radars)
+    geo = geometry if geometry is not None else theatre.fly(theatre.raid(raid))
+    picture = theatre.picture(geo)
     cues = cue_sources(picture, theatre.space_ir, geo)
     batteries = tuple(
         BatteryGeometry(

@@ -22,7 +22,7 @@ from jointshield.architectures.presets import Architecture
 from jointshield.battle.context import BattleContext, Deployment, Rules, deploy, prepare
 from jointshield.battle.trial import run_block
 from jointshield.errors import JointshieldError
-from jointshield.flight.raid import RaidPlan, fly_raid, sample_plans
+from jointshield.flight.raid import RaidPlan, sample_plans
 from jointshield.montecarlo.blocks import block_plan
 from jointshield.theatre.model import Theatre
 
@@ -75,7 +75,8 @@ def deploy_samples(
     if len(plans) == 1:
         return (deploy(theatre, raid),)
     joined = RaidPlan(plans[0].name, tuple(th for plan in plans for th in plan.threats))
-    return tuple(deploy(theatre, raid, geometry=geo) for geo in fly_raid(joined).split(len(plans)))
+    flown = theatre.fly(joined).split(len(plans))
+    return tuple(deploy(theatre, raid, geometry=geo) for geo in flown)
 
 
 @dataclass(frozen=True)

@@ -29,12 +29,14 @@ err_console = Console(stderr=True)
 
 def register() -> None:
     """Import the command modules, which registers their commands on :data:`app`."""
+    from jointshield.cli import cache as _cache
     from jointshield.cli import flyout as _flyout  # noqa: F401
     from jointshield.cli import run as _run  # noqa: F401
     from jointshield.cli import scenarios as _scenarios
     from jointshield.cli import timeline as _timeline  # noqa: F401
 
     app.add_typer(_scenarios.app, name="scenarios")
+    app.add_typer(_cache.app, name="cache")
 
 
 def _print_version(value: bool) -> None:

@@ -54,6 +54,14 @@ DaskOpt = Annotated[
 ]
 JsonOpt = Annotated[bool, typer.Option("--json", help="Print one JSON object.")]
 RaidOpt = Annotated[str | None, typer.Option("--raid", help="Raid (default: the scenario's).")]
+NoCacheOpt = Annotated[
+    bool,
+    typer.Option(
+        "--no-cache",
+        help="Compute the raid's flight, the radars' views and the reach tables afresh, "
+        "without reading or writing the geometry cache (see jointshield cache).",
+    ),
+]
 SamplesOpt = Annotated[
     int,
     typer.Option(
@@ -109,6 +117,7 @@ def run_command(
     dask: DaskOpt = None,
     as_json: JsonOpt = False,
     geometry_samples: SamplesOpt = DEFAULT_GEOMETRY_SAMPLES,
+    no_cache: NoCacheOpt = False,
 ) -> None:
     """Run one architecture on a raid and print its outcome with confidence intervals."""
     from jointshield.analysis.runs import run
@@ -126,6 +135,7 @@ def run_command(
         dask_address=_dask(dask),
         progress=_progress(),
         geometry_samples=samples,
+        cache=not no_cache,
     )
     if as_json:
         print_json(result.to_json())
@@ -157,6 +167,7 @@ def compare_command(
             "(sharing, other party's data, fused picture, responsibility, dual key).",
         ),
     ] = False,
+    no_cache: NoCacheOpt = False,
 ) -> None:
     """Run the architectures side by side on the same raid and seed."""
     from jointshield.analysis.explain import compare_explained
@@ -176,6 +187,7 @@ def compare_command(
         workers=workers,
         progress=_progress(),
         geometry_samples=samples,
+        cache=not no_cache,
     )
     if explain:
         if _dask(dask):
@@ -217,6 +229,7 @@ def sweep_command(
     dask: DaskOpt = None,
     as_json: JsonOpt = False,
     geometry_samples: SamplesOpt = DEFAULT_GEOMETRY_SAMPLES,
+    no_cache: NoCacheOpt = False,
 ) -> None:
     """Sweep an architecture's parameters; each finished point is kept, and a rerun resumes."""
     if not grid:
@@ -237,6 +250,7 @@ def sweep_command(
         dask_address=_dask(dask),
         progress=_progress(),
         geometry_samples=samples,
+        cache=not no_cache,
     )
     if as_json:
         print_json(points)

@@ -96,11 +96,18 @@ def timeline_command(
         ),
     ] = None,
     as_json: Annotated[bool, typer.Option("--json", help="Print one JSON object.")] = False,
+    no_cache: Annotated[
+        bool,
+        typer.Option(
+            "--no-cache",
+            help="Fly the raid and compute the radars' views afresh, without the geometry cache.",
+        ),
+    ] = False,
 ) -> None:
     """Show when each party first detects, tracks and holds a fire-control track of each threat."""
     from jointshield.analysis.timeline import timeline
 
-    tl = timeline(scenario, raid, threat=threat, sharing=sharing)
+    tl = timeline(scenario, raid, threat=threat, sharing=sharing, cache=not no_cache)
     if as_json:
         print_json(tl.to_json())
     else:

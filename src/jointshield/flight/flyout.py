@@ -144,7 +144,7 @@ class Flyouts:
     samples: FloatArray | None = None
     sample_phase: NDArray[np.int8] | None = None
     stats: dict[str, int] = field(default_factory=dict)
-    _derived: dict[str, Any] = field(default_factory=dict, repr=False)
+    _derived: dict[str, Any] = field(default_factory=dict, repr=False, compare=False)
 
     def __len__(self) -> int:
         return int(self.status.shape[0])

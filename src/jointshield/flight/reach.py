@@ -103,6 +103,7 @@ from numpy.typing import ArrayLike, NDArray
 from scipy.optimize import brentq
 
 from jointshield.arrays import BoolArray, FloatArray
+from jointshield.cache import GeometryCache, fingerprint
 from jointshield.errors import JointshieldError
 from jointshield.flight.earth import FIXED_WGS84
 from jointshield.flight.flyout import fly_powered
@@ -667,19 +668,27 @@ class ReachTables:
         n_pitch: int = 91,
         dt_s: float | None = None,
         descending: bool = True,
+        store: GeometryCache | None = None,
     ) -> InterceptorKinematics:
         """Return the reach of a type, building it the first time.
 
         The options are those of :meth:`InterceptorKinematics.build`. Types
         with the same kinematic figures share one table; the kill figures and
-        the name come from ``interceptor`` itself.
+        the name come from ``interceptor`` itself. With a ``store``, a table
+        not yet in memory is read from it, or built and written to it, keyed
+        by the kinematic figures and the options
+        (:func:`jointshield.cache.fingerprint`).
         """
         key = (interceptor.kinematic_key, drag, n_pitch, dt_s, descending)
         kin = self._tables.get(key)
         if kin is None:
-            kin = InterceptorKinematics.build(
-                interceptor, drag=drag, n_pitch=n_pitch, dt_s=dt_s, descending=descending
-            )
+
+            def build() -> InterceptorKinematics:
+                return InterceptorKinematics.build(
+                    interceptor, drag=drag, n_pitch=n_pitch, dt_s=dt_s, descending=descending
+                )
+
+            kin = build() if store is None else store.get_or_compute("reach", fingerprint(key), build)
             self._tables[key] = kin
         if kin.interceptor != interceptor:
             kin = dataclasses.replace(kin, interceptor=interceptor)

@@ -11,6 +11,7 @@ built-in scenario and check each field reaches its object.
 
 from __future__ import annotations
 
+import dataclasses
 import math
 from collections.abc import Callable
 from functools import partial
@@ -18,6 +19,7 @@ from pathlib import Path
 from typing import TypeVar
 
 from jointshield.architectures.sectors import DEFAULT_SECTORS, Sector
+from jointshield.cache import GeometryCache, default_cache
 from jointshield.errors import JointshieldError, Problem, ScenarioError
 from jointshield.flight.missile import MissileModel
 from jointshield.flight.raid import RaidPlan, Threat
@@ -282,7 +284,9 @@ def _raids(scenario: Scenario, problems: list[Problem]) -> tuple[RaidPlan, ...]:
     return tuple(raids)
 
 
-def compile_scenario(scenario: Scenario, *, reach: ReachTables | None = None) -> Theatre:
+def compile_scenario(
+    scenario: Scenario, *, reach: ReachTables | None = None, cache: GeometryCache | None = None
+) -> Theatre:
     """Compile a loaded scenario into its theatre.
 
     Parameters
@@ -290,8 +294,11 @@ def compile_scenario(scenario: Scenario, *, reach: ReachTables | None = None) ->
     scenario : Scenario
         A loaded, validated scenario.
     reach : ReachTables, optional
-        A cache of reach tables to share with other theatres (by default the
-        theatre gets its own).
+        Reach tables to share with other theatres (by default the theatre
+        gets its own).
+    cache : GeometryCache, optional
+        Where the theatre keeps its deterministic geometry between runs
+        (:attr:`Theatre.cache`); by default nowhere.
 
     Returns
     -------
@@ -397,19 +404,39 @@ def compile_scenario(scenario: Scenario, *, reach: ReachTables | None = None) ->
         raids=raids,
         default_raid=scenario.default_raid,
         reach=reach if reach is not None else ReachTables(),
+        cache=cache,
     )
 
 
 def theatre_of(
-    source: Theatre | Scenario | str | Path | None = None, *, reach: ReachTables | None = None
+    source: Theatre | Scenario | str | Path | None = None,
+    *,
+    reach: ReachTables | None = None,
+    cache: GeometryCache | bool | None = True,
 ) -> Theatre:
     """Return the theatre of a compiled theatre, a loaded scenario, a built-in name or a file.
 
     The analysis verbs call this once per study; ``None`` is the default
     scenario.
+
+    Parameters
+    ----------
+    source : Theatre or Scenario or str or path, optional
+        What to compile; a theatre is returned as it is, with its own cache
+        unless ``cache`` is False or a cache.
+    reach : ReachTables, optional
+        Reach tables to share (see :func:`compile_scenario`).
+    cache : GeometryCache or bool or None
+        True: the user's cache (:func:`jointshield.cache.default_cache`,
+        which the environment may turn off); False or None: none; or a
+        cache.
     """
+    store = default_cache() if cache is True else (cache or None)
     if isinstance(source, Theatre):
-        return source
+        if cache is True:
+            return source
+        return dataclasses.replace(source, cache=store)
     if isinstance(source, Scenario):
-        return compile_scenario(source, reach=reach)
-    return compile_scenario(load_scenario(str(source or DEFAULT_SCENARIO)), reach=reach)
+        return compile_scenario(source, reach=reach, cache=store)
+    scenario = load_scenario(str(source or DEFAULT_SCENARIO))
+    return compile_scenario(scenario, reach=reach, cache=store)

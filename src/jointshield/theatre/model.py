@@ -18,11 +18,14 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from jointshield.architectures.sectors import Sector
+from jointshield.cache import GeometryCache, fingerprint
 from jointshield.errors import JointshieldError, UnknownNameError
-from jointshield.flight.raid import RaidPlan
+from jointshield.flight.earth import ROTATING_WGS84
+from jointshield.flight.raid import RaidGeometry, RaidPlan, fly_raid
 from jointshield.flight.reach import InterceptorKinematics, InterceptorType, ReachTables
 from jointshield.record import Origin
 from jointshield.sensing.network import Network
+from jointshield.sensing.picture import Picture, sensor_picture
 from jointshield.sensing.radar import Radar
 from jointshield.sensing.space_ir import SpaceIR
 
@@ -117,7 +120,11 @@ class Theatre:
     default_raid : str or None
         Name of the raid a study uses unless told otherwise.
     reach : ReachTables
-        The cache of the interceptor types' reach tables.
+        The interceptor types' reach tables, built once per theatre.
+    cache : GeometryCache or None
+        Where deterministic geometry (raid flights, radar views, reach
+        tables) is kept between runs (:mod:`jointshield.cache`); None: it is
+        computed afresh in every process.
     """
 
     name: str
@@ -133,6 +140,7 @@ class Theatre:
     raids: tuple[RaidPlan, ...]
     default_raid: str | None
     reach: ReachTables = field(default_factory=ReachTables, compare=False, repr=False)
+    cache: GeometryCache | None = field(default=None, compare=False, repr=False)
 
     def __post_init__(self) -> None:
         names = [r.name for r in self.raids]
@@ -175,9 +183,38 @@ class Theatre:
                 return kind
         raise UnknownNameError("interceptor", name, [i.name for i in self.interceptors])
 
+    def fly(self, plan: RaidPlan) -> RaidGeometry:
+        """Aim and fly a raid's threats (:func:`~jointshield.flight.raid.fly_raid`).
+
+        Read from :attr:`cache` when it holds this plan's flight (keyed by
+        every field of the plan and the flight options), else flown and
+        written to it.
+        """
+
+        def flown() -> RaidGeometry:
+            return fly_raid(plan, earth=ROTATING_WGS84, drag=True, sample_dt_s=1.0)
+
+        if self.cache is None:
+            return flown()
+        key = fingerprint(plan, ROTATING_WGS84, True, 1.0)
+        return self.cache.get_or_compute("raid", key, flown)
+
+    def picture(self, geometry: RaidGeometry) -> Picture:
+        """Every radar's view of a flown raid (:func:`~jointshield.sensing.picture.sensor_picture`).
+
+        Read from :attr:`cache` when it holds it (keyed by the geometry and
+        every field of every radar), else computed and written to it.
+        """
+        if self.cache is None:
+            return sensor_picture(geometry, self.radars)
+        key = fingerprint(geometry, self.radars)
+        return self.cache.get_or_compute(
+            "picture", key, lambda: sensor_picture(geometry, self.radars)
+        )
+
     def kinematics(self, battery: Battery, *, drag: bool = True) -> InterceptorKinematics:
         """Return the reach of a battery's interceptor type (built once per theatre)."""
-        return self.reach.get(battery.interceptor, drag=drag)
+        return self.reach.get(battery.interceptor, drag=drag, store=self.cache)
 
     def require_batteries(self) -> None:
         """Raise if the theatre has no battery to fight with."""
