@@ -248,7 +248,7 @@ def test_a_changed_input_recomputes_only_what_depends_on_it(monkeypatch, tmp_pat
     radars = list(scenario.sensors)
     index = next(i for i, s in enumerate(radars) if s.kind == "radar")
     radars[index] = radars[index].model_copy(
-        update={"range_km": float(radars[index].range_km) * 0.9}
+        update={"range_max_km": float(radars[index].range_max_km) * 0.9}
     )
     interceptors = [i.model_copy(update={"pk": float(i.pk) * 0.5}) for i in scenario.interceptors]
     changed = scenario.model_copy(update={"sensors": radars, "interceptors": interceptors})

@@ -249,7 +249,7 @@ def test_compare_flies_the_raid_once_and_writes_comparison_json(monkeypatch, tmp
     seen = _spy(monkeypatch, jointshield.theatre.model, "sensor_picture")
     windows = _spy(monkeypatch, jointshield.battle.context, "intercept_windows")
     names = ("national", "joint")
-    theatre_ = theatre(SCENARIO)
+    theatre_ = theatre(SCENARIO, cache=False)
     comparison = compare(theatre_, names, trials=100, seed=SEED, out=tmp_path, progress=False)
     assert len(deployed) == len(flown) == len(seen) == len(windows) == 1
     # The reach tables live in the theatre's cache: a second comparison builds none.
@@ -276,7 +276,7 @@ def test_compare_deploys_each_geometry_sample_once(monkeypatch, tmp_path) -> Non
     windows = _spy(monkeypatch, jointshield.battle.context, "intercept_windows")
     k = 3
     comparison = compare(
-        theatre(SCENARIO),
+        theatre(SCENARIO, cache=False),
         ("national", "joint"),
         trials=TRIALS,
         seed=SEED,

@@ -16,6 +16,12 @@ from jointshield.theatre.model import Theatre
 REACH = ReachTables()
 
 
-def theatre(source: Theatre | Scenario | str | Path | None = None) -> Theatre:
-    """Compile a scenario (a name, a file or a loaded one) with the shared reach tables."""
-    return theatre_of(source, reach=REACH)
+def theatre(
+    source: Theatre | Scenario | str | Path | None = None, *, cache: bool = True
+) -> Theatre:
+    """Compile a scenario (a name, a file or a loaded one) with the shared reach tables.
+
+    With ``cache``, the theatre keeps its geometry in the test session's cache folder
+    (see ``conftest.py``); without, it computes everything itself.
+    """
+    return theatre_of(source, reach=REACH, cache=cache)
