@@ -251,7 +251,9 @@ def test_a_changed_input_recomputes_only_what_depends_on_it(monkeypatch, tmp_pat
         update={"range_max_km": float(radars[index].range_max_km) * 0.9}
     )
     interceptors = [i.model_copy(update={"pk": float(i.pk) * 0.5}) for i in scenario.interceptors]
-    changed = scenario.model_copy(update={"sensors": radars, "interceptors": interceptors})
+    changed = scenario.model_copy(
+        update={"sensors": tuple(radars), "interceptors": tuple(interceptors)}
+    )
     flown, seen, built = _spies(monkeypatch)
     compare(compile_scenario(changed, cache=store), NAMES, trials=10, progress=False)
     assert (len(flown), len(seen), len(built)) == (0, 1, 0)

@@ -12,7 +12,6 @@ import pytest
 from pydantic import BaseModel
 
 from jointshield.battle.fight import fight
-from jointshield.battle.trial import _Detections
 from jointshield.flight.raid import fly_raid
 from jointshield.scenario import builtin_names, load_scenario
 from jointshield.scenario.model import Link, Scenario
@@ -198,24 +197,6 @@ def test_refraction_none_reaches_the_radar_and_shortens_its_horizon() -> None:
     # Straight rays see less far over the horizon: never earlier, and later for some threat.
     assert np.all(first_flat[seen] >= first_bent[seen])
     assert np.any(first_flat[seen] > first_bent[seen])
-
-
-def test_confirmation_counts_m_detections_within_n_looks_as_a_brute_force_scan() -> None:
-    """A track is confirmed at the first look closing a window of N looks with M detections."""
-    rng = np.random.default_rng(11)
-    hits = rng.random((50, 3, 40)) < 0.4
-    for m, n in ((1, 1), (3, 5), (3, 3), (4, 10)):
-        got = _Detections.count(hits, m, n)
-        for t in range(hits.shape[0]):
-            for i in range(hits.shape[1]):
-                row = hits[t, i]
-                first = next(
-                    (j for j in range(row.size) if row[max(0, j - n + 1) : j + 1].sum() >= m), None
-                )
-                assert got.confirmed[t, i] == (first is not None)
-                if first is not None:
-                    assert got.confirm_look[t, i] == first
-        assert np.array_equal(got.cumulative, np.cumsum(hits, axis=-1))
 
 
 def test_track_confirmation_window_changes_the_outcome() -> None:

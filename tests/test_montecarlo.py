@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import io
 import json
 import multiprocessing
 import socket
@@ -14,6 +15,7 @@ from numpy.typing import NDArray
 from scipy import stats
 
 from jointshield.errors import JointshieldError
+from jointshield.montecarlo import blocks
 from jointshield.montecarlo.blocks import BLOCK_TRIALS, block_plan, run_blocks
 from jointshield.montecarlo.stats import Estimate, mean_interval, wilson_interval
 from jointshield.montecarlo.store import read_parquet, write_json_atomic, write_parquet
@@ -481,3 +483,63 @@ def test_sweep_refuses_another_run_in_the_folder(tmp_path: Path) -> None:
     assert "'h1' there, 'h2' now" in str(info.value)
     with pytest.raises(JointshieldError, match="point_keys"):
         run_sweep(tmp_path, points, CountingPoint(), manifest=MANIFEST, progress=False)
+
+
+def test_sweep_of_points_run_together_writes_what_one_by_one_does(tmp_path: Path) -> None:
+    """``run_points`` may finish the points in any order; the files and records are the same,
+    an interruption keeps the points already given, and a rerun asks only for the others."""
+    points = grid_points(GRID)
+    one_by_one = run_sweep(
+        tmp_path / "a", points, CountingPoint(), manifest=MANIFEST, progress=False
+    )
+    asked: list[list[str]] = []
+
+    def backwards(todo: Any, stop_after: int | None = None) -> Any:
+        asked.append([p.key for p in todo])
+        point = CountingPoint()
+        for given, p in enumerate(reversed(todo)):
+            if given == stop_after:
+                raise KeyboardInterrupt
+            yield p, point(p)
+
+    with pytest.raises(KeyboardInterrupt):
+        run_sweep(
+            tmp_path / "b",
+            points,
+            manifest=MANIFEST,
+            progress=False,
+            run_points=lambda todo: backwards(todo, stop_after=2),
+        )
+    assert sorted(p.name for p in (tmp_path / "b" / "points").glob("*.json")) == sorted(
+        f"{p.key}.json" for p in points[-2:]
+    )
+    together = run_sweep(
+        tmp_path / "b", points, manifest=MANIFEST, progress=False, run_points=backwards
+    )
+    assert asked[1] == [p.key for p in points[:-2]]
+    assert together == one_by_one
+    for path in sorted((tmp_path / "a").rglob("*")):
+        if path.is_file():
+            assert (tmp_path / "b" / path.relative_to(tmp_path / "a")).read_bytes() == (
+                path.read_bytes()
+            )
+    with pytest.raises(TypeError, match="exactly one"):
+        run_sweep(tmp_path / "c", points, manifest=MANIFEST, progress=False)
+
+
+def test_contexts_travel_as_references_to_what_they_share() -> None:
+    """A context holding the shared data pickles to a few bytes, and unpickles onto the
+    worker's copy of it."""
+    shared = {"table": np.arange(250_000, dtype=np.float64)}  # 2 MB
+    parcel = blocks._Parcel((shared, None))
+    context = {"table": shared["table"], "p": 0.25}
+    packed = parcel.pack(context, "the context")
+    assert len(packed) < 200
+    objects = blocks._unpack_shared(parcel.data)
+    [worker_shared] = [o for o in objects.values() if isinstance(o, dict) and "table" in o]
+    unpacked = blocks._ReferenceUnpickler(io.BytesIO(packed), objects).load()
+    assert unpacked["table"] is worker_shared["table"]
+    assert unpacked["table"].tobytes() == shared["table"].tobytes()
+    assert unpacked["p"] == 0.25
+    with pytest.raises(JointshieldError, match="cannot be pickled"):
+        parcel.pack({"f": lambda: None}, "the context")

@@ -18,8 +18,9 @@ from __future__ import annotations
 
 import json
 import os
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
+from functools import partial
 from pathlib import Path
 from typing import Any
 
@@ -38,7 +39,7 @@ from jointshield.battle.samples import (
 from jointshield.battle.trial import Trials
 from jointshield.engagement.reasons import REASONS
 from jointshield.errors import JointshieldError
-from jointshield.montecarlo.blocks import check_dask, run_blocks
+from jointshield.montecarlo.blocks import BlockJob, check_dask, run_blocks, run_jobs
 from jointshield.montecarlo.stats import (
     Estimate,
     grouped_mean_interval,
@@ -47,6 +48,7 @@ from jointshield.montecarlo.stats import (
 )
 from jointshield.montecarlo.store import check_folder, make_folder, write_json_atomic
 from jointshield.montecarlo.sweep import (
+    SweepPoint,
     TableWriter,
     claim_folder,
     grid_points,
@@ -419,10 +421,24 @@ def _run(
     dask_address: str | None,
     progress: bool | Callable[[int, int], None],
 ) -> RunResult:
-    """Do :func:`run`'s work once its inputs are checked (a comparison checks them once)."""
+    """Do :func:`run`'s work once its inputs are checked."""
     sctx = prepare_samples(deps, arch=the_arch, rules=rules)
     outcomes = _simulate(sctx, trials, seed, workers, dask_address, progress)
+    return _finish(deps, sctx, outcomes, trials=trials, seed=seed, out=out)
+
+
+def _finish(
+    deps: tuple[Deployment, ...],
+    sctx: SampledContext,
+    outcomes: Trials,
+    *,
+    trials: int,
+    seed: int,
+    out: str | Path | None,
+) -> RunResult:
+    """Summarise one architecture's trials and write its files to ``out``."""
     ctx = sctx.first
+    the_arch = ctx.architecture
     summary = summarise(ctx, outcomes, trial_samples(len(deps), trials, seed))
     meta = {**ctx.meta, "seed": seed, "trials": trials, "geometry_samples": len(deps)}
     files: list[Path] = []
@@ -522,6 +538,12 @@ def compare(
     :func:`run`. Parameters in ``params`` apply to every architecture that
     has them. ``deployment`` gives the geometry samples already deployed
     and ``cache`` says whether geometry is cached (as for :func:`run`).
+
+    With ``workers`` > 1 or ``dask_address``, every architecture's blocks
+    run at once on one pool or one Dask client
+    (:func:`~jointshield.montecarlo.blocks.run_jobs`): the deployments are
+    sent once to each worker, each architecture's context as what it adds
+    to them, and the numbers are those of one process, byte for byte.
     """
     _check_counts(trials, seed, workers, dask_address, geometry_samples)
     # An unknown name raises with the list of valid ones, before any work.
@@ -541,20 +563,21 @@ def compare(
     _check_memory(dep, trials)
     if out is not None:
         _claim(out, deps, seed=seed, trials=trials, params=params, rules=rules)
-    results = tuple(
-        _run(
-            deps,
-            a,
-            trials=trials,
-            seed=seed,
-            rules=rules,
-            out=out,
-            workers=workers,
-            dask_address=dask_address,
-            progress=progress,
+    # Every architecture's blocks at once, on one pool or one Dask client; the
+    # deployments travel once, each architecture's context as what it adds.
+    jobs = [
+        BlockJob(
+            run_sampled_block, partial(prepare_samples, deps, arch=a, rules=rules), trials, seed
         )
         for a in archs
-    )
+    ]
+    done: dict[int, RunResult] = {}
+    for j, sctx, columns in run_jobs(
+        jobs, shared=deps, workers=workers, dask_address=dask_address, progress=progress
+    ):
+        outcomes = Trials.from_columns(columns)
+        done[j] = _finish(deps, sctx, outcomes, trials=trials, seed=seed, out=out)
+    results = tuple(done[j] for j in range(len(archs)))
     meta = dep.origin.meta(
         raid=dep.geometry.raid, seed=seed, trials=trials, geometry_samples=len(deps)
     )
@@ -590,6 +613,13 @@ def sweep(
     architecture's sweep is refused rather than mixed. The raid is deployed
     once per geometry sample (``geometry_samples``, as for :func:`run`) for
     every point; ``cache`` is as for :func:`run`.
+
+    With ``workers`` > 1 or ``dask_address``, the points still to run have
+    their blocks run together on one pool or one Dask client (the
+    deployments sent once to each worker), so that a sweep fills the
+    cluster; each point is written as soon as its last block is back, and
+    an interruption loses only the points in flight. The files are those of
+    one process, byte for byte.
     """
     _check_counts(trials, seed, workers, dask_address, geometry_samples)
     parsed = [parse_grid(g) for g in grids]
@@ -614,11 +644,13 @@ def sweep(
         parameters={k: v for k, v in (params or {}).items()},
     )
 
-    def run_point(point: Any) -> tuple[TableWriter, dict[str, Any]]:
+    def prepare_point(point: SweepPoint) -> SampledContext:
         point_params, point_rules = _split_params(point.params, rules)
-        the_arch = base.with_params(**point_params)
-        sctx = prepare_samples(deps, arch=the_arch, rules=point_rules)
-        outcomes = _simulate(sctx, trials, seed, workers, dask_address, False)
+        return prepare_samples(deps, arch=base.with_params(**point_params), rules=point_rules)
+
+    def finish_point(
+        point: SweepPoint, sctx: SampledContext, outcomes: Trials
+    ) -> tuple[TableWriter, dict[str, Any]]:
         ctx = sctx.first
 
         def write(path: Path, metadata: dict[str, str]) -> None:
@@ -627,4 +659,24 @@ def sweep(
         summary = summarise(ctx, outcomes, trial_samples(len(deps), trials, seed))
         return write, {"point": point.params, **summary.to_json()}
 
-    return run_sweep(Path(out), points, run_point, manifest=manifest, progress=progress)
+    if workers == 1 and dask_address is None:
+        # In this process the points run one after the other, each through run_blocks.
+
+        def run_point(point: SweepPoint) -> tuple[TableWriter, dict[str, Any]]:
+            sctx = prepare_point(point)
+            return finish_point(point, sctx, _simulate(sctx, trials, seed, 1, None, False))
+
+        return run_sweep(Path(out), points, run_point, manifest=manifest, progress=progress)
+
+    def run_points(
+        todo: Sequence[SweepPoint],
+    ) -> Iterator[tuple[SweepPoint, tuple[TableWriter, dict[str, Any]]]]:
+        # Every point's blocks on one pool or one Dask client, the deployments sent
+        # once; each point is written as soon as its last block is back.
+        jobs = [BlockJob(run_sampled_block, partial(prepare_point, p), trials, seed) for p in todo]
+        for j, sctx, columns in run_jobs(
+            jobs, shared=deps, workers=workers, dask_address=dask_address, progress=False
+        ):
+            yield todo[j], finish_point(todo[j], sctx, Trials.from_columns(columns))
+
+    return run_sweep(Path(out), points, manifest=manifest, progress=progress, run_points=run_points)

@@ -18,7 +18,7 @@ from jointshield.architectures.presets import Architecture, TrackUse
 from jointshield.arrays import BoolArray, FloatArray, Int8Array
 from jointshield.engagement.reasons import NOT_AUTHORISED, NOT_RESPONSIBLE, VETOED
 from jointshield.errors import JointshieldError, UnknownNameError
-from jointshield.montecarlo.streams import RandomSource, per_trial
+from jointshield.montecarlo.streams import RandomSource, per_trial, uniform
 from jointshield.sensing.network import Network
 
 
@@ -331,15 +331,15 @@ def draw_veto(
         p = np.where(territory, arch.veto_own_territory, p)
     t, _, b = dims
     if arch.veto_scope == "engagement":
-        u = per_trial(rng, dims, lambda g, s: g.random(s))
+        u = uniform(rng, dims)
     elif arch.veto_scope == "battery":
-        u = per_trial(rng, (t, b), lambda g, s: g.random(s))[:, None, :]
+        u = uniform(rng, (t, b))[:, None, :]
     else:
         index = np.zeros(b, dtype=np.intp) if vetoer_index is None else np.asarray(vetoer_index)
         if index.shape != (b,):
             raise JointshieldError(f"vetoer_index: expected shape ({b},), got {index.shape}")
         n_parties = int(index.max()) + 1 if b else 1
-        u = per_trial(rng, (t, n_parties), lambda g, s: g.random(s))[:, None, index]
+        u = uniform(rng, (t, n_parties))[:, None, index]
     return np.asarray(u < p, dtype=bool)
 
 

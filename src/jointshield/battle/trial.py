@@ -27,6 +27,7 @@ from jointshield.architectures.rules import (
 )
 from jointshield.arrays import BoolArray, FloatArray, Int64Array
 from jointshield.battle.context import BattleContext, _FireControlSource, cue_arrivals
+from jointshield.compiled import njit
 from jointshield.engagement.fire import Opportunities, Outcome, engage
 from jointshield.engagement.reasons import (
     ENGAGED,
@@ -36,6 +37,17 @@ from jointshield.engagement.reasons import (
 )
 from jointshield.engagement.windows import InterceptWindows
 from jointshield.errors import JointshieldError
+from jointshield.montecarlo.streams import (
+    TrialSeeds,
+    join128,
+    lcg128,
+    pcg64_jump,
+    pcg64_next,
+    pcg64_state,
+    set_pcg64_state,
+    split128,
+    unit_double,
+)
 from jointshield.physics.geo import ecef_to_geodetic
 from jointshield.sensing.picture import RadarView
 
@@ -138,17 +150,6 @@ def _consenting(ctx: BattleContext) -> int:
     return counts.pop()
 
 
-def _warhead_windows(win: InterceptWindows, per: Int64Array) -> InterceptWindows:
-    """Return the windows of each warhead: its threat's (a threat fired twice is two warheads)."""
-    return InterceptWindows(
-        t_intercept_s=win.t_intercept_s[per],
-        t_launch_s=win.t_launch_s[per],
-        feasible=win.feasible[per],
-        point_ecef_m=win.point_ecef_m[per],
-        reason=win.reason[per],
-    )
-
-
 def _when(ready: FloatArray, start: FloatArray) -> FloatArray:
     """``max(ready, start)`` where both are known, NaN elsewhere."""
     both = np.isfinite(ready) & np.isfinite(start)
@@ -157,16 +158,22 @@ def _when(ready: FloatArray, start: FloatArray) -> FloatArray:
 
 
 def _best(
-    pairs: list[tuple[InterceptWindows, FloatArray]], kill_assessment_s: float
+    pairs: list[tuple[InterceptWindows, FloatArray]],
+    kill_assessment_s: float,
+    rows: Int64Array | None = None,
 ) -> tuple[FloatArray, FloatArray, FloatArray, FloatArray, NDArray[np.intp], NDArray[np.int8]]:
-    """Find the earliest intercept over several (windows, ready) pairs, and its second shot."""
+    """Find the earliest intercept over several (windows, ready) pairs, and its second shot.
+
+    ``rows``: the threat of each row of the ready times (of each warhead), as for
+    :meth:`~jointshield.engagement.windows.InterceptWindows.earliest`.
+    """
     shape = pairs[0][1].shape
     best_launch = np.full(shape, np.nan)
     best_int = np.full(shape, np.nan)
     best_k = np.full(shape, -1, dtype=np.intp)
     best_src = np.full(shape, -1, dtype=np.int8)
     for s, (win, ready) in enumerate(pairs):
-        tl, ti, k = win.earliest(ready)
+        tl, ti, k = win.earliest(ready, rows)
         better = np.isfinite(ti) & ~(ti >= best_int)
         best_launch = np.where(better, tl, best_launch)
         best_int = np.where(better, ti, best_int)
@@ -175,7 +182,7 @@ def _best(
     second_launch = np.full(shape, np.nan)
     second_int = np.full(shape, np.nan)
     for s, (win, _) in enumerate(pairs):
-        tl2, ti2, _k2 = win.after(best_int, kill_assessment_s)
+        tl2, ti2, _k2 = win.after(best_int, kill_assessment_s, rows)
         use = best_src == s
         second_launch = np.where(use, tl2, second_launch)
         second_int = np.where(use, ti2, second_int)
@@ -221,9 +228,12 @@ def run_block(
     detections: dict[int, _Detections | None] = {}
     detections_uncued: dict[int, _Detections | None] = {}
     for v in used:
-        detections[v] = _Detections.draw(ctx.views[v], detect_rng, T)
+        singles = [src for src in ctx.sources if src.members == (v,)]
+        keep = max((int(src.looks_needed.max(initial=0)) for src in singles), default=0)
+        detections[v] = _Detections.draw(ctx.views[v], detect_rng, T, keep)
+        keep = max((int(src.looks_needed_uncued.max(initial=0)) for src in singles), default=0)
         detections_uncued[v] = (
-            _Detections.draw(ctx.uncued[v], detect_rng, T) if ctx.cued[v] else detections[v]
+            _Detections.draw(ctx.uncued[v], detect_rng, T, keep) if ctx.cued[v] else detections[v]
         )
     ready_org = np.full((T, n, b), np.nan)
     ready_remote = np.full((T, n, b), np.nan)
@@ -307,7 +317,7 @@ def run_block(
         ctx.value,
         pk,
         ctx.rounds,
-        rng=kill_seed.spawn(T),
+        rng=TrialSeeds(kill_seed, T),
         doctrine=rules.doctrine,
         assignment=rules.assignment,
     )
@@ -343,11 +353,11 @@ def _reengage(
     last = np.max(np.where(fired, first.shot_intercept_s, -np.inf), axis=-1)
     start = np.where(missed, last + rules.doctrine.kill_assessment_s, np.nan)[..., None]
     pairs = [
-        (_warhead_windows(ctx.organic_windows, per), _when(launch_org, start)),
-        (_warhead_windows(ctx.remote_windows, per), _when(launch_remote, start)),
+        (ctx.organic_windows, _when(launch_org, start)),
+        (ctx.remote_windows, _when(launch_remote, start)),
     ]
     launch, intercept, second_launch, second_int, _, _ = _best(
-        pairs, rules.doctrine.kill_assessment_s
+        pairs, rules.doctrine.kill_assessment_s, per
     )
     b = blocked.shape[-1]
     again = blocked.copy()
@@ -366,7 +376,7 @@ def _reengage(
         np.where(missed, ctx.value[None, :], 0.0),
         _handover_pk(ctx, launch, per),
         first.rounds_left,
-        rng=seed.spawn(first.killed.shape[0]),
+        rng=TrialSeeds(seed, first.killed.shape[0]),
         doctrine=rules.doctrine,
         assignment=rules.assignment,
     )
@@ -380,32 +390,110 @@ def _reengage(
     )
 
 
+@njit
+def _scan_looks(
+    state: NDArray[np.uint64],
+    jump: NDArray[np.uint64],
+    n_looks: int,
+    p_detect: float,
+    m: int,
+    n_window: int,
+    confirmed: NDArray[np.bool_],
+    confirm_look: NDArray[np.intp],
+    hit_look: NDArray[np.int64],
+) -> None:
+    """Draw a radar's detections look by look, and record what the trial needs of them.
+
+    Row ``r`` (trial and threat, in C order) owns the ``J = n_looks``
+    uniforms that ``Generator.random((T, n, J))`` gives it, from a PCG64
+    ``state`` of 64-bit words (state high, low, increment high, low);
+    ``jump`` is the LCG ``(a, c)`` of ``J`` steps (a high, low, c high,
+    low), from one row's start to the next. A look detects when its
+    uniform is below ``p_detect``. Each row records the look that confirms
+    the track (the first closing ``n_window`` consecutive looks with ``m``
+    detections: the ``k``-th detection with the ``(k − m + 1)``-th less than
+    ``n_window`` looks before it) and the looks of its first ``K`` detections
+    (−1 past the last); it stops drawing once both are known, and the next
+    row starts from its own state, so every uniform is the one the generator
+    would give. ``state`` is left at the end of the ``T·n·J`` draws.
+    """
+    n_rows = confirmed.shape[0]
+    n_keep = hit_look.shape[1]
+    inc_hi, inc_lo = state[2], state[3]
+    row_hi, row_lo = state[0], state[1]
+    last = np.empty(m, dtype=np.int64)  # looks of the last m detections, cyclically
+    for r in range(n_rows):
+        hi, lo = row_hi, row_lo
+        count = 0
+        found = False
+        confirm_look[r] = 0
+        for j in range(n_looks):
+            if found and count >= n_keep:
+                break
+            hi, lo, x = pcg64_next(hi, lo, inc_hi, inc_lo)
+            if unit_double(x) >= p_detect:
+                continue
+            last[count % m] = j
+            count += 1
+            if count <= n_keep:
+                hit_look[r, count - 1] = j
+            if not found and count >= m and j - last[count % m] < n_window:
+                found = True
+                confirm_look[r] = j
+        confirmed[r] = found
+        for k in range(count, n_keep):
+            hit_look[r, k] = -1
+        row_hi, row_lo = lcg128(row_hi, row_lo, jump[0], jump[1], jump[2], jump[3])
+    state[0], state[1] = row_hi, row_lo
+
+
 @dataclass(frozen=True)
 class _Detections:
-    """One radar's detections in a block: running counts and when the track is confirmed."""
+    """One radar's detections in a block: when its track is confirmed, and its first detections."""
 
-    cumulative: Int64Array  # (T, n, J) detections up to and including each post-burnout look
     confirmed: NDArray[np.bool_]  # (T, n) whether the track is ever confirmed
-    confirm_look: NDArray[np.intp]  # (T, n) index of the look that confirms it
+    confirm_look: NDArray[np.intp]  # (T, n) index of the look that confirms it (0 if never)
+    hit_look: Int64Array  # (T, n, K) post-burnout look of each of the first K detections, -1: none
 
     @classmethod
-    def count(cls, hits: NDArray[np.bool_], m: int, n_window: int) -> _Detections:
-        """Count detections; a track is confirmed by ``m`` of them within ``n_window`` looks."""
-        cumulative = np.cumsum(hits, axis=-1, dtype=np.int64)
-        earlier = np.zeros_like(cumulative)
-        earlier[..., n_window:] = cumulative[..., :-n_window]
-        in_window = np.asarray((cumulative - earlier) >= m, dtype=bool)
-        found = np.asarray(in_window.any(axis=-1), dtype=bool)
-        return cls(cumulative, found, np.argmax(in_window, axis=-1))
+    def draw(
+        cls, view: RadarView, rng: np.random.Generator, n_trials: int, keep: int
+    ) -> _Detections | None:
+        """Draw a radar's detections on its post-burnout looks (None: it has none).
 
-    @classmethod
-    def draw(cls, view: RadarView, rng: np.random.Generator, n_trials: int) -> _Detections | None:
-        """Draw a radar's detections on its post-burnout looks (None: it has none)."""
+        The uniforms are those of ``rng.random((n_trials, n, J))``, one per
+        look, and ``rng`` is left as that call would leave it; ``keep`` is
+        how many first detections to record (``K``, at most ``J``).
+        """
         if view.history is None:
             return None
         n, j_looks = view.history.t_s.shape
-        hits = rng.random((n_trials, n, j_looks)) < view.radar.p_detect
-        return cls.count(hits, view.radar.track_confirm_m, view.radar.track_confirm_n)
+        state, inc = pcg64_state(rng)
+        a, c = pcg64_jump(j_looks, inc)
+        words = np.array([*split128(state), *split128(inc)], dtype=np.uint64)
+        jump = np.array([*split128(a), *split128(c)], dtype=np.uint64)
+        rows = n_trials * n
+        confirmed = np.empty(rows, dtype=bool)
+        confirm_look = np.empty(rows, dtype=np.intp)
+        hit_look = np.empty((rows, min(keep, j_looks)), dtype=np.int64)
+        radar = view.radar
+        _scan_looks(
+            words,
+            jump,
+            j_looks,
+            radar.p_detect,
+            radar.track_confirm_m,
+            radar.track_confirm_n,
+            confirmed,
+            confirm_look,
+            hit_look,
+        )
+        set_pcg64_state(rng, join128(words[0], words[1]))
+        return cls(
+            confirmed.reshape(n_trials, n),
+            confirm_look.reshape(n_trials, n),
+            hit_look.reshape(n_trials, n, -1),
+        )
 
 
 def _single_fire_control(
@@ -417,21 +505,21 @@ def _single_fire_control(
     track is confirmed (``M`` detections within ``N`` consecutive looks, the
     radar's ``track_confirm_m`` and ``track_confirm_n``), and it has had as
     many detections as the nominal track needed to reach the battery's
-    fire-control figures. The later of the two is when it may be launched on.
+    fire-control figures (``needed``, 0: never; at most the ``K`` detections
+    recorded). The later of the two is when it may be launched on.
     """
     history = view.history
-    if detections is None or history is None:
-        n = needed.shape[0]
+    n = needed.shape[0]
+    if detections is None or history is None or detections.hit_look.shape[2] == 0:
         return np.full((1, n), np.nan)
-    enough = (
-        detections.cumulative >= np.where(needed > 0, needed, np.iinfo(np.int64).max)[None, :, None]
+    rows = np.arange(n)
+    column = np.maximum(needed - 1, 0)
+    look_fc = detections.hit_look[:, rows, column]
+    found_fc = (needed > 0)[None, :] & (look_fc >= 0)
+    look = np.maximum(look_fc, detections.confirm_look)
+    out: FloatArray = np.where(
+        found_fc & detections.confirmed, history.t_s[rows[None, :], look], np.nan
     )
-    found_fc, idx_fc = enough.any(axis=-1), np.argmax(enough, axis=-1)
-    idx = np.maximum(idx_fc, detections.confirm_look)
-    times = np.take_along_axis(
-        np.broadcast_to(history.t_s, enough.shape[1:])[None], idx[..., None], -1
-    )
-    out: FloatArray = np.where(found_fc & detections.confirmed, times[..., 0], np.nan)
     return out
 
 
@@ -443,11 +531,7 @@ def _confirmation_lag(view: RadarView, detections: _Detections | None) -> FloatA
     t = history.t_s
     m = view.radar.track_confirm_m
     nominal = t[:, m - 1] if t.shape[1] >= m else np.full(t.shape[0], np.nan)
-    at = np.take_along_axis(
-        np.broadcast_to(t, detections.cumulative.shape[1:])[None],
-        detections.confirm_look[..., None],
-        -1,
-    )[..., 0]
+    at = t[np.arange(t.shape[0])[None, :], detections.confirm_look]
     out: FloatArray = np.where(detections.confirmed, at - nominal[None, :], np.nan)
     return out
 

@@ -168,7 +168,7 @@ from jointshield.engagement.reasons import (
     TOO_LATE,
 )
 from jointshield.errors import JointshieldError, UnknownNameError
-from jointshield.montecarlo.streams import RandomSource, per_trial
+from jointshield.montecarlo.streams import RandomSource, uniform
 
 """Engaged and killed (or, in a :class:`Plan`, engaged)."""
 """No track of the threat reached the battery."""
@@ -575,7 +575,18 @@ def _assign_optimal(pb: _Problem) -> tuple[Int64Array, Int64Array, Int64Array]:
         axis=1,
         dtype=np.float64,
     )
-    _, first_of, which = np.unique(key, axis=0, return_index=True, return_inverse=True)
+    # Distinct trials by the bytes of their inputs, in order of first appearance (a
+    # dict, not a sort): ``first_of[j]`` is the first trial of the j-th, ``which[t]``
+    # the one of trial t.
+    distinct: dict[bytes, int] = {}
+    first: list[int] = []
+    which = np.empty(t_count, dtype=np.intp)
+    for t in range(t_count):
+        index = distinct.setdefault(key[t].tobytes(), len(first))
+        if index == len(first):
+            first.append(t)
+        which[t] = index
+    first_of = np.array(first, dtype=np.intp)
     for t in first_of:
         # Rounds held by column j of each battery: min(K, rounds − j·K), ≥ 0.
         room = np.clip(pb.rounds[t, :, None] - j * pb.hold[t, :, None], 0, pb.hold[t, :, None])
@@ -594,7 +605,6 @@ def _assign_optimal(pb: _Problem) -> tuple[Int64Array, Int64Array, Int64Array]:
         battery[t, rows] = col_b[cols]
         shots[t, rows] = k[rows, cols]
         held[t, rows] = col_room[cols]
-    which = which.reshape(-1)  # numpy 2.0.x returns it with a trailing axis
     return battery[first_of][which], shots[first_of][which], held[first_of][which]
 
 
@@ -734,7 +744,7 @@ def _method(assignment: str, shape: tuple[int, int, int]) -> Literal["optimal", 
 
 def _uniforms(rng: RandomSource, shape: tuple[int, int, int]) -> FloatArray:
     """Rule 7: the kill-draw uniforms of every (trial, threat, shot)."""
-    return per_trial(rng, shape, lambda g, s: g.random(s))
+    return uniform(rng, shape)
 
 
 def engage(

@@ -17,6 +17,7 @@ import numpy as np
 from numpy.typing import ArrayLike, NDArray
 
 from jointshield.arrays import BoolArray, FloatArray, IntArray
+from jointshield.compiled import njit
 from jointshield.errors import JointshieldError
 from jointshield.flight.flyout import PHASE_BOOST, Flyouts
 from jointshield.flight.reach import InterceptorKinematics, _read_only
@@ -73,6 +74,54 @@ class BatteryGeometry:
 # --------------------------------------------------------------------------- windows
 
 
+_LOWEST: Final = float(np.finfo(np.float64).min)
+
+
+@njit
+def _first_at_or_after(
+    running: FloatArray,
+    t_launch: FloatArray,
+    t_intercept: FloatArray,
+    rows: IntArray,
+    ready: FloatArray,
+    launch_out: FloatArray,
+    intercept_out: FloatArray,
+    k_out: IntArray,
+) -> None:
+    """Find, for each ready time, the first sample whose running maximum launch is at or after it.
+
+    For ``ready[q, i, j]``: the first sample k of pair (``rows[i]``, j) with
+    ``running ≥ ready`` (a lower-bound binary search), its launch and
+    intercept times and k; NaN and -1 where there is none or the time is NaN.
+    """
+    n_queries, m, b = ready.shape
+    n_k = running.shape[2]
+    for q in range(n_queries):
+        for i in range(m):
+            row = rows[i]
+            for j in range(b):
+                r = ready[q, i, j]
+                lo = n_k
+                if not np.isnan(r):
+                    # -inf marks "no feasible solution yet": any ready time is above it.
+                    r = max(r, _LOWEST)
+                    lo, hi = 0, n_k
+                    while lo < hi:
+                        mid = (lo + hi) >> 1
+                        if running[row, j, mid] < r:
+                            lo = mid + 1
+                        else:
+                            hi = mid
+                if lo < n_k:
+                    launch_out[q, i, j] = t_launch[row, j, lo]
+                    intercept_out[q, i, j] = t_intercept[row, j, lo]
+                    k_out[q, i, j] = lo
+                else:
+                    launch_out[q, i, j] = np.nan
+                    intercept_out[q, i, j] = np.nan
+                    k_out[q, i, j] = -1
+
+
 @dataclass(frozen=True, eq=False)
 class InterceptWindows:
     """For every threat × battery, the intercept solutions along the threat's path.
@@ -115,7 +164,9 @@ class InterceptWindows:
         out: FloatArray = np.maximum.accumulate(launch, axis=-1)
         return out
 
-    def earliest(self, ready_s: ArrayLike) -> tuple[FloatArray, FloatArray, IntArray]:
+    def earliest(
+        self, ready_s: ArrayLike, rows: IntArray | None = None
+    ) -> tuple[FloatArray, FloatArray, IntArray]:
         """Return the earliest intercept whose launch is no earlier than ``ready_s``.
 
         "Earliest" is by intercept time: of the feasible solutions with
@@ -127,6 +178,10 @@ class InterceptWindows:
             When each battery is ready to fire at each threat, s after the
             threat's launch; broadcastable to ``(..., n, b)`` (a leading
             trial axis is allowed). NaN means never.
+        rows : ndarray of int, shape (m,), optional
+            The threat of each row of ``ready_s`` (e.g. of each warhead: a
+            threat fired twice is two rows); ``ready_s`` is then
+            broadcastable to ``(..., m, b)``. Default: row ``i`` is threat ``i``.
 
         Returns
         -------
@@ -140,38 +195,35 @@ class InterceptWindows:
         -----
         ``t_launch`` is not monotone in k, but its running maximum ``M_k``
         is, and the first k with ``t_launch_k ≥ r`` is the first with
-        ``M_k ≥ r`` (there ``M`` rises, so ``M_k = t_launch_k``). A
-        vectorised binary search on ``M`` answers every query in
-        ``log2(K)`` passes, exactly.
+        ``M_k ≥ r`` (there ``M`` rises, so ``M_k = t_launch_k``). A binary
+        search on ``M`` (a compiled loop over the queries,
+        :func:`_first_at_or_after`) answers each query in ``log2(K)`` steps,
+        exactly.
         """
         ready = np.asarray(ready_s, dtype=float)
-        n, b, n_k = self.t_launch_s.shape
+        n, b, _ = self.t_launch_s.shape
+        which = np.arange(n) if rows is None else np.asarray(rows, dtype=np.intp)
         try:
-            shape = np.broadcast_shapes(ready.shape, (n, b))
+            shape = np.broadcast_shapes(ready.shape, (which.shape[0], b))
         except ValueError:
             raise JointshieldError(
                 f"ready times of shape {ready.shape}: expected a shape broadcastable to "
-                f"(..., {n}, {b}) (threats, batteries)"
+                f"(..., {which.shape[0]}, {b}) (threats, batteries)"
             ) from None
-        r = np.broadcast_to(ready, shape).reshape(-1, n * b)
-        never = np.isnan(r)
-        # -inf marks "no feasible solution yet": any ready time must be above it.
-        r = np.where(never, np.inf, np.maximum(r, np.finfo(np.float64).min))
-        running = self._launch_running_max_s.reshape(-1)
-        base = (np.arange(n * b) * n_k)[None, :]
-        lo = np.zeros(r.shape, dtype=np.intp)
-        hi = np.full(r.shape, n_k, dtype=np.intp)
-        for _ in range(max(n_k, 1).bit_length()):
-            mid = (lo + hi) >> 1
-            below = running[base + np.minimum(mid, n_k - 1)] < r
-            active = lo < hi
-            lo = np.where(active & below, mid + 1, lo)
-            hi = np.where(active & ~below, mid, hi)
-        found = (lo < n_k) & ~never
-        k = np.where(found, lo, -1)
-        flat = base + np.maximum(k, 0)
-        t_launch = np.where(found, self.t_launch_s.reshape(-1)[flat], np.nan)
-        t_intercept = np.where(found, self.t_intercept_s.reshape(-1)[flat], np.nan)
+        r = np.ascontiguousarray(np.broadcast_to(ready, shape)).reshape(-1, *shape[-2:])
+        t_launch = np.empty(r.shape)
+        t_intercept = np.empty(r.shape)
+        k = np.empty(r.shape, dtype=np.intp)
+        _first_at_or_after(
+            self._launch_running_max_s,
+            self.t_launch_s,
+            self.t_intercept_s,
+            which,
+            r,
+            t_launch,
+            t_intercept,
+            k,
+        )
         return t_launch.reshape(shape), t_intercept.reshape(shape), k.reshape(shape)
 
     def latest_launch(self) -> FloatArray:
@@ -180,7 +232,7 @@ class InterceptWindows:
         return np.where(np.isfinite(last), last, np.nan)
 
     def after(
-        self, t_intercept_s: ArrayLike, gap_s: ArrayLike
+        self, t_intercept_s: ArrayLike, gap_s: ArrayLike, rows: IntArray | None = None
     ) -> tuple[FloatArray, FloatArray, IntArray]:
         """Return the earliest solution launched at least ``gap_s`` after ``t_intercept_s``.
 
@@ -195,6 +247,8 @@ class InterceptWindows:
         gap_s : array_like
             Time from that intercept to the earliest next launch (kill
             assessment), s.
+        rows : ndarray of int, optional
+            As for :meth:`earliest`.
 
         Returns
         -------
@@ -202,7 +256,7 @@ class InterceptWindows:
             As :meth:`earliest`.
         """
         ready = np.asarray(t_intercept_s, dtype=float) + np.asarray(gap_s, dtype=float)
-        return self.earliest(ready)
+        return self.earliest(ready, rows)
 
 
 def intercept_windows(

@@ -22,14 +22,17 @@ integrator; see ``tests/test_flyout.py``):
 Phases: boost (numerical, steps land on every stage event), post-boost
 atmospheric flight (numerical, until the vehicle leaves the atmosphere or
 hits the ground), exo-atmospheric coast (closed form, or numerical with J2),
-re-entry (numerical, to impact). The integrator is the batch Dormand–Prince
-of :mod:`jointshield.flight.integrate`; a batch is cut into chunks that fit in
-the processor's cache.
+re-entry (numerical, to impact). The integrator is a compiled kernel
+(:func:`_integrate`, built on :mod:`jointshield.flight.integrate`) that flies
+each trajectory of a phase on its own, so that no result depends on the batch,
+chunk or worker it was flown in; a batch is still cut into chunks, which the
+worker processes share out.
 """
 
 from __future__ import annotations
 
 import itertools
+import math
 from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
 from typing import Any
@@ -38,9 +41,25 @@ import numpy as np
 from numpy.typing import ArrayLike, NDArray
 
 from jointshield.arrays import FloatArray, IntArray
+from jointshield.compiled import njit
 from jointshield.errors import JointshieldError
 from jointshield.flight.earth import ROTATING_WGS84, Earth
-from jointshield.flight.integrate import Dense, Params, locate_root, propagate
+from jointshield.flight.integrate import (
+    LOG_RATIO_FLOOR,
+    MAX_STEPS,
+    ROOT_ITERATIONS,
+    ROOT_TOL_S,
+    SOLUTION,
+    C,
+    dense_coefficients,
+    dense_state,
+    error_ratio,
+    root_start,
+    root_trial,
+    root_update,
+    stage_state,
+    step_control,
+)
 from jointshield.flight.missile import MissileModel
 from jointshield.physics.atmosphere import ATMOSPHERE_TOP_M, AtmosphereTable
 from jointshield.physics.ballistics import kepler_propagate
@@ -76,6 +95,8 @@ PHASE_NAMES = {PHASE_BOOST: "boost", PHASE_COAST: "coast", PHASE_REENTRY: "reent
 
 _FOREVER_S = 1.0e5
 _DEFAULT_CHUNK = 8192
+_NO_SAMPLES = np.empty((0, 0, 6))
+_NO_PHASES = np.empty((0, 0), dtype=np.int8)
 
 
 @dataclass(frozen=True)
@@ -345,25 +366,360 @@ class Flyouts:
 
 # --------------------------------------------------------------------------- physics
 
+# What the compiled integrator integrates: the right-hand side ...
+_RHS_BOOST = 0  # gravity, thrust along the pitch programme, body drag
+_RHS_FREE = 1  # gravity and the re-entry vehicle's drag
+_RHS_VACUUM = 2  # gravity only
+# ... and the terminal event, where the event function goes from > 0 to <= 0.
+_EVENT_NONE = 0
+_EVENT_EXIT_OR_IMPACT = 1  # leaves the atmosphere (r_switch) or reaches the ground
+_EVENT_IMPACT = 2  # reaches the ground
+_EVENT_DESCEND = 3  # comes down to r_switch
 
-def _gravity(
-    x: FloatArray, y: FloatArray, z: FloatArray, r2: FloatArray, r: FloatArray, earth: Earth
-) -> tuple[FloatArray, FloatArray, FloatArray]:
-    """Gravitational acceleration at ECI position (x, y, z) with |r|² = r2, m/s²."""
-    k = -earth.mu_m3_s2 / (r2 * r)
-    if earth.j2 == 0.0:
-        return k * x, k * y, k * z
-    # J2 zonal term (e.g. Vallado, Fundamentals of Astrodynamics, 4th ed., eq. 8-30).
-    a2 = earth.ellipsoid.a_m**2
-    s = 1.5 * earth.j2 * a2 / r2
-    z2r2 = 5.0 * z * z / r2
-    kxy = k * (1.0 + s * (1.0 - z2r2))
-    kz = k * (1.0 + s * (3.0 - z2r2))
-    return kxy * x, kxy * y, kz * z
+# Rows of the per-trajectory parameter table of the boost ...
+(
+    _P_T_RISE,
+    _P_INV_TURN,
+    _P_TURN,
+    _P_NX,
+    _P_NY,
+    _P_NZ,
+    _P_CDA,
+    _P_T0,
+    _P_MDOT,
+    _P_THRUST,
+    _P_M0,
+) = range(11)
+# ... and of free flight.
+_P_H_IMP, _P_R_SW, _P_INV_BETA = range(3)
+# Entries of the Earth's constants and of the atmosphere table's.
+_E_MU, _E_OMEGA, _E_J2, _E_B, _E_E2 = range(5)
+_A_BOTTOM, _A_INV_STEP, _A_STEP, _A_LAST, _A_TOP = range(5)
+
+
+@njit
+def _radial_height(p2: float, r2: float, earth: FloatArray) -> float:
+    """:func:`jointshield.geo.radial_height_m` of one point, m."""
+    return float(math.sqrt(r2) - earth[_E_B] / math.sqrt(1.0 - earth[_E_E2] * (p2 / r2)))
+
+
+@njit
+def _altitude(y: FloatArray, earth: FloatArray) -> float:
+    """Radial height of a state (6,) above the ellipsoid, m."""
+    p2 = y[0] * y[0] + y[1] * y[1]
+    return _radial_height(p2, p2 + y[2] * y[2], earth)
+
+
+@njit
+def _density(z: float, log_rho: FloatArray, slope: FloatArray, atm: FloatArray) -> float:
+    """:meth:`AtmosphereTable.density_kg_m3` at one altitude (m), kg/m³."""
+    if math.isnan(z):
+        return math.nan
+    if z > atm[_A_TOP]:
+        return 0.0
+    u = min(max((z - atm[_A_BOTTOM]) * atm[_A_INV_STEP], 0.0), atm[_A_LAST])
+    i = int(u)
+    return math.exp(log_rho[i] + slope[i] * ((u - i) * atm[_A_STEP]))
+
+
+@njit
+def _derivative(
+    rhs: int,
+    t: float,
+    y: FloatArray,
+    par: FloatArray,
+    i: int,
+    earth: FloatArray,
+    log_rho: FloatArray,
+    slope: FloatArray,
+    atm: FloatArray,
+    out: FloatArray,
+    row: int,
+) -> None:
+    """Write dy/dt of trajectory ``i`` at (t, y) into ``out[row]`` (out is (m, 6)).
+
+    Gravity is a point mass ``-μ r/|r|³``, with the J2 zonal term where
+    ``earth[_E_J2]`` (``1.5 J2 a²``) is not 0 (e.g. Vallado, *Fundamentals
+    of Astrodynamics*, 4th ed., eq. 8-30). Drag is ``-½ ρ |v_rel| v_rel /
+    β`` on the velocity relative to the air, which turns with the Earth
+    (``v - ω × r``), at the radial height of :func:`_radial_height`. In the
+    boost the thrust pitch above the local horizontal is 90° during the
+    vertical rise, then turns at a constant rate to its final value at
+    thrust cut-off, in the plane of flight.
+    """
+    x, yy, z = y[0], y[1], y[2]
+    p2 = x * x + yy * yy
+    r2 = p2 + z * z
+    r = math.sqrt(r2)
+    k = -earth[_E_MU] / (r2 * r)
+    if earth[_E_J2] == 0.0:
+        gx, gy, gz = k * x, k * yy, k * z
+    else:
+        s = earth[_E_J2] / r2
+        z2r2 = 5.0 * z * z / r2
+        kxy = k * (1.0 + s * (1.0 - z2r2))
+        kz = k * (1.0 + s * (3.0 - z2r2))
+        gx, gy, gz = kxy * x, kxy * yy, kz * z
+    out[row, 0], out[row, 1], out[row, 2] = y[3], y[4], y[5]
+    if rhs == _RHS_VACUUM:
+        out[row, 3], out[row, 4], out[row, 5] = gx, gy, gz
+        return
+    mass = 0.0
+    if rhs == _RHS_BOOST:
+        mass = par[_P_M0, i] - par[_P_MDOT, i] * (t - par[_P_T0, i])
+        k_over_m = par[_P_CDA, i] / mass
+    else:
+        k_over_m = par[_P_INV_BETA, i]
+    rho = _density(_radial_height(p2, r2, earth), log_rho, slope, atm)
+    omega = earth[_E_OMEGA]
+    vx = y[3] + omega * y[1]
+    vy = y[4] - omega * y[0]
+    vz = y[5]
+    c = -0.5 * rho * k_over_m * math.sqrt(vx * vx + vy * vy + vz * vz)
+    dx, dy, dz = c * vx, c * vy, c * vz
+    if rhs == _RHS_FREE:
+        out[row, 3], out[row, 4], out[row, 5] = gx + dx, gy + dy, gz + dz
+        return
+    frac = min(max((t - par[_P_T_RISE, i]) * par[_P_INV_TURN, i], 0.0), 1.0)
+    theta = 0.5 * math.pi - frac * par[_P_TURN, i]
+    inv_r = 1.0 / r
+    ux, uy, uz = x * inv_r, yy * inv_r, z * inv_r
+    nx, ny, nz = par[_P_NX, i], par[_P_NY, i], par[_P_NZ, i]
+    # Downrange horizontal: plane normal × radial, renormalised.
+    hx = ny * uz - nz * uy
+    hy = nz * ux - nx * uz
+    hz = nx * uy - ny * ux
+    a_t = par[_P_THRUST, i] / mass
+    ch = a_t * math.cos(theta) / math.sqrt(hx * hx + hy * hy + hz * hz)
+    sv = a_t * math.sin(theta)
+    out[row, 3] = gx + dx + ch * hx + sv * ux
+    out[row, 4] = gy + dy + ch * hy + sv * uy
+    out[row, 5] = gz + dz + ch * hz + sv * uz
+
+
+@njit
+def _event(kind: int, y: FloatArray, par: FloatArray, i: int, earth: FloatArray) -> float:
+    """Return the terminal event function of trajectory ``i`` at state ``y``, m."""
+    r = math.sqrt(y[0] * y[0] + y[1] * y[1] + y[2] * y[2])
+    if kind == _EVENT_DESCEND:
+        return float(r - par[_P_R_SW, i])
+    above = float(_altitude(y, earth) - par[_P_H_IMP, i])
+    if kind == _EVENT_IMPACT:
+        return above
+    below_top = float(par[_P_R_SW, i] - r)
+    if math.isnan(below_top) or math.isnan(above):
+        return math.nan
+    return min(below_top, above)
+
+
+@njit
+def _radial_rate(y: FloatArray) -> float:
+    """``r·v`` of a state, m²/s: positive on the way up."""
+    return float((y[0] * y[3] + y[1] * y[4]) + y[2] * y[5])
+
+
+@njit
+def _observe_apogee(
+    gid: int,
+    t0: float,
+    h: float,
+    scale: float,
+    y0: FloatArray,
+    rdot0: float,
+    rdot1: float,
+    q: FloatArray,
+    earth: FloatArray,
+    bracket: FloatArray,
+    s: FloatArray,
+    apo_t: FloatArray,
+    apo_alt: FloatArray,
+) -> None:
+    """Record the highest point of a step where the radial velocity turns negative.
+
+    The step's radial velocity goes from ``rdot0 > 0`` to ``rdot1 <= 0``.
+    """
+    flown = h * scale
+    tol = 1e-9 / max(flown, 1e-9)
+    root_start(rdot0, rdot1, bracket)
+    for _ in range(ROOT_ITERATIONS):
+        theta = root_trial(bracket, tol)
+        if math.isnan(theta):
+            break
+        dense_state(y0, h, q, theta * scale, s)
+        root_update(bracket, theta, _radial_rate(s))
+    theta = bracket[1]
+    dense_state(y0, h, q, theta * scale, s)
+    alt = _altitude(s, earth)
+    if alt > apo_alt[gid]:
+        apo_t[gid] = t0 + theta * flown
+        apo_alt[gid] = alt
+
+
+@njit
+def _observe_samples(
+    gid: int,
+    t0: float,
+    h: float,
+    scale: float,
+    y0: FloatArray,
+    q: FloatArray,
+    samples: FloatArray,
+    phase: NDArray[np.int8],
+    dt: float,
+    current_phase: int,
+    s: FloatArray,
+    first: int,
+    last: int,
+) -> None:
+    """Write the states at sample times ``first * dt`` to ``last * dt`` into the sample table."""
+    flown = h * scale
+    for kk in range(first, last + 1):
+        theta = (kk * dt - t0) / flown
+        dense_state(y0, h, q, theta * scale, s)
+        for c in range(6):
+            samples[gid, kk, c] = s[c]
+        phase[gid, kk] = current_phase
+
+
+@njit
+def _integrate(
+    rhs: int,
+    event: int,
+    ids: IntArray,
+    t: FloatArray,
+    y: FloatArray,
+    t_stop: FloatArray,
+    h: FloatArray,
+    par: FloatArray,
+    atol: FloatArray,
+    earth: FloatArray,
+    log_rho: FloatArray,
+    slope: FloatArray,
+    atm: FloatArray,
+    apo_t: FloatArray,
+    apo_alt: FloatArray,
+    samples: FloatArray,
+    phase: NDArray[np.int8],
+    sample_dt: float,
+    current_phase: int,
+    hit: NDArray[np.bool_],
+) -> int:
+    """Integrate each trajectory to its stop time or terminal event, in place.
+
+    Dormand–Prince 5(4) with the PI controller of
+    :mod:`jointshield.flight.integrate`. Trajectory ``j`` (global index
+    ``ids[j]`` in the apogee and sample tables) starts at ``t[j]``,
+    ``y[:, j]`` with step ``h[j]``; on return ``t``, ``y`` and ``h`` hold
+    its final time, state and next step size and ``hit[j]`` whether it
+    stopped on the event. A step that crosses the event is cut there; the
+    observers (apogee, and samples where ``sample_dt > 0``) see only the
+    part flown. Returns the number of steps taken, or -1 if a trajectory
+    exceeded :data:`~jointshield.flight.integrate.MAX_STEPS`.
+    """
+    k = np.empty((7, 6))
+    q = np.empty((4, 6))
+    y0 = np.empty(6)
+    y1 = np.empty(6)
+    s = np.empty(6)
+    bracket = np.empty(5)
+    inv_atol = 1.0 / atol
+    steps = 0
+    for j in range(t.shape[0]):
+        if not t[j] < t_stop[j]:
+            continue
+        gid = ids[j]
+        tj, hj, stop = t[j], h[j], t_stop[j]
+        for c in range(6):
+            y0[c] = y[c, j]
+        _derivative(rhs, tj, y0, par, j, earth, log_rho, slope, atm, k, 0)
+        g = _event(event, y0, par, j, earth) if event != _EVENT_NONE else 0.0
+        log_prev = LOG_RATIO_FLOOR
+        n = 0
+        done = False
+        while not done:
+            n += 1
+            if n > MAX_STEPS:
+                return -1
+            remaining = stop - tj
+            clipped = hj >= remaining
+            hs = remaining if clipped else hj
+            for st in range(1, 6):
+                stage_state(y0, hs, k, st, s)
+                _derivative(rhs, tj + C[st] * hs, s, par, j, earth, log_rho, slope, atm, k, st)
+            stage_state(y0, hs, k, SOLUTION, y1)
+            _derivative(rhs, tj + hs, y1, par, j, earth, log_rho, slope, atm, k, 6)
+            accept, factor, log_prev = step_control(error_ratio(hs, k, inv_atol), log_prev)
+            if accept:
+                t1 = stop if clipped else tj + hs
+                # The continuous extension, only for a step that needs it.
+                have_q = False
+                scale = 1.0
+                if event != _EVENT_NONE:
+                    g1 = _event(event, y1, par, j, earth)
+                    if g > 0.0 and g1 <= 0.0:
+                        dense_coefficients(k, q)
+                        have_q = True
+                        root_start(g, g1, bracket)
+                        tol = ROOT_TOL_S / hs
+                        for _ in range(ROOT_ITERATIONS):
+                            theta = root_trial(bracket, tol)
+                            if math.isnan(theta):
+                                break
+                            dense_state(y0, hs, q, theta, s)
+                            root_update(bracket, theta, _event(event, s, par, j, earth))
+                        scale = bracket[1]
+                        t1 = tj + scale * hs
+                        dense_state(y0, hs, q, scale, y1)
+                        done = True
+                        hit[j] = True
+                        g = -1.0
+                    else:
+                        g = g1
+                rdot0, rdot1 = _radial_rate(y0), _radial_rate(y1)
+                if rdot0 > 0.0 and rdot1 <= 0.0:
+                    if not have_q:
+                        dense_coefficients(k, q)
+                        have_q = True
+                    _observe_apogee(
+                        gid, tj, hs, scale, y0, rdot0, rdot1, q, earth, bracket, s, apo_t, apo_alt
+                    )
+                if sample_dt > 0.0:
+                    first = math.floor(tj / sample_dt) + 1
+                    last = min(math.floor((tj + hs * scale) / sample_dt), samples.shape[1] - 1)
+                    if first <= last:
+                        if not have_q:
+                            dense_coefficients(k, q)
+                        _observe_samples(
+                            gid,
+                            tj,
+                            hs,
+                            scale,
+                            y0,
+                            q,
+                            samples,
+                            phase,
+                            sample_dt,
+                            current_phase,
+                            s,
+                            first,
+                            last,
+                        )
+                tj = t1
+                for c in range(6):
+                    y0[c] = y1[c]
+                    k[0, c] = k[6, c]
+                done = done or clipped
+            # A step cut short by the stop time must not shrink the next one.
+            hj = max(hj, hs * factor) if accept and clipped else hs * factor
+        t[j], h[j] = tj, hj
+        for c in range(6):
+            y[c, j] = y0[c]
+        steps += n
+    return steps
 
 
 class _Physics:
-    """Right-hand sides of the equations of motion, bound to one Earth.
+    """The Earth and atmosphere as the compiled right-hand sides read them.
 
     Altitude inside the right-hand sides is the radial height of
     :func:`jointshield.geo.radial_height_m` (within 6·10⁻⁶ of the geodetic
@@ -372,69 +728,22 @@ class _Physics:
 
     def __init__(self, earth: Earth) -> None:
         self.earth = earth
-        self.atmosphere = AtmosphereTable.standard()
-        self.omega = earth.omega_rad_s
-
-    def _common(
-        self, y: FloatArray
-    ) -> tuple[FloatArray, FloatArray, FloatArray, FloatArray, FloatArray, FloatArray]:
-        """Gravity, radius and height of states ``y``."""
-        x, yy, z = y[0], y[1], y[2]
-        p2 = x * x + yy * yy
-        r2 = p2 + z * z
-        r = np.sqrt(r2)
-        gx, gy, gz = _gravity(x, yy, z, r2, r, self.earth)
-        return gx, gy, gz, r, p2, r2
-
-    def _drag(
-        self, y: FloatArray, p2: FloatArray, r2: FloatArray, k_over_m: FloatArray
-    ) -> tuple[FloatArray, FloatArray, FloatArray]:
-        """Drag acceleration, with ``k_over_m`` = Cd·A/m (1/β), m²/kg."""
-        rho = self.atmosphere.density_kg_m3(radial_height_m(p2, r2, self.earth.ellipsoid))
-        # Velocity relative to the air, which turns with the Earth: v - ω × r.
-        vx = y[3] + self.omega * y[1]
-        vy = y[4] - self.omega * y[0]
-        vz = y[5]
-        c = -0.5 * rho * k_over_m * np.sqrt(vx * vx + vy * vy + vz * vz)
-        return c * vx, c * vy, c * vz
-
-    def free(self, t: FloatArray, y: FloatArray, p: Params) -> FloatArray:
-        """Free flight: gravity and the re-entry vehicle's drag."""
-        gx, gy, gz, _, p2, r2 = self._common(y)
-        out = np.empty_like(y)
-        out[:3] = y[3:]
-        if "inv_beta" in p:
-            dx, dy, dz = self._drag(y, p2, r2, p["inv_beta"])
-            out[3], out[4], out[5] = gx + dx, gy + dy, gz + dz
-        else:
-            out[3], out[4], out[5] = gx, gy, gz
-        return out
-
-    def boost(self, t: FloatArray, y: FloatArray, p: Params) -> FloatArray:
-        """Powered flight: gravity, thrust along the pitch programme, body drag."""
-        gx, gy, gz, r, p2, r2 = self._common(y)
-        mass = p["m0"] - p["mdot"] * (t - p["t0"])
-        dx, dy, dz = self._drag(y, p2, r2, p["cda"] / mass)
-        # Pitch angle above the local horizontal: 90° during the vertical rise, then
-        # turning at a constant rate to pitch_end at thrust cut-off.
-        frac = np.clip((t - p["t_rise"]) * p["inv_turn"], 0.0, 1.0)
-        theta = 0.5 * np.pi - frac * p["turn"]
-        inv_r = 1.0 / r
-        ux, uy, uz = y[0] * inv_r, y[1] * inv_r, y[2] * inv_r
-        nx, ny, nz = p["nx"], p["ny"], p["nz"]
-        # Downrange horizontal: plane normal × radial, renormalised.
-        hx = ny * uz - nz * uy
-        hy = nz * ux - nx * uz
-        hz = nx * uy - ny * ux
-        a_t = p["thrust"] / mass
-        ch = a_t * np.cos(theta) / np.sqrt(hx * hx + hy * hy + hz * hz)
-        sv = a_t * np.sin(theta)
-        out = np.empty_like(y)
-        out[:3] = y[3:]
-        out[3] = gx + dx + ch * hx + sv * ux
-        out[4] = gy + dy + ch * hy + sv * uy
-        out[5] = gz + dz + ch * hz + sv * uz
-        return out
+        ell = earth.ellipsoid
+        self.constants = np.array(
+            [earth.mu_m3_s2, earth.omega_rad_s, 1.5 * earth.j2 * ell.a_m**2, ell.b_m, ell.e2]
+        )
+        table = AtmosphereTable.standard()
+        self.log_rho = np.ascontiguousarray(table.log_density)
+        self.slope = np.ascontiguousarray(table.log_density_slope)
+        self.atm = np.array(
+            [
+                table.bottom_m,
+                1.0 / table.step_m,
+                table.step_m,
+                float(table.log_density.size - 1),
+                table.top_m,
+            ]
+        )
 
     def altitude(self, y: FloatArray) -> FloatArray:
         """Height of states ``y`` (6, m) above the ellipsoid (radial), m."""
@@ -446,29 +755,11 @@ class _Physics:
 
 
 class _Apogee:
-    """Records the highest point: where the radial velocity turns negative."""
+    """The highest point of each flight: where the radial velocity turns negative."""
 
-    def __init__(self, n: int, physics: _Physics) -> None:
+    def __init__(self, n: int) -> None:
         self.t = np.full(n, np.nan)
         self.alt = np.full(n, -np.inf)
-        self.physics = physics
-
-    def on_step(self, ids: IntArray, dense: Dense, y1: FloatArray, params: Params) -> None:
-        rdot1 = np.sum(y1[:3] * y1[3:], axis=0)
-        rdot0 = np.sum(dense.y0[:3] * (dense.y0[3:]), axis=0)
-        turned = (rdot0 > 0.0) & (rdot1 <= 0.0)
-        if not turned.any():
-            return
-        c = np.flatnonzero(turned)
-        dc = dense.take(c)
-
-        def g(theta: FloatArray) -> FloatArray:
-            s = dc(theta)
-            out: FloatArray = np.sum(s[:3] * s[3:], axis=0)
-            return out
-
-        theta = locate_root(g, rdot0[c], rdot1[c], 1e-9 / np.maximum(dc.h, 1e-9))
-        self.record(ids[c], dc.t0 + theta * dc.h, self.physics.altitude(dc(theta)))
 
     def record(self, ids: IntArray, t: FloatArray, alt: FloatArray) -> None:
         better = alt > self.alt[ids]
@@ -477,24 +768,13 @@ class _Apogee:
 
 
 class _Sampler:
-    """Writes the state at every multiple of ``dt`` into a shared table (ECI)."""
+    """The state at every multiple of ``dt``, in a shared table (ECI)."""
 
     def __init__(self, n: int, dt: float, n_samples: int) -> None:
         self.dt = dt
         self.data = np.full((n, n_samples, 6), np.nan)
         self.phase = np.full((n, n_samples), PHASE_NONE, dtype=np.int8)
         self.current_phase = PHASE_BOOST
-
-    def on_step(self, ids: IntArray, dense: Dense, y1: FloatArray, params: Params) -> None:
-        t0, h = dense.t0, dense.h
-        first = np.floor(t0 / self.dt).astype(np.intp) + 1
-        last = np.minimum(np.floor((t0 + h) / self.dt).astype(np.intp), self.data.shape[1] - 1)
-        count = last - first + 1
-        for j in range(int(count.max(initial=0))):
-            sel = np.flatnonzero(count > j)
-            kk = first[sel] + j
-            theta = (kk * self.dt - t0[sel]) / h[sel]
-            self.put(ids[sel], kk, dense(theta, sel))
 
     def put(self, ids: IntArray, kk: IntArray, states: FloatArray) -> None:
         self.data[ids, kk] = states.T
@@ -548,13 +828,10 @@ class _Chunk:
         self.earth = physics.earth
         self.n = n
         self.accuracy = accuracy
-        self.apogee = _Apogee(n, physics)
+        self.apogee = _Apogee(n)
         self.sampler = _Sampler(n, sample_dt_s, n_samples) if sample_dt_s else None
-        self.observers: tuple[Any, ...] = (self.apogee,) + ((self.sampler,) if self.sampler else ())
         self.impact_alt_m = impact_alt_m
-        self.free_params: dict[str, FloatArray] = {"h_imp": impact_alt_m}
-        if inv_beta is not None:
-            self.free_params["inv_beta"] = inv_beta
+        self.drag = inv_beta is not None
         self.status = np.full(n, STATUS_IMPACT, dtype=np.int8)
         self.t_reentry = np.full(n, np.nan)
         self.steps = 0
@@ -562,7 +839,61 @@ class _Chunk:
         # above the atmosphere whatever its latitude. A flight that ends higher up (an
         # aim point above the atmosphere) ends its coast 1 km above that point instead.
         self.r_switch = self.earth.ellipsoid.a_m + np.maximum(ATMOSPHERE_TOP_M, impact_alt_m + 1e3)
-        self.free_params["r_sw"] = self.r_switch
+        self.free_params = np.stack(
+            [impact_alt_m, self.r_switch, np.zeros(n) if inv_beta is None else inv_beta]
+        )
+
+    def _propagate(
+        self,
+        rhs: int,
+        event: int,
+        ids: IntArray,
+        t: FloatArray,
+        y: FloatArray,
+        t_stop: FloatArray,
+        h: FloatArray,
+        params: FloatArray,
+        atol: FloatArray,
+    ) -> tuple[FloatArray, FloatArray, FloatArray, NDArray[np.bool_]]:
+        """Fly trajectories ``ids`` of the chunk with :func:`_integrate`.
+
+        Returns their final times, states (6, m), next step sizes and
+        whether each stopped on the event.
+        """
+        t = np.array(t, dtype=np.float64)
+        y = np.array(y, dtype=np.float64, order="C")
+        h = np.array(h, dtype=np.float64)
+        hit = np.zeros(t.shape[0], dtype=np.bool_)
+        sampler = self.sampler
+        ph = self.physics
+        steps = _integrate(
+            rhs,
+            event,
+            np.ascontiguousarray(ids, dtype=np.intp),
+            t,
+            y,
+            np.ascontiguousarray(t_stop, dtype=np.float64),
+            h,
+            np.ascontiguousarray(params, dtype=np.float64),
+            np.ascontiguousarray(atol, dtype=np.float64),
+            ph.constants,
+            ph.log_rho,
+            ph.slope,
+            ph.atm,
+            self.apogee.t,
+            self.apogee.alt,
+            _NO_SAMPLES if sampler is None else sampler.data,
+            _NO_PHASES if sampler is None else sampler.phase,
+            0.0 if sampler is None else float(sampler.dt),
+            PHASE_NONE if sampler is None else int(sampler.current_phase),
+            hit,
+        )
+        if steps < 0:
+            raise RuntimeError(
+                "flight integrator exceeded its step limit; the problem is too stiff"
+            )
+        self.steps += steps
+        return t, y, h, hit
 
     def boost(
         self,
@@ -578,15 +909,12 @@ class _Chunk:
         ends = np.cumsum(m.burn_time_s)
         bounds = np.sort(np.concatenate([[rise], ends]))
         turn = 0.5 * np.pi - pitch_end
-        params = {
-            "t_rise": np.full(self.n, rise),
-            "inv_turn": 1.0 / (cutoff - rise),
-            "turn": turn,
-            "nx": normal[:, 0].copy(),
-            "ny": normal[:, 1].copy(),
-            "nz": normal[:, 2].copy(),
-            "cda": np.full(self.n, m.drag_coefficient * m.reference_area_m2),
-        }
+        params = np.empty((11, self.n))
+        params[_P_T_RISE] = rise
+        params[_P_INV_TURN] = 1.0 / (cutoff - rise)
+        params[_P_TURN] = turn
+        params[_P_NX], params[_P_NY], params[_P_NZ] = normal[:, 0], normal[:, 1], normal[:, 2]
+        params[_P_CDA] = m.drag_coefficient * m.reference_area_m2
         starts, mdot, thrust, mass0 = (
             m.stage_start_s,
             m.mass_flow_kg_s,
@@ -594,28 +922,19 @@ class _Chunk:
             m.stage_start_mass_kg,
         )
         h = np.full(self.n, 1.0)
+        ids = np.arange(self.n)
+        atol = self.accuracy.atol("boost")[:, 0]
         seg_start = 0.0
         for b in bounds:
             mid = 0.5 * (seg_start + b)
             stage = int(np.searchsorted(ends, mid, side="right"))
             stage = min(stage, m.n_stages - 1)
-            params["t0"] = np.full(self.n, seg_start)
-            params["mdot"] = np.full(self.n, mdot[stage])
-            params["thrust"] = np.full(self.n, thrust[stage])
-            params["m0"] = np.full(self.n, mass0[stage] - mdot[stage] * (seg_start - starts[stage]))
+            params[_P_T0] = seg_start
+            params[_P_MDOT] = mdot[stage]
+            params[_P_THRUST] = thrust[stage]
+            params[_P_M0] = mass0[stage] - mdot[stage] * (seg_start - starts[stage])
             stop = np.minimum(b, cutoff)
-            res = propagate(
-                self.physics.boost,
-                t,
-                y,
-                stop,
-                h,
-                params,
-                self.accuracy.atol("boost"),
-                observers=self.observers,
-            )
-            t, y, h = res.t, res.y, res.h
-            self.steps += res.n_steps
+            t, y, h, _ = self._propagate(_RHS_BOOST, _EVENT_NONE, ids, t, y, stop, h, params, atol)
             seg_start = b
         crashed = self.physics.altitude(y) < self.impact_alt_m
         self.status[crashed] = STATUS_CRASH
@@ -633,11 +952,11 @@ class _Chunk:
         # 1. Inside the atmosphere after burnout: up and out, or down to the ground.
         if low.any():
             i = np.flatnonzero(low)
-            res = self._numeric(t[i], y[:, i], i, self._exit_or_impact)
-            t[i], y[:, i] = res.t, res.y
-            above_ground = self.physics.altitude(res.y) - self.impact_alt_m[i]
-            below_top = self.r_switch[i] - np.linalg.norm(res.y[:3], axis=0)
-            landed = i[res.event & (above_ground < below_top)]
+            t_i, y_i, hit = self._numeric(t[i], y[:, i], i, _EVENT_EXIT_OR_IMPACT)
+            t[i], y[:, i] = t_i, y_i
+            above_ground = self.physics.altitude(y_i) - self.impact_alt_m[i]
+            below_top = self.r_switch[i] - np.linalg.norm(y_i[:3], axis=0)
+            landed = i[hit & (above_ground < below_top)]
             t_imp[landed], y_imp[:, landed] = t[landed], y[:, landed]
             todo[landed] = False
         # 2. Above the atmosphere: Kepler arc (or numerical with J2) down to its top.
@@ -651,41 +970,19 @@ class _Chunk:
             self.sampler.current_phase = PHASE_REENTRY
         if todo.any():
             i = np.flatnonzero(todo)
-            res = self._numeric(t[i], y[:, i], i, self._impact)
-            t_imp[i], y_imp[:, i] = res.t, res.y
+            t_imp[i], y_imp[:, i], _ = self._numeric(t[i], y[:, i], i, _EVENT_IMPACT)
         return t_imp, y_imp
 
-    def _exit_or_impact(self, t: FloatArray, y: FloatArray, p: Params) -> FloatArray:
-        r = np.sqrt(y[0] ** 2 + y[1] ** 2 + y[2] ** 2)
-        out: FloatArray = np.minimum(p["r_sw"] - r, self.physics.altitude(y) - p["h_imp"])
-        return out
-
-    def _impact(self, t: FloatArray, y: FloatArray, p: Params) -> FloatArray:
-        return self.physics.altitude(y) - p["h_imp"]
-
-    def _descend(self, t: FloatArray, y: FloatArray, p: Params) -> FloatArray:
-        out: FloatArray = np.sqrt(y[0] ** 2 + y[1] ** 2 + y[2] ** 2) - p["r_sw"]
-        return out
-
     def _numeric(
-        self, t: FloatArray, y: FloatArray, i: IntArray, event: Any, drag: bool = True
-    ) -> Any:
-        params = {k: v[i] for k, v in self.free_params.items() if drag or k != "inv_beta"}
+        self, t: FloatArray, y: FloatArray, i: IntArray, event: int, drag: bool = True
+    ) -> tuple[FloatArray, FloatArray, NDArray[np.bool_]]:
+        """Fly trajectories ``i`` in free flight to ``event``: times, states and event flags."""
+        rhs = _RHS_FREE if drag and self.drag else _RHS_VACUUM
+        params = self.free_params[:, i]
         h = np.full(i.size, 1.0)
-        observers = tuple(_Subset(o, i) for o in self.observers)
-        res = propagate(
-            self.physics.free,
-            t,
-            y,
-            t + _FOREVER_S,
-            h,
-            params,
-            self.accuracy.atol("free"),
-            event=event,
-            observers=observers,
-        )
-        self.steps += res.n_steps
-        return res
+        atol = self.accuracy.atol("free")[:, 0]
+        t, y, _, hit = self._propagate(rhs, event, i, t, y, t + _FOREVER_S, h, params, atol)
+        return t, y, hit
 
     def _coast(self, t: FloatArray, y: FloatArray, i: IntArray) -> tuple[FloatArray, FloatArray]:
         mu = self.earth.mu_m3_s2
@@ -706,8 +1003,9 @@ class _Chunk:
         ok = ~escape & ~orbit
         if self.earth.j2 != 0.0:
             ok_i = np.flatnonzero(ok)
-            res = self._numeric(t[ok_i], y[:, ok_i], i[ok_i], self._descend, drag=False)
-            t[ok_i], y[:, ok_i] = res.t, res.y
+            t[ok_i], y[:, ok_i], _ = self._numeric(
+                t[ok_i], y[:, ok_i], i[ok_i], _EVENT_DESCEND, drag=False
+            )
             return t, y
         # Eccentric anomaly now (E0) and at the descending crossing of r_switch (E1).
         e0 = np.arctan2(esin, ecos)
@@ -758,17 +1056,6 @@ class _Chunk:
             kk = first[sel] + j
             rs, vs = kepler_propagate(r_vec[sel], v_vec[sel], kk * dt - t[sel], self.earth.mu_m3_s2)
             self.sampler.put(i[sel], kk, np.concatenate([rs, vs], axis=-1).T)
-
-
-class _Subset:
-    """An observer seen through a subset of the chunk's trajectories."""
-
-    def __init__(self, inner: Any, index: IntArray) -> None:
-        self.inner = inner
-        self.index = index
-
-    def on_step(self, ids: IntArray, dense: Dense, y1: FloatArray, params: Params) -> None:
-        self.inner.on_step(self.index[ids], dense, y1, params)
 
 
 # --------------------------------------------------------------------------- public API

@@ -688,7 +688,9 @@ class ReachTables:
                     interceptor, drag=drag, n_pitch=n_pitch, dt_s=dt_s, descending=descending
                 )
 
-            kin = build() if store is None else store.get_or_compute("reach", fingerprint(key), build)
+            kin = (
+                build() if store is None else store.get_or_compute("reach", fingerprint(key), build)
+            )
             self._tables[key] = kin
         if kin.interceptor != interceptor:
             kin = dataclasses.replace(kin, interceptor=interceptor)

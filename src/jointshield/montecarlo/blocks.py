@@ -24,6 +24,14 @@ worker runs it. Results are placed by block index, not by completion order, so
 the same ``(fn, context, trials, seed)`` gives byte-identical arrays on one
 worker, a process pool or a Dask cluster. The first ``k·BLOCK_TRIALS`` trials
 of a longer run are the same as those of a shorter run with the same seed.
+A Dask cluster whose workers run another version of jointshield or NumPy
+than this process is refused before any work.
+
+**Studies.** :func:`run_jobs` runs several such runs (the architectures of a
+comparison, the points of a sweep) on one pool or one Dask client at once,
+so that a study fills the cluster rather than one run's blocks at a time.
+What the runs share (the deployment) is pickled once and sent once to each
+worker; each run's context travels as references into it plus what it adds.
 
 **Intervals.** Probabilities get the Wilson score interval (Wilson 1927,
 *J. Amer. Statist. Assoc.* 22(158), 209–212; recommended by Brown, Cai &
@@ -51,34 +59,39 @@ Compression is zstd.
 
 from __future__ import annotations
 
+import concurrent.futures
 import importlib
+import io
 import os
+import pickle
 import signal
-from collections.abc import Callable, Mapping, Sequence
-from concurrent.futures import ProcessPoolExecutor, as_completed
+import threading
+import uuid
+from collections import OrderedDict
+from collections.abc import Callable, Collection, Iterator, Mapping, Sequence
+from concurrent.futures import FIRST_COMPLETED, ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
-from typing import TYPE_CHECKING, Any
+from dataclasses import dataclass
+from typing import Any, Protocol, TypeVar
 
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
 
 from jointshield.errors import JointshieldError
 from jointshield.montecarlo.progress import ProgressArg, _progress
-
-if TYPE_CHECKING:
-    pass
+from jointshield.record import VERSION
 
 BLOCK_TRIALS = 500
-#: How long to try to reach a Dask scheduler before giving up, s.
-DASK_CONNECT_TIMEOUT_S = 5
 """Trials per block. Fixed, so that block ``i`` always holds the same trials."""
+
+DASK_CONNECT_TIMEOUT_S = 5
+"""How long to try to reach a Dask scheduler before giving up, s."""
 
 Columns = dict[str, NDArray[Any]]
 """Per-trial columns: name to array whose first axis runs over trials."""
 
 BlockFunction = Callable[[Any, np.random.SeedSequence, int], Mapping[str, ArrayLike]]
 """``fn(context, seed_sequence, n_trials)`` returning per-trial columns."""
-"""``True`` (a bar on a terminal), ``False`` (silent), or ``callback(done, total)``."""
 
 
 # --------------------------------------------------------------------------- #
@@ -168,76 +181,358 @@ def _concatenate(blocks: Sequence[Columns]) -> Columns:
     return out
 
 
-# State of a pool worker process, set once by the initializer so that the
-# context is pickled once per worker rather than once per block.
-_WORKER_STATE: tuple[BlockFunction, Any] | None = None
+# --------------------------------------------------------------------------- #
+# What travels to the workers
+# --------------------------------------------------------------------------- #
 
 
-def _init_worker(fn: BlockFunction, context: Any) -> None:
-    global _WORKER_STATE
-    _WORKER_STATE = (fn, context)
+def _dump(pickler: pickle.Pickler, obj: object, what: str) -> None:
+    """Pickle ``obj`` with ``pickler``, or say that ``what`` cannot be sent to the workers."""
+    try:
+        pickler.dump(obj)
+    except (pickle.PicklingError, TypeError, AttributeError) as exc:
+        raise JointshieldError(
+            f"{what} cannot be pickled to be sent to the workers: {exc}"
+        ) from exc
+
+
+class _ReferencePickler(pickle.Pickler):
+    """Pickle an object, writing what it shares with a parcel as references into the parcel."""
+
+    def __init__(self, file: io.BytesIO, index: Mapping[int, int]) -> None:
+        super().__init__(file, protocol=pickle.HIGHEST_PROTOCOL)
+        self._index = index
+
+    def persistent_id(self, obj: Any) -> int | None:
+        return self._index.get(id(obj))
+
+
+class _ReferenceUnpickler(pickle.Unpickler):
+    """Unpickle what :class:`_ReferencePickler` wrote, resolving its references."""
+
+    def __init__(self, file: io.BytesIO, objects: Mapping[int, Any]) -> None:
+        super().__init__(file)
+        self._objects = objects
+
+    def persistent_load(self, pid: Any) -> Any:
+        return self._objects[pid]
+
+
+class _Parcel:
+    """Data pickled once for every worker, and job contexts pickled as references into it.
+
+    Every object of ``shared`` has a number in the memo of the pickle
+    (:data:`data`); a job context pickled by :meth:`pack` writes any object
+    it has in common with ``shared`` as that number, and a worker that has
+    unpickled :data:`data` once (:func:`_unpack_shared`, keeping the memo)
+    puts its own copy in its place. A context that holds the deployment of
+    the parcel thus travels as what it adds to it (tens of KiB instead of
+    MiB). Objects of ``shared`` changed after the parcel is made travel as
+    they were then; only caches that no block reads may change.
+    """
+
+    def __init__(self, shared: object) -> None:
+        buffer = io.BytesIO()
+        pickler = pickle.Pickler(buffer, protocol=pickle.HIGHEST_PROTOCOL)
+        _dump(pickler, shared, "the data shared by the jobs")
+        self.data = buffer.getvalue()
+        # The memo holds every object it numbers, so no id is reused while it lives.
+        self._memo = pickler.memo.copy()
+        self._index = {key: number for key, (number, _) in self._memo.items()}
+
+    def pack(self, obj: object, what: str) -> bytes:
+        """Pickle ``obj``, with references to the objects it shares with the parcel."""
+        buffer = io.BytesIO()
+        _dump(_ReferencePickler(buffer, self._index), obj, what)
+        return buffer.getvalue()
+
+
+def _unpack_shared(data: bytes) -> dict[int, Any]:
+    """Unpickle a parcel's data; return its objects by their number in its memo."""
+    unpickler = pickle.Unpickler(io.BytesIO(data))
+    unpickler.load()
+    return dict(unpickler.memo.copy())
+
+
+# What a worker process has unpickled, most recent last: each study's parcel,
+# and the block function and context of each job. Dask runs several tasks of
+# a process at once on threads, hence the lock.
+_CACHE_LOCK = threading.Lock()
+_PARCELS: OrderedDict[str, Mapping[int, Any]] = OrderedDict()
+_JOBS: OrderedDict[str, tuple[BlockFunction, Any]] = OrderedDict()
+_PARCELS_KEPT = 2
+_JOBS_KEPT = 16
+
+_T = TypeVar("_T")
+
+
+def _cached(cache: OrderedDict[str, _T], key: str, make: Callable[[], _T], kept: int) -> _T:
+    """Return ``cache[key]``, making it first if needed and dropping the oldest beyond ``kept``."""
+    with _CACHE_LOCK:
+        if key in cache:
+            cache.move_to_end(key)
+            return cache[key]
+        value = make()
+        cache[key] = value
+        while len(cache) > kept:
+            cache.popitem(last=False)
+        return value
+
+
+def _init_pool_worker(study: str, data: bytes) -> None:
+    """Unpickle the study's parcel once in a new pool process."""
+    _cached(_PARCELS, study, lambda: _unpack_shared(data), _PARCELS_KEPT)
     # Ctrl-C reaches the whole process group; the parent decides what stops,
     # so a worker finishes its current block quietly instead of printing a traceback.
     signal.signal(signal.SIGINT, signal.SIG_IGN)
 
 
-def _run_worker_block(seed_sequence: np.random.SeedSequence, n_trials: int) -> object:
-    if _WORKER_STATE is None:  # pragma: no cover - only if the initializer did not run
-        raise RuntimeError("pool worker started without its context")
-    fn, context = _WORKER_STATE
+def _run_packed_block(
+    study: str,
+    data: bytes | None,
+    job: str,
+    packed: bytes,
+    seed_sequence: np.random.SeedSequence,
+    n_trials: int,
+) -> object:
+    """Run one block on a worker: unpickle the parcel and the job once, then call the job's ``fn``.
+
+    ``data`` is the parcel (on Dask), or None where the pool's initializer
+    has unpickled it already.
+    """
+
+    def parcel() -> Mapping[int, Any]:
+        if data is None:  # pragma: no cover - only if the initializer did not run
+            raise RuntimeError("pool worker started without its study's data")
+        return _unpack_shared(data)
+
+    objects = _cached(_PARCELS, study, parcel, _PARCELS_KEPT)
+
+    def unpack() -> tuple[BlockFunction, Any]:
+        fn, context = _ReferenceUnpickler(io.BytesIO(packed), objects).load()
+        return fn, context
+
+    fn, context = _cached(_JOBS, job, unpack, _JOBS_KEPT)
     return fn(context, seed_sequence, n_trials)
 
 
-def _run_in_process(
-    fn: BlockFunction,
-    context: Any,
-    plan: list[tuple[int, np.random.SeedSequence, int]],
-    progress: ProgressArg,
-) -> list[Columns]:
-    blocks: list[Columns] = []
-    with _progress(progress, len(plan), f"blocks of {BLOCK_TRIALS} trials") as step:
-        for index, seed_sequence, n_trials in plan:
-            blocks.append(_check_block(fn(context, seed_sequence, n_trials), index, n_trials))
-            step()
-    return blocks
+# --------------------------------------------------------------------------- #
+# Jobs: several runs of blocks at once
+# --------------------------------------------------------------------------- #
 
 
-def _run_on_pool(
-    fn: BlockFunction,
-    context: Any,
-    plan: list[tuple[int, np.random.SeedSequence, int]],
-    workers: int,
+@dataclass(frozen=True)
+class BlockJob:
+    """One run of blocks among those of a study (an architecture, a point of a sweep).
+
+    Parameters
+    ----------
+    fn : callable
+        The block function, as for :func:`run_blocks`.
+    make_context : callable
+        ``make_context()`` returns the job's context; called once, in this
+        process, when the job's blocks are about to be sent, so that later
+        jobs are prepared while earlier ones run.
+    trials : int
+        Number of trials, at least 1.
+    seed : int
+        Non-negative seed; see :func:`block_plan`.
+    """
+
+    fn: BlockFunction
+    make_context: Callable[[], Any]
+    trials: int
+    seed: int
+
+
+JobResult = tuple[int, Any, Columns]
+"""``(job index, its context, its columns)``, as :func:`run_jobs` yields them."""
+
+_Plan = list[tuple[int, np.random.SeedSequence, int]]
+
+
+class _Backend(Protocol):
+    """Where the blocks of :func:`_windowed` run: a process pool or a Dask cluster."""
+
+    def submit(self, job: int, packed: bytes, plan: _Plan) -> list[tuple[Any, int, int]]:
+        """Send a job's blocks; return ``(future, block index, trials)`` for each."""
+
+    def wait(self, futures: Collection[Any]) -> Collection[Any]:
+        """Wait until at least one of ``futures`` is done; return those done."""
+
+    def cancel(self, futures: Collection[Any]) -> None:
+        """Cancel ``futures``."""
+
+
+def _windowed(
+    jobs: Sequence[BlockJob],
+    plans: Sequence[_Plan],
+    first: Any,
+    parcel: _Parcel,
+    limit: int,
+    backend: _Backend,
     progress: ProgressArg,
-) -> list[Columns]:
-    results: dict[int, Columns] = {}
+) -> Iterator[JobResult]:
+    """Run the jobs' blocks on ``backend``, admitting jobs while fewer than ``limit`` blocks wait.
+
+    A job is admitted whole (its context made, packed and all its blocks
+    sent) whenever fewer than ``limit`` blocks are in flight, so the workers
+    always have blocks of the next jobs queued while this process prepares
+    more; a job is yielded as soon as its last block is back, its columns
+    placed by block index.
+    """
+    pending: dict[Any, tuple[int, int, int]] = {}
+    blocks: dict[int, dict[int, Columns]] = {}
+    contexts: dict[int, Any] = {}
+    admitted = 0
+
+    def admit() -> None:
+        nonlocal admitted
+        while admitted < len(jobs) and (not pending or len(pending) < limit):
+            j = admitted
+            admitted += 1
+            contexts[j] = first if j == 0 else jobs[j].make_context()
+            blocks[j] = {}
+            packed = parcel.pack((jobs[j].fn, contexts[j]), f"job {j}'s block function and context")
+            for future, index, n_trials in backend.submit(j, packed, plans[j]):
+                pending[future] = (j, index, n_trials)
+
+    total = sum(len(plan) for plan in plans)
+    try:
+        # The first jobs are sent before the progress bar starts its refresh
+        # thread: with the "fork" start method the pool's processes are forked then.
+        admit()
+        with _progress(progress, total, f"blocks of {BLOCK_TRIALS} trials") as step:
+            while pending:
+                finished = []
+                for future in sorted(backend.wait(list(pending)), key=pending.__getitem__):
+                    j, index, n_trials = pending.pop(future)
+                    blocks[j][index] = _check_block(future.result(), index, n_trials)
+                    step()
+                    if len(blocks[j]) == len(plans[j]):
+                        finished.append(j)
+                admit()
+                for j in finished:
+                    done = blocks.pop(j)
+                    yield j, contexts.pop(j), _concatenate([done[i] for i, _, _ in plans[j]])
+    except BaseException:
+        # Ctrl-C, a failing block, or the caller stopping: drop what is not done.
+        backend.cancel(list(pending))
+        raise
+
+
+class _PoolBackend:
+    """Blocks on a local process pool whose processes hold the study's parcel."""
+
+    def __init__(self, executor: ProcessPoolExecutor, study: str) -> None:
+        self._executor = executor
+        self._study = study
+
+    def submit(self, job: int, packed: bytes, plan: _Plan) -> list[tuple[Any, int, int]]:
+        key = f"{self._study}/{job}"
+        return [
+            (
+                self._executor.submit(
+                    _run_packed_block, self._study, None, key, packed, seed_sequence, n_trials
+                ),
+                index,
+                n_trials,
+            )
+            for index, seed_sequence, n_trials in plan
+        ]
+
+    def wait(self, futures: Collection[Any]) -> Collection[Any]:
+        return concurrent.futures.wait(futures, return_when=FIRST_COMPLETED).done
+
+    def cancel(self, futures: Collection[Any]) -> None:
+        for future in futures:
+            future.cancel()
+
+
+class _DaskBackend:
+    """Blocks on a Dask cluster to which the study's parcel has been scattered."""
+
+    def __init__(self, client: Any, study: str, parcel: Any) -> None:
+        self._client = client
+        self._study = study
+        self._parcel = parcel
+        distributed: Any = importlib.import_module("distributed")
+        # Every block sent is added to it; it hands them back as they finish.
+        self._finished = distributed.as_completed(loop=client.loop)
+
+    def submit(self, job: int, packed: bytes, plan: _Plan) -> list[tuple[Any, int, int]]:
+        # Scattered once per job, to one worker: the others fetch it when they need it.
+        [packed_future] = self._client.scatter([packed], hash=False)
+        key = f"{self._study}/{job}"
+        futures = [
+            (
+                self._client.submit(
+                    _run_packed_block,
+                    self._study,
+                    self._parcel,
+                    key,
+                    packed_future,
+                    seed_sequence,
+                    n_trials,
+                    key=f"jointshield-block-{self._study}-{job}-{index}",
+                ),
+                index,
+                n_trials,
+            )
+            for index, seed_sequence, n_trials in plan
+        ]
+        self._finished.update(future for future, _, _ in futures)
+        return futures
+
+    def wait(self, futures: Collection[Any]) -> Collection[Any]:
+        done: list[Any] = self._finished.next_batch(block=True)
+        return done
+
+    def cancel(self, futures: Collection[Any]) -> None:
+        if futures:
+            self._client.cancel(list(futures))
+
+
+def _jobs_in_process(
+    jobs: Sequence[BlockJob], plans: Sequence[_Plan], progress: ProgressArg
+) -> Iterator[JobResult]:
+    total = sum(len(plan) for plan in plans)
+    with _progress(progress, total, f"blocks of {BLOCK_TRIALS} trials") as step:
+        for j, (job, plan) in enumerate(zip(jobs, plans, strict=True)):
+            context = job.make_context()
+            blocks: list[Columns] = []
+            for index, seed_sequence, n_trials in plan:
+                result = job.fn(context, seed_sequence, n_trials)
+                blocks.append(_check_block(result, index, n_trials))
+                step()
+            yield j, context, _concatenate(blocks)
+
+
+def _jobs_on_pool(
+    jobs: Sequence[BlockJob],
+    plans: Sequence[_Plan],
+    shared: object,
+    processes: int,
+    progress: ProgressArg,
+) -> Iterator[JobResult]:
+    first = jobs[0].make_context()
+    parcel = _Parcel((shared, first))
+    study = uuid.uuid4().hex
     executor = ProcessPoolExecutor(
-        max_workers=min(workers, len(plan)), initializer=_init_worker, initargs=(fn, context)
+        max_workers=processes, initializer=_init_pool_worker, initargs=(study, parcel.data)
     )
     try:
-        # Submit everything before the progress bar starts its refresh thread:
-        # with the "fork" start method the workers are forked during submit.
-        futures = {
-            executor.submit(_run_worker_block, seed_sequence, n_trials): (index, n_trials)
-            for index, seed_sequence, n_trials in plan
-        }
-        with _progress(progress, len(plan), f"blocks of {BLOCK_TRIALS} trials") as step:
-            for future in as_completed(futures):
-                index, n_trials = futures[future]
-                results[index] = _check_block(future.result(), index, n_trials)
-                step()
+        yield from _windowed(
+            jobs, plans, first, parcel, 2 * processes, _PoolBackend(executor, study), progress
+        )
     except BrokenProcessPool as exc:
         executor.shutdown(wait=True, cancel_futures=True)
         raise JointshieldError(
-            f"a worker process died before finishing its block ({exc}); "
-            "out of memory, or a context or block function that cannot be pickled?"
+            f"a worker process died before finishing its block ({exc}); out of memory?"
         ) from exc
-    except BaseException:
-        # KeyboardInterrupt or a failing block: drop the blocks not started,
-        # let the running ones finish, and leave no process behind.
+    finally:
+        # Let the running blocks finish, drop the others, and leave no process behind.
         executor.shutdown(wait=True, cancel_futures=True)
-        raise
-    executor.shutdown(wait=True)
-    return [results[index] for index, _, _ in plan]
 
 
 def _scheduler_address(dask_address: str) -> str:
@@ -278,48 +573,146 @@ def _connect(address: str) -> Any:
         ) from exc
 
 
+def _versions() -> dict[str, str]:
+    """Return the versions a worker must share with the client: jointshield's and NumPy's."""
+    return {"jointshield": VERSION, "numpy": np.__version__}
+
+
+def _check_workers(client: Any) -> None:
+    """Refuse a cluster whose workers run another jointshield or NumPy than this process.
+
+    Another version may draw other numbers or fly other trajectories, so the
+    results would not be those of one process. Workers that join later are
+    not checked.
+    """
+    mine = _versions()
+    theirs = client.run(_versions, on_error="return")
+    wrong = []
+    for address, found in sorted(theirs.items()):
+        if isinstance(found, BaseException):
+            wrong.append(f"{address}: cannot run jointshield ({type(found).__name__}: {found})")
+            continue
+        differ = [f"{name} {found.get(name)}" for name in mine if found.get(name) != mine[name]]
+        if differ:
+            wrong.append(f"{address}: {', '.join(differ)}")
+    if wrong:
+        raise JointshieldError(
+            f"every Dask worker must run this jointshield {mine['jointshield']} with NumPy "
+            f"{mine['numpy']}, so that the results are those of one process; "
+            f"{len(wrong)} of {len(theirs)} do{'es' if len(wrong) == 1 else ''} not:\n  "
+            + "\n  ".join(wrong)
+        )
+
+
 def check_dask(dask_address: str) -> None:
-    """Make sure a Dask scheduler answers before any work starts (see :func:`run_blocks`)."""
-    _connect(_scheduler_address(dask_address)).close()
+    """Make sure a Dask scheduler answers and its workers run this version, before any work.
 
-
-def _run_on_dask(
-    fn: BlockFunction,
-    context: Any,
-    plan: list[tuple[int, np.random.SeedSequence, int]],
-    dask_address: str,
-    progress: ProgressArg,
-) -> list[Columns]:
-    address = _scheduler_address(dask_address)
-    client = _connect(address)
-    futures: list[Any] = []
-    results: dict[int, Columns] = {}
+    Raises
+    ------
+    JointshieldError
+        If the address is not set, the scheduler cannot be reached, or a
+        worker runs another version of jointshield or NumPy (naming the
+        workers and their versions).
+    """
+    client = _connect(_scheduler_address(dask_address))
     try:
-        # Wrapped in a list: scatter would spread a dict or list context
-        # element by element instead of sending it as one object.
-        # hash=False: no need to tokenize a large context to name it.
-        [context_future] = client.scatter([context], broadcast=True, hash=False)
-        futures = [
-            client.submit(fn, context_future, seed_sequence, n_trials, pure=False)
-            for _, seed_sequence, n_trials in plan
-        ]
-        where = {
-            future.key: (index, n_trials)
-            for future, (index, _, n_trials) in zip(futures, plan, strict=True)
-        }
-        with _progress(progress, len(plan), f"blocks of {BLOCK_TRIALS} trials") as step:
-            distributed: Any = importlib.import_module("distributed")
-            for future in distributed.as_completed(futures, loop=client.loop):
-                index, n_trials = where[future.key]
-                results[index] = _check_block(future.result(), index, n_trials)
-                step()
-    except BaseException:
-        if futures:
-            client.cancel(futures)
-        raise
+        _check_workers(client)
     finally:
         client.close()
-    return [results[index] for index, _, _ in plan]
+
+
+def _jobs_on_dask(
+    jobs: Sequence[BlockJob],
+    plans: Sequence[_Plan],
+    shared: object,
+    address: str,
+    progress: ProgressArg,
+) -> Iterator[JobResult]:
+    client = _connect(address)
+    try:
+        _check_workers(client)
+        threads = max(sum(client.nthreads().values()), 1)
+        first = jobs[0].make_context()
+        parcel = _Parcel((shared, first))
+        study = uuid.uuid4().hex
+        # Wrapped in a list: scatter would spread a list element by element.
+        # hash=False: no need to tokenize the bytes to name them.
+        [parcel_future] = client.scatter([parcel.data], broadcast=True, hash=False)
+        backend = _DaskBackend(client, study, parcel_future)
+        yield from _windowed(jobs, plans, first, parcel, 2 * threads, backend, progress)
+    finally:
+        client.close()
+
+
+def run_jobs(
+    jobs: Sequence[BlockJob],
+    *,
+    shared: object = None,
+    workers: int = 1,
+    dask_address: str | None = None,
+    progress: ProgressArg = True,
+) -> Iterator[JobResult]:
+    """Run the blocks of several jobs at once, yielding each job as soon as it is done.
+
+    In this process the jobs run one after the other. On a process pool or
+    a Dask cluster, one pool (one client) serves them all: the jobs are
+    admitted in order, each with all its blocks, whenever fewer than twice
+    as many blocks as the workers' processes (threads) are in flight, so
+    the workers are kept busy across jobs while this process makes the
+    next contexts, and memory holds the results of a few jobs only.
+
+    Parameters
+    ----------
+    jobs : sequence of BlockJob
+        The runs, each with its block function, context maker, trials and seed.
+    shared : object, optional
+        Picklable data that the jobs' contexts have in common (a deployment):
+        pickled once, together with the first job's context, after that
+        context is made, and sent once to every worker process (scattered to
+        every Dask worker). Every other context is pickled with references to
+        the objects it shares with it, so it travels as what it adds.
+        It must not change afterwards, caches that no block reads aside.
+    workers : int, optional
+        As for :func:`run_blocks`: more than 1 runs the blocks on one pool of
+        that many processes (at most one per block of all the jobs).
+    dask_address : str, optional
+        As for :func:`run_blocks`. The workers must run the same versions of
+        jointshield and NumPy as this process.
+    progress : bool or callable, optional
+        As for :func:`run_blocks`, counting the blocks of all the jobs.
+
+    Yields
+    ------
+    tuple of (int, object, dict of str to numpy.ndarray)
+        ``(job index, its context, its columns)``, in the order the jobs
+        finish; each job's columns are placed by block index, so they are
+        byte-identical to :func:`run_blocks` on that job alone, whatever
+        ``workers`` or ``dask_address``.
+
+    Raises
+    ------
+    JointshieldError
+        As for :func:`run_blocks`, and for workers that run other versions.
+    KeyboardInterrupt
+        Re-raised after the blocks not yet done are cancelled and the pool or
+        cluster connection is shut down; the same happens when the caller
+        stops iterating.
+    """
+    plans = [block_plan(job.trials, job.seed) for job in jobs]
+    workers = _count(workers, "workers", 1)
+    if not jobs:
+        return iter(())
+    if dask_address is not None:
+        return _jobs_on_dask(jobs, plans, shared, _scheduler_address(dask_address), progress)
+    total = sum(len(plan) for plan in plans)
+    if workers > 1 and total > 1:
+        return _jobs_on_pool(jobs, plans, shared, min(workers, total), progress)
+    return _jobs_in_process(jobs, plans, progress)
+
+
+# --------------------------------------------------------------------------- #
+# One run
+# --------------------------------------------------------------------------- #
 
 
 def run_blocks(
@@ -386,15 +779,13 @@ def run_blocks(
     >>> out["hit"].shape, out["hit"].dtype
     ((1200,), dtype('bool'))
     """
-    plan = block_plan(trials, seed)
-    workers = _count(workers, "workers", 1)
-    if dask_address is not None:
-        blocks = _run_on_dask(fn, context, plan, dask_address, progress)
-    elif workers > 1 and len(plan) > 1:
-        blocks = _run_on_pool(fn, context, plan, workers, progress)
-    else:
-        blocks = _run_in_process(fn, context, plan, progress)
-    return _concatenate(blocks)
+    [(_, _, columns)] = run_jobs(
+        [BlockJob(fn, lambda: context, trials, seed)],
+        workers=workers,
+        dask_address=dask_address,
+        progress=progress,
+    )
+    return columns
 
 
 def _example_block(
@@ -402,6 +793,3 @@ def _example_block(
 ) -> dict[str, NDArray[np.bool_]]:
     """Draw ``n_trials`` Bernoulli trials of probability ``context`` (for the example)."""
     return {"hit": np.random.default_rng(seed_sequence).random(n_trials) < context}
-
-
-"""Name of the temporary files of :func:`_atomic_file`."""

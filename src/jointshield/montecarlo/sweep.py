@@ -8,7 +8,7 @@ import json
 import math
 import os
 import re
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -265,18 +265,21 @@ def claim_folder(
 TableWriter = Callable[[Path, dict[str, str]], object]
 """Writes a point's table to a path with the sweep's file metadata (e.g. tidy tables)."""
 
+PointResult = tuple[Mapping[str, ArrayLike] | TableWriter | None, Mapping[str, Any]]
+"""What a point gives: its table (columns, a :data:`TableWriter` or None) and its summary."""
+
 
 def run_sweep(
     out_dir: str | os.PathLike[str],
     points: Sequence[SweepPoint],
-    run_point: Callable[
-        [SweepPoint], tuple[Mapping[str, ArrayLike] | TableWriter | None, Mapping[str, Any]]
-    ],
+    run_point: Callable[[SweepPoint], PointResult] | None = None,
     *,
     manifest: Mapping[str, Any],
     progress: ProgressArg = True,
+    run_points: Callable[[Sequence[SweepPoint]], Iterable[tuple[SweepPoint, PointResult]]]
+    | None = None,
 ) -> list[dict[str, Any]]:
-    """Run a parameter sweep point by point, with checkpoints, resuming a stopped one.
+    """Run a parameter sweep with a checkpoint per point, resuming a stopped one.
 
     Layout of ``out_dir``::
 
@@ -287,10 +290,11 @@ def run_sweep(
     If ``out_dir/manifest.json`` exists and any field of it differs from
     ``manifest`` (or the points differ), the sweep is refused: its results
     would mix two runs. Otherwise the points whose summary file exists are
-    read back instead of run, and the others are run in order; each one's
-    files are written atomically as soon as it finishes, the summary after the
-    table. An interruption (Ctrl-C, a crash) loses at most the point in
-    progress and leaves no partial file.
+    read back instead of run, and the others are run (one by one with
+    ``run_point``, or together with ``run_points``); each one's files are
+    written atomically as soon as it finishes, the summary after the table.
+    An interruption (Ctrl-C, a crash) loses at most the points in progress
+    and leaves no partial file.
 
     Parameters
     ----------
@@ -311,6 +315,12 @@ def run_sweep(
         the resumption refused.
     progress : bool or callable, optional
         As in :func:`run_blocks`, counting points.
+    run_points : callable, optional
+        Instead of ``run_point``: ``run_points(todo)`` runs the points not yet
+        on disk, all at once (e.g. every point's blocks on one cluster), and
+        yields ``(point, (table or None, summary))`` for each as soon as it
+        finishes, in any order; each is written before the next is asked for.
+        Exactly one of ``run_point`` and ``run_points`` is given.
 
     Returns
     -------
@@ -324,7 +334,11 @@ def run_sweep(
     JointshieldError
         If ``out_dir`` holds another sweep (the message names the fields that
         differ), a summary file is unreadable, or the points repeat a key.
+    TypeError
+        Unless exactly one of ``run_point`` and ``run_points`` is given.
     """
+    if (run_point is None) == (run_points is None):
+        raise TypeError("run_sweep: give exactly one of run_point and run_points")
     out = Path(out_dir)
     keys = [point.key for point in points]
     repeated = sorted({k for k in keys if keys.count(k) > 1})
@@ -340,42 +354,71 @@ def run_sweep(
     # Temporary files left by a run that was killed outright (no chance to
     # clean up) are never read; remove them so the folder holds only results.
     remove_temporaries(folder)
-    records: list[dict[str, Any]] = []
+    records: dict[str, dict[str, Any]] = {}
+    todo: list[SweepPoint] = []
+    for point in points:
+        summary_path = folder / f"{point.key}.json"
+        if not summary_path.exists():
+            todo.append(point)
+            continue
+        record = _load_json(summary_path)
+        if not isinstance(record, dict):
+            raise JointshieldError(f"{summary_path}: expected a JSON object")
+        records[point.key] = record
     with _progress(progress, len(points), "sweep") as step:
-        for point in points:
-            summary_path = folder / f"{point.key}.json"
-            if summary_path.exists():
-                record = _load_json(summary_path)
-                if not isinstance(record, dict):
-                    raise JointshieldError(f"{summary_path}: expected a JSON object")
-                records.append(record)
-                step()
-                continue
-            table, summary = run_point(point)
-            clash = [k for k in _RESERVED if k in summary]
-            if clash:
-                raise JointshieldError(
-                    f"point {point.key}: the summary must not hold the keys {clash}, "
-                    "which the sweep adds"
-                )
-            table_path = folder / f"{point.key}.parquet"
-            if table is not None:
-                meta = {
-                    k: v if isinstance(v, str) else json.dumps(_jsonable(v))
-                    for k, v in identity.items()
-                    if k != "point_keys"
-                }
-                meta["point_key"] = point.key
-                meta["params"] = json.dumps(point.params)
-                if callable(table):
-                    table(table_path, meta)
-                else:
-                    write_parquet(table_path, table, meta)
-            else:
-                # A table left by an earlier attempt of this point is stale.
-                table_path.unlink(missing_ok=True)
-            record = {"index": point.index, "key": point.key, "params": point.params, **summary}
-            write_json_atomic(summary_path, record)
-            records.append(json.loads(json.dumps(_jsonable(record))))
+        for _ in records:
             step()
-    return records
+        results: Iterable[tuple[SweepPoint, PointResult]] = ()
+        if run_points is not None:
+            results = run_points(todo)
+        elif run_point is not None:
+            one = run_point
+            results = ((point, one(point)) for point in todo)
+        try:
+            for point, (table, summary) in results:
+                records[point.key] = _write_point(folder, identity, point, table, summary)
+                step()
+        finally:
+            # Stop the points still running (a generator's clean-up) if a write failed.
+            close = getattr(results, "close", None)
+            if close is not None:
+                close()
+    return [records[key] for key in keys]
+
+
+def _write_point(
+    folder: Path,
+    identity: Mapping[str, Any],
+    point: SweepPoint,
+    table: Mapping[str, ArrayLike] | TableWriter | None,
+    summary: Mapping[str, Any],
+) -> dict[str, Any]:
+    """Write a finished point's table, then its summary (its mark), both atomically.
+
+    Returns the point's record as it reads back from its summary file.
+    """
+    clash = [k for k in _RESERVED if k in summary]
+    if clash:
+        raise JointshieldError(
+            f"point {point.key}: the summary must not hold the keys {clash}, which the sweep adds"
+        )
+    table_path = folder / f"{point.key}.parquet"
+    if table is not None:
+        meta = {
+            k: v if isinstance(v, str) else json.dumps(_jsonable(v))
+            for k, v in identity.items()
+            if k != "point_keys"
+        }
+        meta["point_key"] = point.key
+        meta["params"] = json.dumps(point.params)
+        if callable(table):
+            table(table_path, meta)
+        else:
+            write_parquet(table_path, table, meta)
+    else:
+        # A table left by an earlier attempt of this point is stale.
+        table_path.unlink(missing_ok=True)
+    record = {"index": point.index, "key": point.key, "params": point.params, **summary}
+    write_json_atomic(folder / f"{point.key}.json", record)
+    loaded: dict[str, Any] = json.loads(json.dumps(_jsonable(record)))
+    return loaded

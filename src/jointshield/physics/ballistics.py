@@ -45,12 +45,14 @@ against which numerical flight models are checked.
 from __future__ import annotations
 
 import math
-from typing import Final, NamedTuple
+from collections.abc import Callable
+from typing import Any, Final, NamedTuple, TypeVar
 
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
 
 from jointshield.arrays import FloatArray, as_f64
+from jointshield.compiled import njit
 from jointshield.physics.geo import MU_EARTH_M3_S2
 
 _HALF_PI: Final = 0.5 * math.pi
@@ -64,6 +66,8 @@ _UNIT_SLACK: Final = 1e-12
 # than one revolution ahead or never: rounding of the current state.
 _WRAP_SLACK_RAD: Final = 1e-10
 _KEPLER_MAX_ITERATIONS: Final = 200
+
+_F = TypeVar("_F", bound=Callable[..., Any])
 
 
 def _dot(a: FloatArray, b: FloatArray) -> FloatArray:
@@ -441,6 +445,194 @@ def orbital_elements(
 # highest power first for Horner's rule; 11 terms are exact to rounding for |ψ| < 1.
 _C2_SERIES: Final = np.array([(-1.0) ** k / math.factorial(2 * k + 2) for k in range(10, -1, -1)])
 _C3_SERIES: Final = np.array([(-1.0) ** k / math.factorial(2 * k + 3) for k in range(10, -1, -1)])
+_TINY: Final = float(np.finfo(np.float64).tiny)
+
+
+@njit
+def _stumpff(psi: float) -> tuple[float, float]:
+    """Scalar c2(ψ), c3(ψ) (see :func:`stumpff_c2_c3`)."""
+    if abs(psi) < 1.0:
+        c2 = 0.0
+        c3 = 0.0
+        for j in range(_C2_SERIES.shape[0]):
+            c2 = c2 * psi + _C2_SERIES[j]
+            c3 = c3 * psi + _C3_SERIES[j]
+        return c2, c3
+    if psi >= 1.0:
+        sp = math.sqrt(psi)
+        half = math.sin(0.5 * sp)
+        return 2.0 * (half * half) / psi, (sp - math.sin(sp)) / (sp * sp * sp)
+    if psi <= -1.0:
+        sn = math.sqrt(-psi)
+        half = math.sinh(0.5 * sn)
+        return 2.0 * (half * half) / -psi, (math.sinh(sn) - sn) / (sn * sn * sn)
+    return math.nan, math.nan
+
+
+@njit
+def _universal_time(
+    chi: float, alpha: float, r0: float, sigma0: float
+) -> tuple[float, float, float, float]:
+    """``sqrt(μ) t`` and ``r`` at universal anomaly ``chi``, with the c2, c3 used."""
+    chi2 = chi * chi
+    psi = alpha * chi2
+    c2, c3 = _stumpff(psi)
+    time = sigma0 * chi2 * c2 + (1.0 - alpha * r0) * chi2 * chi * c3 + r0 * chi
+    radius = chi2 * c2 + sigma0 * chi * (1.0 - psi * c3) + r0 * (1.0 - psi * c2)
+    return time, radius, c2, c3
+
+
+@njit
+def _sign(x: float) -> float:
+    """``numpy.sign`` of a scalar: -1, 0 or 1, NaN for NaN."""
+    if x > 0.0:
+        return 1.0
+    if x < 0.0:
+        return -1.0
+    return x
+
+
+@njit
+def _solve_universal_kepler(
+    target: float, alpha: float, r0: float, sigma0: float, sqrt_mu: float
+) -> float:
+    """Solve ``sqrt(μ) Δt = target`` for the universal anomaly χ (Newton within a bracket).
+
+    ``sqrt(μ) t(χ)`` increases strictly with χ (its derivative is ``r > 0``),
+    so a bracket that always holds the root turns Newton's method into one
+    that cannot diverge: a step leaving the bracket is replaced by bisection.
+    Each loop stops after ``_KEPLER_MAX_ITERATIONS`` rounds; the anomaly is
+    then the best of the bracket. NaN for a non-finite input.
+    """
+    if not (
+        math.isfinite(target)
+        and math.isfinite(alpha)
+        and math.isfinite(r0)
+        and math.isfinite(sigma0)
+    ):
+        return math.nan
+    # Starting guesses of Vallado's algorithm 8: mean motion for ellipses,
+    # the logarithmic form for hyperbolas; 'first order' otherwise.
+    dt = target / sqrt_mu
+    guess = target * alpha if alpha > 0.0 else target / r0
+    if alpha < 0.0:
+        a = 1.0 / alpha
+        s = _sign(dt)
+        hyper = (
+            s
+            * math.sqrt(-a)
+            * math.log(
+                (-2.0 * sqrt_mu**2 * alpha * dt)
+                / (sigma0 * sqrt_mu + s * math.sqrt(-(sqrt_mu**2) * a) * (1.0 - r0 * alpha))
+            )
+        )
+        if math.isfinite(hyper):
+            guess = hyper
+
+    # Bracket [lo, hi] around the root: t(0) = 0 on one side; the other side
+    # is widened by doubling until it passes the root.
+    width = max(abs(guess), abs(target) / r0) + _TINY
+    forward = target >= 0.0
+    lo = 0.0 if forward else -width
+    hi = width if forward else 0.0
+    for _ in range(_KEPLER_MAX_ITERATIONS):
+        t_edge = _universal_time(hi if forward else lo, alpha, r0, sigma0)[0]
+        # NaN (overflow far out on a hyperbola) counts as past the root.
+        if not (t_edge < target if forward else t_edge > target):
+            break
+        if forward:
+            hi = 2.0 * hi
+        else:
+            lo = 2.0 * lo
+
+    chi = guess if lo <= guess <= hi else 0.5 * (lo + hi)
+    for _ in range(_KEPLER_MAX_ITERATIONS):
+        c = chi
+        t, r, c2, c3 = _universal_time(c, alpha, r0, sigma0)
+        residual = t - target
+        # The residual cannot fall below the rounding of the sum that gives t.
+        c_sq = c * c
+        noise = abs(sigma0 * c_sq * c2) + abs((1.0 - alpha * r0) * c_sq * c * c3)
+        noise = 8.0 * _EPS * (noise + abs(r0 * c) + abs(target))
+        if residual < 0.0 or (math.isnan(residual) and c < 0.0):
+            lo = c
+        if residual > 0.0 or (math.isnan(residual) and c > 0.0):
+            hi = c
+        step = residual / r
+        newton = c - step
+        inside = math.isfinite(newton) and lo <= newton <= hi
+        done = (
+            abs(residual) <= noise
+            or abs(step) <= 4.0 * _EPS * abs(c)
+            or hi - lo <= 4.0 * _EPS * max(abs(lo), abs(hi))
+        )
+        if inside:
+            chi = newton
+        elif not done:
+            chi = 0.5 * (lo + hi)
+        if done:
+            break
+    return chi
+
+
+@njit
+def _dot3(ax: float, ay: float, az: float, bx: float, by: float, bz: float) -> float:
+    """Dot product of two 3-vectors, summed as :func:`_dot` sums them: ``(x + z) + y``."""
+    return (ax * bx + az * bz) + ay * by
+
+
+@njit
+def _kepler_kernel(
+    r0v: FloatArray, v0v: FloatArray, dt: FloatArray, mu: float
+) -> tuple[FloatArray, FloatArray]:
+    """Universal-variable propagation of ``n`` states, one after the other.
+
+    ``r0v``, ``v0v`` are (n, 3), ``dt`` (n,); returns the new positions and
+    velocities, (n, 3) each.
+    """
+    n = dt.shape[0]
+    r_new = np.empty((n, 3))
+    v_new = np.empty((n, 3))
+    sqrt_mu = math.sqrt(mu)
+    for i in range(n):
+        x, y, z = r0v[i, 0], r0v[i, 1], r0v[i, 2]
+        vx, vy, vz = v0v[i, 0], v0v[i, 1], v0v[i, 2]
+        r0 = math.sqrt(_dot3(x, y, z, x, y, z))
+        sigma0 = _dot3(x, y, z, vx, vy, vz) / sqrt_mu
+        alpha = 2.0 / r0 - _dot3(vx, vy, vz, vx, vy, vz) / mu
+        chi = _solve_universal_kepler(sqrt_mu * dt[i], alpha, r0, sigma0, sqrt_mu)
+        _, r, c2, c3 = _universal_time(chi, alpha, r0, sigma0)
+        chi2 = chi * chi
+        psi = alpha * chi2
+        f = 1.0 - chi2 * c2 / r0
+        g = dt[i] - chi2 * chi * c3 / sqrt_mu
+        g_dot = 1.0 - chi2 * c2 / r
+        f_dot = sqrt_mu * chi * (psi * c3 - 1.0) / (r * r0)
+        for j in range(3):
+            r_new[i, j] = f * r0v[i, j] + g * v0v[i, j]
+            v_new[i, j] = f_dot * r0v[i, j] + g_dot * v0v[i, j]
+    return r_new, v_new
+
+
+@njit
+def _stumpff_kernel(psi: FloatArray) -> tuple[FloatArray, FloatArray]:
+    """:func:`_stumpff` over a flat array."""
+    c2 = np.empty_like(psi)
+    c3 = np.empty_like(psi)
+    for i in range(psi.shape[0]):
+        c2[i], c3[i] = _stumpff(psi[i])
+    return c2, c3
+
+
+@njit
+def _universal_time_kernel(
+    chi: FloatArray, alpha: FloatArray, r0: FloatArray, sigma0: FloatArray
+) -> FloatArray:
+    """:func:`_universal_time`'s ``sqrt(μ) t`` over flat arrays."""
+    out = np.empty_like(chi)
+    for i in range(chi.shape[0]):
+        out[i] = _universal_time(chi[i], alpha[i], r0[i], sigma0[i])[0]
+    return out
 
 
 def stumpff_c2_c3(psi: ArrayLike) -> tuple[FloatArray, FloatArray]:
@@ -459,125 +651,13 @@ def stumpff_c2_c3(psi: ArrayLike) -> tuple[FloatArray, FloatArray]:
         BMW §4.3 calls them C(z) and S(z)). For |ψ| < 1 a Taylor series
         replaces the closed forms, which lose digits to cancellation there;
         ``c2`` uses ``2 sin²(√ψ/2)`` to avoid the cancellation altogether.
-        Overflow for ψ below about -5·10⁵ gives inf.
+        Overflow for ψ below about -5·10⁵ gives inf. Computed by a compiled
+        scalar kernel, element by element.
 
     """
     x = as_f64(psi)
-    flat = x.reshape(-1)
-    c2 = np.full(flat.shape, np.nan)
-    c3 = np.full(flat.shape, np.nan)
-    # Each branch only on its own elements: the hot loop of kepler_propagate.
-    small = np.abs(flat) < 1.0
-    positive = flat >= 1.0
-    negative = flat <= -1.0
-    xs = flat[small]
-    c2[small] = np.polyval(_C2_SERIES, xs)
-    c3[small] = np.polyval(_C3_SERIES, xs)
-    xp = flat[positive]
-    sp = np.sqrt(xp)
-    c2[positive] = 2.0 * np.sin(0.5 * sp) ** 2 / xp
-    c3[positive] = (sp - np.sin(sp)) / (sp * sp * sp)
-    xn = flat[negative]
-    sn = np.sqrt(-xn)
-    with np.errstate(over="ignore", invalid="ignore"):
-        c2[negative] = 2.0 * np.sinh(0.5 * sn) ** 2 / -xn
-        c3[negative] = (np.sinh(sn) - sn) / (sn * sn * sn)
+    c2, c3 = _stumpff_kernel(np.ascontiguousarray(x.reshape(-1)))
     return c2.reshape(x.shape), c3.reshape(x.shape)
-
-
-def _universal_time_and_radius(
-    chi: FloatArray,
-    alpha: FloatArray,
-    r0: FloatArray,
-    sigma0: FloatArray,
-) -> tuple[FloatArray, FloatArray, FloatArray, FloatArray]:
-    """``sqrt(μ) t`` and ``r`` at universal anomaly ``chi``, with the c2, c3 used."""
-    chi2 = chi * chi
-    psi = alpha * chi2
-    c2, c3 = stumpff_c2_c3(psi)
-    with np.errstate(invalid="ignore", over="ignore"):
-        time = sigma0 * chi2 * c2 + (1.0 - alpha * r0) * chi2 * chi * c3 + r0 * chi
-        radius = chi2 * c2 + sigma0 * chi * (1.0 - psi * c3) + r0 * (1.0 - psi * c2)
-    return time, radius, c2, c3
-
-
-def _solve_universal_kepler(
-    target: FloatArray, alpha: FloatArray, r0: FloatArray, sigma0: FloatArray, sqrt_mu: float
-) -> FloatArray:
-    """Solve ``sqrt(μ) Δt = target`` for the universal anomaly χ (Newton within a bracket).
-
-    ``sqrt(μ) t(χ)`` increases strictly with χ (its derivative is ``r > 0``),
-    so a bracket that always holds the root turns Newton's method into one
-    that cannot diverge: a step leaving the bracket is replaced by bisection.
-    """
-    # Starting guesses of Vallado's algorithm 8: mean motion for ellipses,
-    # the logarithmic form for hyperbolas; 'first order' otherwise.
-    dt = target / sqrt_mu
-    guess = np.where(alpha > 0.0, target * alpha, target / r0)
-    with np.errstate(invalid="ignore", divide="ignore"):
-        a = 1.0 / alpha
-        hyper = (
-            np.sign(dt)
-            * np.sqrt(-a)
-            * np.log(
-                (-2.0 * sqrt_mu**2 * alpha * dt)
-                / (sigma0 * sqrt_mu + np.sign(dt) * np.sqrt(-(sqrt_mu**2) * a) * (1.0 - r0 * alpha))
-            )
-        )
-    guess = np.where((alpha < 0.0) & np.isfinite(hyper), hyper, guess)
-
-    # Bracket [lo, hi] around the root: t(0) = 0 on one side; the other side
-    # is widened by doubling until it passes the root.
-    width = np.maximum(np.abs(guess), np.abs(target) / r0) + np.finfo(np.float64).tiny
-    forward = target >= 0.0
-    lo = np.where(forward, 0.0, -width)
-    hi = np.where(forward, width, 0.0)
-    finite = np.isfinite(target) & np.isfinite(alpha) & np.isfinite(r0) & np.isfinite(sigma0)
-    idx = np.flatnonzero(finite)
-    for _ in range(_KEPLER_MAX_ITERATIONS):
-        fwd = forward[idx]
-        edge = np.where(fwd, hi[idx], lo[idx])
-        t_edge = _universal_time_and_radius(edge, alpha[idx], r0[idx], sigma0[idx])[0]
-        # NaN (overflow far out on a hyperbola) counts as past the root.
-        grow = np.where(fwd, t_edge < target[idx], t_edge > target[idx])
-        if not grow.any():
-            break
-        idx = idx[grow]
-        hi[idx] = np.where(forward[idx], 2.0 * hi[idx], hi[idx])
-        lo[idx] = np.where(forward[idx], lo[idx], 2.0 * lo[idx])
-
-    chi = np.where((guess >= lo) & (guess <= hi), guess, 0.5 * (lo + hi))
-    chi[~finite] = np.nan
-    # Newton's method on the elements not yet converged only.
-    idx = np.flatnonzero(finite)
-    for _ in range(_KEPLER_MAX_ITERATIONS):
-        c = chi[idx]
-        a_i, r0_i, s_i, target_i = alpha[idx], r0[idx], sigma0[idx], target[idx]
-        t, r, c2, c3 = _universal_time_and_radius(c, a_i, r0_i, s_i)
-        residual = t - target_i
-        # The residual cannot fall below the rounding of the sum that gives t.
-        c_sq = c * c
-        noise = np.abs(s_i * c_sq * c2) + np.abs((1.0 - a_i * r0_i) * c_sq * c * c3)
-        noise = 8.0 * _EPS * (noise + np.abs(r0_i * c) + np.abs(target_i))
-        lo_i = np.where((residual < 0.0) | (np.isnan(residual) & (c < 0.0)), c, lo[idx])
-        hi_i = np.where((residual > 0.0) | (np.isnan(residual) & (c > 0.0)), c, hi[idx])
-        lo[idx] = lo_i
-        hi[idx] = hi_i
-        with np.errstate(invalid="ignore", divide="ignore"):
-            step = residual / r
-        newton = c - step
-        inside = np.isfinite(newton) & (newton >= lo_i) & (newton <= hi_i)
-        done = (
-            (np.abs(residual) <= noise)
-            | (np.abs(step) <= 4.0 * _EPS * np.abs(c))
-            | (hi_i - lo_i <= 4.0 * _EPS * np.maximum(np.abs(lo_i), np.abs(hi_i)))
-        )
-        bisect = 0.5 * (lo_i + hi_i)
-        chi[idx] = np.where(inside, newton, np.where(done, c, bisect))
-        idx = idx[~done]
-        if idx.size == 0:
-            break
-    return chi
 
 
 def kepler_propagate(
@@ -594,7 +674,9 @@ def kepler_propagate(
     ellipses, parabolas and hyperbolas, forward and backward in time, to
     machine precision (a few 1e-8 m on a ballistic flight; orbits that dive
     within tens of kilometres of the Earth's centre are ill-conditioned for
-    any method and keep fewer digits).
+    any method and keep fewer digits). A compiled kernel solves each state
+    on its own, so a state's result does not depend on the batch it is in;
+    a non-finite input gives NaN.
 
     Parameters
     ----------
@@ -620,25 +702,10 @@ def kepler_propagate(
     v0v = as_f64(v0_mps)
     dt = as_f64(dt_s)
     shape = np.broadcast_shapes(r0v.shape[:-1], v0v.shape[:-1], dt.shape)
-    r0v = np.broadcast_to(r0v, (*shape, 3)).reshape(-1, 3)
-    v0v = np.broadcast_to(v0v, (*shape, 3)).reshape(-1, 3)
-    dt = np.broadcast_to(dt, shape).reshape(-1)
-
-    sqrt_mu = math.sqrt(mu)
-    r0 = _norm(r0v)
-    sigma0 = _dot(r0v, v0v) / sqrt_mu
-    alpha = 2.0 / r0 - _dot(v0v, v0v) / mu
-    chi = _solve_universal_kepler(sqrt_mu * dt, alpha, r0, sigma0, sqrt_mu)
-
-    _, r, c2, c3 = _universal_time_and_radius(chi, alpha, r0, sigma0)
-    chi2 = chi * chi
-    psi = alpha * chi2
-    f = 1.0 - chi2 * c2 / r0
-    g = dt - chi2 * chi * c3 / sqrt_mu
-    g_dot = 1.0 - chi2 * c2 / r
-    f_dot = sqrt_mu * chi * (psi * c3 - 1.0) / (r * r0)
-    r_new = f[:, None] * r0v + g[:, None] * v0v
-    v_new = f_dot[:, None] * r0v + g_dot[:, None] * v0v
+    r0v = np.ascontiguousarray(np.broadcast_to(r0v, (*shape, 3)).reshape(-1, 3))
+    v0v = np.ascontiguousarray(np.broadcast_to(v0v, (*shape, 3)).reshape(-1, 3))
+    dt = np.ascontiguousarray(np.broadcast_to(dt, shape).reshape(-1))
+    r_new, v_new = _kepler_kernel(r0v, v0v, dt, float(mu))
     return r_new.reshape(*shape, 3), v_new.reshape(*shape, 3)
 
 
@@ -738,5 +805,10 @@ def time_to_radius_s(
         )
         behind = d_chi < -_WRAP_SLACK_RAD * (np.abs(chi_now) + np.abs(chi_target))
         d_chi = np.where(ellipse, d_chi_ellipse, np.where(behind, np.nan, np.maximum(d_chi, 0.0)))
-    t = _universal_time_and_radius(d_chi, alpha, r, sigma)[0] / sqrt_mu
+    shape = d_chi.shape
+    flat = [
+        np.ascontiguousarray(np.broadcast_to(a, shape).reshape(-1))
+        for a in (d_chi, alpha, r, sigma)
+    ]
+    t = _universal_time_kernel(*flat).reshape(shape) / sqrt_mu
     return np.where(reach & (big_r > 0.0), np.maximum(t, 0.0), np.nan)

@@ -65,6 +65,7 @@ import numpy as np
 from numpy.typing import ArrayLike, NDArray
 
 from jointshield.arrays import BoolArray, FloatArray
+from jointshield.compiled import njit
 from jointshield.errors import JointshieldError, UnknownNameError
 from jointshield.vocabulary import FUSION_CENTRE, MEAN_OUTAGE_S, SHARING_POLICIES, Sharing
 
@@ -386,35 +387,39 @@ class LinkModel:
         return np.asarray(up & finite & ~self.scripted_down(t_s), dtype=bool)
 
 
+@njit
+def _count_rows(switches_s: FloatArray, t_s: FloatArray, out: NDArray[np.intp]) -> None:
+    """``out[r, i]``: how many of row r's increasing switches are <= ``t_s[r or 0, i]``.
+
+    A binary search (upper bound) per time; a NaN time counts none.
+    """
+    n, m = switches_s.shape
+    shared = t_s.shape[0] == 1
+    for r in range(n):
+        row_t = 0 if shared else r
+        for i in range(t_s.shape[1]):
+            t = t_s[row_t, i]
+            lo, hi = 0, m
+            while lo < hi:
+                mid = (lo + hi) >> 1
+                if switches_s[r, mid] <= t:
+                    lo = mid + 1
+                else:
+                    hi = mid
+            out[r, i] = lo
+
+
 def _count_at_or_before(switches_s: FloatArray, t_s: FloatArray) -> NDArray[np.intp]:
     """Per row, how many of the increasing ``switches_s`` (n, m) are <= each of ``t_s``.
 
-    ``t_s`` is (k,), shared by the rows, or (n, k); the result is (n, k).
+    ``t_s`` is (k,), shared by the rows, or (n, k); the result is (n, k). A
+    compiled binary search per row and time (:func:`_count_rows`); where a
+    time is NaN the count is 0 (the caller masks non-finite times).
     """
-    n, m = switches_s.shape
-    if t_s.ndim == 1:
-        # Shared times: place every switch among the sorted times, histogram
-        # the places per row and accumulate; memory n·(m + k), no n·k sort.
-        k = t_s.shape[0]
-        order = np.argsort(t_s, kind="stable")
-        place = np.searchsorted(t_s[order], switches_s, side="left")  # first time >= switch
-        flat = (np.arange(n)[:, None] * (k + 1) + place).ravel()
-        hist = np.bincount(flat, minlength=n * (k + 1)).reshape(n, k + 1)
-        counts_sorted = np.cumsum(hist[:, :k], axis=1)
-        counts = np.empty_like(counts_sorted)
-        counts[:, order] = counts_sorted
-        return counts
-    # Times that differ per row: a row-wise searchsorted done as one stable
-    # sort of each row's switches and times together (switches first, so that
-    # a switch at t counts).
-    merged = np.concatenate([switches_s, t_s], axis=1)
-    order = np.argsort(merged, axis=1, kind="stable")
-    n_before = np.cumsum(order < m, axis=1)
-    position = np.empty_like(order)
-    np.put_along_axis(
-        position, order, np.broadcast_to(np.arange(order.shape[1]), order.shape), axis=1
-    )
-    return np.take_along_axis(n_before, position[:, m:], axis=1)
+    times = np.atleast_2d(np.asarray(t_s, dtype=np.float64))
+    out = np.empty((switches_s.shape[0], times.shape[1]), dtype=np.intp)
+    _count_rows(np.ascontiguousarray(switches_s, dtype=np.float64), times, out)
+    return out
 
 
 # --------------------------------------------------------------------------- network
