@@ -66,6 +66,7 @@ from jointshield.architectures.presets import Architecture, architecture
 from jointshield.architectures.rules import may_use_track, network_for
 from jointshield.architectures.sectors import sector_owner
 from jointshield.arrays import BoolArray, FloatArray, Int64Array, ObjectArray
+from jointshield.cache import GeometryCache, fingerprint
 from jointshield.engagement.fire import Doctrine
 from jointshield.engagement.reasons import NO_TRACK, NOT_FIRE_CONTROL_QUALITY, OUT_OF_ENVELOPE
 from jointshield.engagement.windows import BatteryGeometry, InterceptWindows, intercept_windows
@@ -348,6 +349,11 @@ class Deployment:
     )
     """What :func:`prepare` derived from this deployment that another architecture may
     reuse: a radar's view under given cues, a fused track of given members."""
+    cache: GeometryCache | None = field(default=None, compare=False, repr=False)
+    """The theatre's geometry cache, where :func:`prepare` keeps the cued views between
+    runs (None: in memory only)."""
+    geometry_key: str = ""
+    """:func:`~jointshield.cache.fingerprint` of :attr:`geometry` when there is a cache."""
 
 
 def deploy(
@@ -399,6 +405,8 @@ def deploy(
     population = np.array([theatre.asset(a).population for a in assets], dtype=float)
     warhead_asset = np.array([assets.index(geo.target[i]) for i in per], dtype=np.int64)
     return Deployment(
+        cache=theatre.cache,
+        geometry_key="" if theatre.cache is None else fingerprint(geo),
         theatre_name=theatre.name,
         origin=theatre.origin,
         parties=theatre.parties,
@@ -542,6 +550,8 @@ def cued_views(
     cues: tuple[CueSource, ...],
     inputs: dict[str, tuple[_CueInput, ...]],
     memo: dict[tuple[Any, ...], Any] | None = None,
+    cache: GeometryCache | None = None,
+    geometry_key: str = "",
 ) -> tuple[tuple[RadarView, ...], tuple[bool, ...], tuple[tuple[_CueInput, ...], ...]]:
     """Each radar's view with the cues its party receives (its own reports excluded).
 
@@ -555,6 +565,12 @@ def cued_views(
         Per party, the cues that reach it (:func:`cue_inputs`).
     memo : dict, optional
         Views already derived for the same cues (reused, and filled).
+    cache : GeometryCache, optional
+        Where cued views are kept between runs, keyed by ``geometry_key``
+        (the flown raid's fingerprint), the radar and the cue times.
+    geometry_key : str
+        :func:`~jointshield.cache.fingerprint` of ``picture.geometry``; the
+        cache is used only when it is given.
 
     Returns
     -------
@@ -578,7 +594,16 @@ def cued_views(
         cue = _earliest(mine, n)
         key = ("cued", radar.name, cue.tobytes())
         if key not in memo:
-            memo[key] = cued_view(view, picture.geometry, cue)
+
+            def derive(view: RadarView = view, cue: FloatArray = cue) -> RadarView | None:
+                return cued_view(view, picture.geometry, cue)
+
+            if cache is not None and geometry_key:
+                # A radar's uncued view is its and the raid's alone (sensor_picture).
+                stored = fingerprint("cued", geometry_key, radar, cue)
+                memo[key] = cache.get_or_compute("cued", stored, derive)
+            else:
+                memo[key] = derive()
         better = memo[key]
         views.append(better if better is not None else view)
         cued.append(better is not None)
@@ -628,7 +653,9 @@ def prepare(
 
     # Cues: what reaches each party, and each radar's view with the cues it gets.
     party_inputs = {p: cue_inputs(dep.cues, geo, network, p) for p in dep.parties}
-    views_t, cued_t, cue_inputs_t = cued_views(dep.picture, dep.cues, party_inputs, dep.memo)
+    views_t, cued_t, cue_inputs_t = cued_views(
+        dep.picture, dep.cues, party_inputs, dep.memo, dep.cache, dep.geometry_key
+    )
     views, cued = list(views_t), list(cued_t)
 
     organic_first = np.full((n, b), np.nan)
