@@ -14,6 +14,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
+import jointshield.battle.context
 import jointshield.flight.reach
 import jointshield.theatre.model
 from jointshield.analysis.runs import compare
@@ -49,6 +50,7 @@ def _spies(monkeypatch):
         _spy(monkeypatch, jointshield.theatre.model, "fly_raid"),
         _spy(monkeypatch, jointshield.theatre.model, "sensor_picture"),
         _spy(monkeypatch, jointshield.flight.reach.InterceptorKinematics, "build"),
+        _spy(monkeypatch, jointshield.battle.context, "cued_view"),
     )
 
 
@@ -231,11 +233,11 @@ def test_a_cached_study_gives_the_same_bytes_and_flies_nothing(monkeypatch, tmp_
         summaries = [r.summary.to_json() for r in result.results]
         runs[label] = (json.dumps(summaries, sort_keys=True), _bytes_of(out))
         if calls is not None:
-            assert [len(c) for c in calls] == [0, 0, 0]
+            assert [len(c) for c in calls] == [0, 0, 0, 0]
         monkeypatch.undo()
     assert runs["none"] == runs["cold"] == runs["warm"]
     assert len(runs["warm"][1]) == 2 * len(NAMES)  # per-warhead and per-trial tables
-    assert set(store.info()) == {"raid", "picture", "reach"}
+    assert set(store.info()) == {"raid", "picture", "cued", "reach"}
 
 
 def test_a_changed_input_recomputes_only_what_depends_on_it(monkeypatch, tmp_path) -> None:
@@ -254,9 +256,10 @@ def test_a_changed_input_recomputes_only_what_depends_on_it(monkeypatch, tmp_pat
     changed = scenario.model_copy(
         update={"sensors": tuple(radars), "interceptors": tuple(interceptors)}
     )
-    flown, seen, built = _spies(monkeypatch)
+    flown, seen, built, cued = _spies(monkeypatch)
     compare(compile_scenario(changed, cache=store), NAMES, trials=10, progress=False)
     assert (len(flown), len(seen), len(built)) == (0, 1, 0)
+    assert len(cued) >= 1  # the changed radar's cued view, at least, is derived again
 
 
 def test_no_cache_on_the_command_line_leaves_the_folder_empty(tmp_path: Path) -> None:
@@ -272,11 +275,13 @@ def test_no_cache_on_the_command_line_leaves_the_folder_empty(tmp_path: Path) ->
     )
     held = json.loads(info.stdout)
     assert held["folder"] == str(tmp_path / "c")
-    assert set(held["kinds"]) == {"raid", "picture"}
+    assert set(held["kinds"]) == {"raid", "picture", "cued"}
     cleared = subprocess.run(
         [*run, "cache", "clear"], env=env, check=True, capture_output=True, text=True
     )
-    assert cleared.stdout.startswith("removed 2 files")
+    assert cleared.stdout.startswith(
+        f"removed {sum(k['entries'] for k in held['kinds'].values())} files"
+    )
     again = subprocess.run(
         [*run, "cache", "info"], env=env, check=True, capture_output=True, text=True
     )

@@ -40,6 +40,7 @@ import numpy as np
 
 from jointshield.arrays import FloatArray
 from jointshield.battle.context import cue_inputs, cue_sources, cued_views
+from jointshield.cache import fingerprint
 from jointshield.errors import JointshieldError, unknown_name_message
 from jointshield.scenario import Scenario
 from jointshield.sensing.network import LinkModel, MessageKind
@@ -243,11 +244,20 @@ def timeline(
     # Each party's radars as cued alone (its own sensors) and with the links' cues.
     reports = cue_sources(picture, theatre.space_ir, geo)
     alone = replace(network, links=())
+    key = "" if theatre.cache is None else fingerprint(geo)
     cued_alone, _, _ = cued_views(
-        picture, reports, {p: cue_inputs(reports, geo, alone, p) for p in parties}
+        picture,
+        reports,
+        {p: cue_inputs(reports, geo, alone, p) for p in parties},
+        cache=theatre.cache,
+        geometry_key=key,
     )
     cued_shared, _, _ = cued_views(
-        picture, reports, {p: cue_inputs(reports, geo, network, p) for p in parties}
+        picture,
+        reports,
+        {p: cue_inputs(reports, geo, network, p) for p in parties},
+        cache=theatre.cache,
+        geometry_key=key,
     )
 
     def fire_control_of(views: tuple[RadarView, ...]) -> dict[str, dict[str, FloatArray]]:

@@ -595,15 +595,16 @@ def cued_views(
         key = ("cued", radar.name, cue.tobytes())
         if key not in memo:
 
-            def derive(view: RadarView = view, cue: FloatArray = cue) -> RadarView | None:
-                return cued_view(view, picture.geometry, cue)
+            def derive(view: RadarView = view, cue: FloatArray = cue) -> tuple[RadarView | None]:
+                # In a tuple, so that "the cue changes nothing" (None) is kept too.
+                return (cued_view(view, picture.geometry, cue),)
 
             if cache is not None and geometry_key:
                 # A radar's uncued view is its and the raid's alone (sensor_picture).
                 stored = fingerprint("cued", geometry_key, radar, cue)
-                memo[key] = cache.get_or_compute("cued", stored, derive)
+                (memo[key],) = cache.get_or_compute("cued", stored, derive)
             else:
-                memo[key] = derive()
+                (memo[key],) = derive()
         better = memo[key]
         views.append(better if better is not None else view)
         cued.append(better is not None)

@@ -28,6 +28,7 @@ app = typer.Typer(
 _WHAT = {
     "raid": "raids flown",
     "picture": "radar views of a raid",
+    "cued": "radar views under cues",
     "reach": "interceptor reach tables",
 }
 
