@@ -172,7 +172,7 @@ def _problems(text: str) -> tuple[list[str], Any]:
 _SLOW = [HealthCheck.too_slow, HealthCheck.data_too_large]
 
 
-@settings(max_examples=400, deadline=None, suppress_health_check=_SLOW)
+@settings(max_examples=1000, deadline=None, suppress_health_check=_SLOW)
 @given(mutant=mutants())
 def test_a_mutant_is_located_errors_or_valid(mutant: Mutant) -> None:
     """Every problem of a mutant is one `FILE:LINE key: message` line; or it has none."""
