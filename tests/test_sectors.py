@@ -3,11 +3,14 @@
 from __future__ import annotations
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
-from jointshield.architectures.sectors import DEFAULT_SECTORS
+from jointshield.architectures.sectors import DEFAULT_SECTORS, Sector
 from jointshield.battle.fight import fight
-from jointshield.errors import ScenarioError
+from jointshield.errors import JointshieldError, ScenarioError
 from jointshield.scenario import load_scenario, parse_scenario
+from jointshield.scenario.checks import polygon_problems as file_problems
 from test_battle import _one_on_one
 from theatres import theatre
 
@@ -47,3 +50,25 @@ sectors:
         parse_scenario(text, file="s.yaml")
     assert "s.yaml:6 sectors[0].party" in str(err.value)
     assert "NATO" in str(err.value)
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    st.lists(
+        st.tuples(
+            st.sampled_from([-90.0, -45.0, 0.0, 10.0, 45.0, 89.0, 90.0]),
+            st.sampled_from([-180.0, -179.0, 0.0, 10.0, 20.0, 179.0, 180.0]),
+        ),
+        min_size=3,
+        max_size=6,
+    )
+)
+def test_the_file_check_and_the_domain_refuse_the_same_polygons(vertices) -> None:
+    """One rule: `scenarios validate` reports a polygon exactly when Sector refuses it."""
+    reported = file_problems([list(v) for v in vertices])
+    try:
+        Sector("NATO", tuple(vertices), name="s")
+        refused = False
+    except JointshieldError:
+        refused = True
+    assert refused == bool(reported), (vertices, reported)

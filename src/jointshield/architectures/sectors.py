@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import math
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Final
@@ -12,7 +11,7 @@ from numpy.typing import ArrayLike
 
 from jointshield.arrays import BoolArray, ObjectArray
 from jointshield.errors import JointshieldError
-from jointshield.physics.geo import plane_segments_meet
+from jointshield.physics.geo import polygon_problems
 
 # --------------------------------------------------------------------------- sectors
 
@@ -59,46 +58,11 @@ class Sector:
                 f"{where} polygon_deg: expected (lat_deg, lon_deg) pairs, got {self.polygon_deg!r}"
             ) from err
         object.__setattr__(self, "polygon_deg", vertices)
-        if len(vertices) < 3:
-            raise JointshieldError(
-                f"{where} polygon_deg: expected at least 3 vertices, got {len(vertices)}"
-            )
-        for i, (lat, lon) in enumerate(vertices):
-            if not (math.isfinite(lat) and -90.0 < lat < 90.0):
-                raise JointshieldError(
-                    f"{where} polygon_deg[{i}]: expected a latitude in (-90, 90) "
-                    f"(a sector may not reach a pole), got {lat}"
-                )
-            if not (math.isfinite(lon) and -180.0 <= lon <= 180.0):
-                raise JointshieldError(
-                    f"{where} polygon_deg[{i}]: expected a longitude in [-180, 180], got {lon}"
-                )
-        points = [(lon, lat) for lat, lon in vertices]
-        n = len(points)
-        for i in range(n):
-            lon_a, lon_b = points[i][0], points[(i + 1) % n][0]
-            if abs(lon_b - lon_a) > 180.0:
-                raise JointshieldError(
-                    f"{where} polygon_deg: the edge from vertex {i} to vertex {(i + 1) % n} "
-                    "spans more than 180° of longitude; sectors may not cross the date line"
-                )
-        for i in range(n):
-            for j in range(i + 1, n):
-                if j == i + 1 or (i == 0 and j == n - 1):
-                    continue  # neighbouring edges share a vertex
-                a, b = points[i], points[(i + 1) % n]
-                c, d = points[j], points[(j + 1) % n]
-                if plane_segments_meet(a, b, c, d):
-                    raise JointshieldError(
-                        f"{where} polygon_deg: edges {i} and {j} cross; "
-                        "expected a polygon that does not cross itself"
-                    )
-        area2 = sum(
-            points[i][0] * points[(i + 1) % n][1] - points[(i + 1) % n][0] * points[i][1]
-            for i in range(n)
-        )
-        if area2 == 0.0:
-            raise JointshieldError(f"{where} polygon_deg: the polygon has no area")
+        problems = polygon_problems(vertices)
+        if problems:
+            where_in, message = problems[0]
+            index = f"[{where_in[0]}]" if where_in else ""
+            raise JointshieldError(f"{where} polygon_deg{index}: {message}")
 
     def contains(self, lat_deg: ArrayLike, lon_deg: ArrayLike) -> BoolArray:
         """Whether each point lies inside the polygon (even-odd ray casting).

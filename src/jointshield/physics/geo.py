@@ -31,6 +31,7 @@ System 1980, Bulletin Géodésique 54(3)).
 from __future__ import annotations
 
 import math
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Final
 
@@ -1108,3 +1109,94 @@ def plane_segments_meet(
         or (d3 == 0 and on(a, b, c))
         or (d4 == 0 and on(a, b, d))
     )
+
+
+def polygon_problems(
+    vertices_deg: Sequence[tuple[float, float]],
+) -> list[tuple[tuple[int, ...], str]]:
+    """Find what makes a latitude–longitude polygon unusable as a region on a map.
+
+    The polygon is read in the plane of longitude and latitude (degrees), its
+    edges straight on a plate carrée map, closed implicitly. It must have at
+    least 3 vertices, each with a finite latitude in (-90, 90) (a pole, where
+    longitude means nothing, may not be touched) and a longitude in
+    [-180, 180]; it may not repeat a vertex, cross the date line (an edge
+    spanning more than 180° of longitude), cross itself, or have no area.
+
+    Parameters
+    ----------
+    vertices_deg : sequence of (lat_deg, lon_deg)
+        The vertices in order, either way round.
+
+    Returns
+    -------
+    list of (tuple of int, str)
+        Each problem as (where, message): ``(i,)`` for vertex ``i``, ``(i, 0)``
+        for its latitude, ``(i, 1)`` for its longitude, ``()`` for the whole
+        polygon. Empty when the polygon is usable. Vertex problems are all
+        reported; the crossing and area checks run only on vertices without
+        one.
+
+    Examples
+    --------
+    >>> polygon_problems([(0, 0), (0, 10), (10, 10), (10, 0)])
+    []
+    >>> polygon_problems([(0, 0), (10, 10), (0, 10), (10, 0)])[0][1]
+    'edges 0 and 2 cross: expected a polygon that does not cross itself'
+    """
+    n = len(vertices_deg)
+    if n < 3:
+        return [((), f"expected at least 3 vertices, got {n}")]
+    found: list[tuple[tuple[int, ...], str]] = []
+    points: list[tuple[float, float]] = []  # (lon, lat), as x and y
+    for i, (lat, lon) in enumerate(vertices_deg):
+        lat, lon = float(lat), float(lon)
+        if not (math.isfinite(lat) and -90.0 < lat < 90.0):
+            found.append(
+                (
+                    (i, 0),
+                    f"expected a latitude in (-90, 90): a sector may not touch a pole, got {lat:g}",
+                )
+            )
+        if not (math.isfinite(lon) and -180.0 <= lon <= 180.0):
+            found.append(((i, 1), f"expected a longitude in [-180, 180], got {lon:g}"))
+        points.append((lon, lat))
+    if found:
+        return found
+    seen: dict[tuple[float, float], int] = {}
+    for i, point in enumerate(points):
+        if point in seen:
+            found.append(
+                ((i,), f"vertex repeats vertex {seen[point]} ({point[1]:g}, {point[0]:g})")
+            )
+        else:
+            seen[point] = i
+    for i in range(n):
+        j = (i + 1) % n
+        if abs(points[j][0] - points[i][0]) > 180.0:
+            found.append(
+                (
+                    (j,),
+                    f"the edge from vertex {i} to vertex {j} spans more than 180° of longitude: "
+                    "a sector may not cross the date line (split it in two)",
+                )
+            )
+    if found:
+        return found
+    for i in range(n):
+        for j in range(i + 2, n):
+            if i == 0 and j == n - 1:
+                continue  # neighbouring edges share a vertex
+            if plane_segments_meet(points[i], points[(i + 1) % n], points[j], points[(j + 1) % n]):
+                return [
+                    ((), f"edges {i} and {j} cross: expected a polygon that does not cross itself")
+                ]
+    area2 = sum(
+        points[i][0] * points[(i + 1) % n][1] - points[(i + 1) % n][0] * points[i][1]
+        for i in range(n)
+    )
+    xs, ys = [p[0] for p in points], [p[1] for p in points]
+    extent = max(max(xs) - min(xs), max(ys) - min(ys))
+    if abs(area2) <= 1e-12 * extent**2:
+        return [((), "expected a polygon with an area, got vertices on one line")]
+    return []

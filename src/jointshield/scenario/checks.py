@@ -23,7 +23,7 @@ from pydantic import BaseModel, ValidationError
 from pydantic.fields import FieldInfo
 
 from jointshield.errors import Problem, closest, unknown_name_message
-from jointshield.physics.geo import plane_segments_meet
+from jointshield.physics.geo import polygon_problems as geo_polygon_problems
 from jointshield.scenario.model import SCHEMA_ID, Scenario
 from jointshield.scenario.provenance import ITEM_KEYS
 from jointshield.scenario.yamlio import KeyPath, format_path, line_of
@@ -323,11 +323,11 @@ def cross_check(
 def polygon_problems(polygon: list[Any]) -> list[tuple[KeyPath, str]]:
     """Find what makes a sector's polygon unusable, as (key path in it, message).
 
-    A sector is a polygon in the plane of longitude and latitude (degrees),
-    closed implicitly. It must not touch a pole (where longitude means
-    nothing), cross the date line (an edge spanning more than 180° of
-    longitude), repeat a vertex, cross itself, or have no area. Malformed
-    vertices are left to field validation, and the geometry is then not checked.
+    The rules are the domain's (:func:`jointshield.physics.geo.polygon_problems`,
+    which :class:`~jointshield.architectures.sectors.Sector` applies too): no
+    pole, no date-line crossing, no repeated vertex, no self-crossing, an
+    area. Malformed vertices are left to field validation, and the geometry is
+    then not checked.
 
     Parameters
     ----------
@@ -338,9 +338,8 @@ def polygon_problems(polygon: list[Any]) -> list[tuple[KeyPath, str]]:
     -------
     list of (key path, str)
         The key path is relative to ``polygon_deg`` (``(2,)`` for its third vertex).
-
     """
-    points: list[tuple[float, float]] = []  # (lon, lat), as x and y
+    vertices: list[tuple[float, float]] = []
     for vertex in polygon:
         if not (
             isinstance(vertex, list)
@@ -350,56 +349,10 @@ def polygon_problems(polygon: list[Any]) -> list[tuple[KeyPath, str]]:
             and -180 <= vertex[1] <= 180
         ):
             return []
-        points.append((float(vertex[1]), float(vertex[0])))
-    n = len(points)
-    if n < 3:
+        vertices.append((float(vertex[0]), float(vertex[1])))
+    if len(vertices) < 3:
         return []
-    found: list[tuple[KeyPath, str]] = []
-    for i, (_, lat) in enumerate(points):
-        if abs(lat) == 90:
-            found.append(
-                (
-                    (i, 0),
-                    f"expected a latitude in (-90, 90): a sector may not touch a pole, got {lat:g}",
-                )
-            )
-    seen: dict[tuple[float, float], int] = {}
-    for i, point in enumerate(points):
-        if point in seen:
-            found.append(
-                ((i,), f"vertex repeats vertex {seen[point]} ({point[1]:g}, {point[0]:g})")
-            )
-        else:
-            seen[point] = i
-    for i in range(n):
-        j = (i + 1) % n
-        if abs(points[j][0] - points[i][0]) > 180:
-            found.append(
-                (
-                    (j,),
-                    f"the edge from vertex {i} to vertex {j} spans more than 180° of longitude: "
-                    "a sector may not cross the date line (split it in two)",
-                )
-            )
-    if found:
-        return found
-    for i in range(n):
-        for j in range(i + 2, n):
-            if i == 0 and j == n - 1:
-                continue  # neighbouring edges share a vertex
-            if plane_segments_meet(points[i], points[(i + 1) % n], points[j], points[(j + 1) % n]):
-                return [
-                    ((), f"edges {i} and {j} cross: expected a polygon that does not cross itself")
-                ]
-    area2 = sum(
-        points[i][0] * points[(i + 1) % n][1] - points[(i + 1) % n][0] * points[i][1]
-        for i in range(n)
-    )
-    xs, ys = [p[0] for p in points], [p[1] for p in points]
-    extent = max(max(xs) - min(xs), max(ys) - min(ys))
-    if abs(area2) <= 1e-12 * extent**2:
-        return [((), "expected a polygon with an area, got vertices on one line")]
-    return []
+    return [(where, message) for where, message in geo_polygon_problems(vertices)]
 
 
 # ---------------------------------------------------------------- pydantic errors
