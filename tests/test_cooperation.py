@@ -13,7 +13,7 @@ import pytest
 from tests.theatres import theatre
 
 from jointshield.architectures.presets import ARCHITECTURES, architecture
-from jointshield.battle.context import Rules, deploy, prepare
+from jointshield.battle.context import Rules, cue_arrivals, deploy, prepare
 from jointshield.battle.fight import fight
 from jointshield.engagement.fire import Doctrine
 from jointshield.engagement.reasons import REASONS
@@ -294,3 +294,28 @@ def test_a_missed_satellite_report_leaves_the_radars_uncued() -> None:
         ).trials
         first[p] = np.nanmedian(trials.first_launch_s)
     assert first[0.0] > first[1.0] + 60.0
+
+
+def test_a_cue_is_one_message_to_each_party() -> None:
+    """Every radar of a party, and its launch decisions, receive the other party's cue at the
+    same time in a trial, or lose it together: it is one message, drawn once."""
+    dep = deploy(theatre("europe-2011"))
+    ctx = prepare(dep, arch=architecture("data-exchange", availability=0.5))
+    remote = [
+        (v, item)
+        for v, inputs in enumerate(ctx.cue_inputs)
+        for item in inputs
+        if item.remote and ctx.cued[v]
+    ]
+    assert remote, "europe-2011 should cue a radar with the other party's report"
+    _, item = remote[0]
+    rng = np.random.default_rng(5)
+    delivered: dict = {}
+    first = cue_arrivals(ctx, (item,), {}, rng, 400, delivered)
+    again = cue_arrivals(ctx, (item,), {}, rng, 400, delivered)
+    np.testing.assert_array_equal(first, again)
+    # Drawn afresh, the same cue's fate differs between trials and draws (availability 0.5).
+    fresh = cue_arrivals(ctx, (item,), {}, rng, 400)
+    lost = ~np.isfinite(first)
+    assert 0.2 < lost.mean() < 0.8
+    assert not np.array_equal(lost, ~np.isfinite(fresh))

@@ -786,13 +786,21 @@ def cue_arrivals(
     reported: dict[int, BoolArray],
     rng: np.random.Generator,
     n_trials: int,
+    delivered: dict[tuple[int, str], FloatArray] | None = None,
 ) -> FloatArray:
     """Earliest arrival in each trial of the cues ``inputs``, flight time s, (T, n).
 
     A sensor's report is made in a trial where ``reported[cue]`` says so
     (space-based sensors detect with their ``p_detect``); the other party's
     cues cross the links with the trial's outages and latency.
+
+    A cue is one message to each receiving party: its arrival in a trial is
+    drawn once per (cue, receiver) and kept in ``delivered``, so that every
+    radar of the party and its launch decisions see the same message arrive
+    at the same time (or be lost together). A block passes one dict to all
+    its calls; without it each call draws afresh.
     """
+    delivered = {} if delivered is None else delivered
     launch = ctx.geometry.launch_time_s
     n = launch.shape[0]
     out = np.full((n_trials, n), np.nan)
@@ -801,18 +809,21 @@ def cue_arrivals(
         seen = reported.get(item.cue)
         t = np.broadcast_to(cue.t_s, (n_trials, n))
         if item.remote:
-            t = (
-                ctx.network.deliver(
-                    cue.owner,
-                    item.receiver,
-                    launch + cue.t_s,
-                    "cue",
-                    ctx.deployment.target_owner == item.receiver,
-                    rng=rng,
-                    n_trials=n_trials,
+            key = (item.cue, item.receiver)
+            if key not in delivered:
+                delivered[key] = (
+                    ctx.network.deliver(
+                        cue.owner,
+                        item.receiver,
+                        launch + cue.t_s,
+                        "cue",
+                        ctx.deployment.target_owner == item.receiver,
+                        rng=rng,
+                        n_trials=n_trials,
+                    )
+                    - launch
                 )
-                - launch
-            )
+            t = delivered[key]
         if seen is not None:
             t = np.where(seen, t, np.nan)
         out = np.fmin(out, t)

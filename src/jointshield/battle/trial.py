@@ -214,9 +214,10 @@ def run_block(
         if cue.p_detect < 1.0
     }
     cue_ok: dict[int, BoolArray] = {}
+    delivered: dict[tuple[int, str], FloatArray] = {}  # one message per cue and party
     for v, is_cued in enumerate(ctx.cued):
         if is_cued:
-            arrival = cue_arrivals(ctx, ctx.cue_inputs[v], reported, net_rng, T)
+            arrival = cue_arrivals(ctx, ctx.cue_inputs[v], reported, net_rng, T, delivered)
             with np.errstate(invalid="ignore"):
                 cue_ok[v] = np.isfinite(arrival) & (arrival < ctx.uncued[v].first_look_s)
 
@@ -254,7 +255,9 @@ def run_block(
         known: dict[str, FloatArray] = {}
         for j, bat in enumerate(ctx.batteries):
             if bat.owner not in known:
-                known[bat.owner] = cue_arrivals(ctx, ctx.knowledge_inputs[j], reported, net_rng, T)
+                known[bat.owner] = cue_arrivals(
+                    ctx, ctx.knowledge_inputs[j], reported, net_rng, T, delivered
+                )
             first = np.full(n, np.nan)
             for v in ctx.allowed_views[j]:
                 first = np.fmin(first, ctx.views[v].first_look_s)
