@@ -560,7 +560,7 @@ def test_sector_contains_points_inside_a_convex_polygon_and_not_outside_its_box(
         (((0.0, 170.0), (10.0, -170.0), (5.0, 175.0)), "date line"),
         (((90.0, 0.0), (80.0, 10.0), (80.0, -10.0)), "pole"),
         (((0.0, 0.0), (10.0, 10.0), (0.0, 10.0), (10.0, 0.0)), "cross"),
-        (((0.0, 0.0), (1.0, 1.0), (2.0, 2.0)), "no area"),
+        (((0.0, 0.0), (1.0, 1.0), (2.0, 2.0)), "with an area, got vertices on one line"),
         (((0.0, 0.0), (1.0, 200.0), (2.0, 0.0)), "longitude"),
     ],
 )

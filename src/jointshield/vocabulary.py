@@ -15,9 +15,11 @@ from jointshield.errors import UnknownNameError
 __all__ = [
     "AIM_MODES",
     "EARTH_MODELS",
+    "FALSE_WORDS",
     "FUSION_CENTRE",
     "MEAN_OUTAGE_S",
     "SHARING_POLICIES",
+    "TRUE_WORDS",
     "Aim",
     "AimMode",
     "Earth",
@@ -25,6 +27,7 @@ __all__ = [
     "SensorKind",
     "Sharing",
     "aim_mode",
+    "truth",
 ]
 
 FUSION_CENTRE: Final = "fusion"
@@ -71,3 +74,33 @@ def aim_mode(text: str) -> AimMode:
         if text == mode:
             return cast(AimMode, mode)
     raise UnknownNameError("aim mode", text, AIM_MODES)
+
+
+TRUE_WORDS: Final = frozenset({"true", "yes", "1", "on"})
+"""Words read as true for a yes/no setting (``--set reengage=yes``), case aside."""
+FALSE_WORDS: Final = frozenset({"false", "no", "0", "off"})
+"""Words read as false for a yes/no setting, case aside."""
+
+
+def truth(value: object) -> bool | None:
+    """Read a yes/no setting: a bool, the integer 0 or 1, or one of the words; else None.
+
+    >>> truth("Yes"), truth(0), truth("maybe")
+    (True, False, None)
+    """
+    if isinstance(value, bool):
+        return value
+    if isinstance(value, int) or (hasattr(value, "dtype") and hasattr(value, "item")):
+        item = value.item() if hasattr(value, "item") else value
+        if isinstance(item, bool):
+            return item
+        if isinstance(item, int) and item in (0, 1):
+            return bool(item)
+        return None
+    if isinstance(value, str):
+        word = value.strip().lower()
+        if word in TRUE_WORDS:
+            return True
+        if word in FALSE_WORDS:
+            return False
+    return None

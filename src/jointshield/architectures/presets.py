@@ -146,7 +146,7 @@ from typing import Any, Final, Literal, cast, get_args
 import numpy as np
 
 from jointshield.errors import JointshieldError, UnknownNameError, closest, unknown_name_message
-from jointshield.vocabulary import SHARING_POLICIES, Sharing
+from jointshield.vocabulary import SHARING_POLICIES, Sharing, truth
 
 ARCHITECTURES: Final[tuple[str, ...]] = (
     "national",
@@ -245,8 +245,6 @@ MOVED: Final[Mapping[str, str]] = {
 }
 """Parameters of earlier versions and where what they did lives now."""
 
-_TRUE: Final = frozenset({"true", "yes", "1", "on"})
-_FALSE: Final = frozenset({"false", "no", "0", "off"})
 _NONE: Final = frozenset({"none", "null"})
 
 _BOOL_FIELDS: Final = frozenset({"other_party_tracks", "fused_picture", "dual_key"})
@@ -300,16 +298,9 @@ def _coerce(arch: str, key: str, value: object) -> object:
         Naming the parameter, what was expected and what came.
     """
     if key in _BOOL_FIELDS:
-        if isinstance(value, bool | np.bool_):
-            return bool(value)
-        if isinstance(value, numbers.Integral) and int(value) in (0, 1):
-            return bool(value)
-        if isinstance(value, str):
-            word = value.strip().lower()
-            if word in _TRUE:
-                return True
-            if word in _FALSE:
-                return False
+        read = truth(value)
+        if read is not None:
+            return read
         raise JointshieldError(
             f"{_where(arch, key)}: expected true or false (also yes/no, 1/0), got {value!r}"
         )

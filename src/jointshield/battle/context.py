@@ -83,6 +83,7 @@ from jointshield.sensing.picture import (
 )
 from jointshield.sensing.space_ir import SpaceIR, space_ir_cues
 from jointshield.theatre.model import Theatre
+from jointshield.vocabulary import truth
 
 __all__ = [
     "RULE_PARAMETERS",
@@ -190,12 +191,9 @@ def _rule_value(key: str, value: object) -> object:
     """Read one rule's value (typed, or a string from the command line), or raise."""
     text = value.strip().lower() if isinstance(value, str) else value
     if key == "reengage":
-        if isinstance(text, bool):
-            return text
-        if text in ("true", "yes", "1", "on"):
-            return True
-        if text in ("false", "no", "0", "off"):
-            return False
+        read = truth(value)
+        if read is not None:
+            return read
         raise JointshieldError(f"{key}: expected true or false, got {value!r}")
     if key in ("doctrine", "assignment"):
         known = (
