@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 import re
 from typing import Any
 
@@ -13,9 +14,11 @@ from typer.testing import CliRunner
 
 from jointshield.cli.scenarios import app
 from jointshield.errors import ScenarioError
+from jointshield.flight.aim import aim, max_range_m
+from jointshield.physics.geo import great_circle_destination
 from jointshield.scenario import builtin_names, builtin_path, parse_scenario
 from jointshield.theatre.check import check_scenario
-from jointshield.theatre.compile import compile_scenario
+from jointshield.theatre.compile import compile_missile, compile_scenario
 
 _LOCATED = re.compile(r"^x\.yaml:\d+ \S+: .+")
 
@@ -283,3 +286,27 @@ def test_a_target_out_of_reach_from_the_edge_of_its_launch_area_is_refused() -> 
     tabriz["radius_km"] = 400  # Bucharest lies 1,827 km from Tabriz; the Sejjil-2 reaches ~2,000
     line = _one(data, "raids[0].threats[4].target")
     assert "radius" in line and "Bucharest" in line
+
+
+@pytest.mark.parametrize(("azimuth_deg", "refused"), [(270.0, True), (90.0, False)])
+def test_reach_is_checked_on_the_rotating_earth(azimuth_deg: float, refused: bool) -> None:
+    """A target at 98.5 % of the fixed-Earth reach: west of the launch point the Earth's
+    rotation takes it out of reach (validate refuses it), east it stays within (and aims)."""
+    data = _data()
+    tabriz = next(a for a in data["launch_areas"] if a["name"] == "tabriz")
+    tabriz["radius_km"] = 0
+    lat0, lon0 = math.radians(_plain(tabriz["lat_deg"])), math.radians(_plain(tabriz["lon_deg"]))
+    scenario = parse_scenario(yaml.safe_dump(data, sort_keys=False), file="x.yaml")
+    model = compile_missile(scenario.missile("shahab-3"))
+    lat, lon = great_circle_destination(
+        lat0, lon0, math.radians(azimuth_deg), 0.985 * max_range_m(model)
+    )
+    ankara = next(a for a in data["assets"] if a["name"] == "Ankara")
+    ankara["lat_deg"], ankara["lon_deg"] = math.degrees(lat), math.degrees(lon)
+    lines = [line for line in _problems(data) if " raids[0].threats[0].target:" in line]
+    assert bool(lines) == refused, lines
+    if refused:
+        assert "rotating Earth" in lines[0]
+    else:
+        sol = aim(model, lat0, lon0, lat, lon)  # what a run does with it
+        assert sol.miss_m[0] <= 1.0
