@@ -192,6 +192,7 @@ def _study() -> list[Args]:
         _option("--workers", WORKERS),
         _option("--geometry-samples", SAMPLES),
         _flag("--json"),
+        _flag("--no-cache"),
     ]
 
 
@@ -241,6 +242,7 @@ TIMELINE = _command(
             ),
         ),
         _flag("--json"),
+        _flag("--no-cache"),
     ],
 )
 FLYOUT = _command(
@@ -280,12 +282,17 @@ SCENARIOS = st.one_of(
     ),
     _command(["scenarios"], [], st.one_of(st.just([]), ODD.map(lambda s: [s]))),
 )
+CACHE = st.one_of(
+    _command(["cache", "info"], [_flag("--json")]),
+    _command(["cache", "clear"], []),
+    _command(["cache"], [], st.one_of(st.just([]), ODD.map(lambda s: [s]))),
+)
 OTHER = st.one_of(
     _command(["architectures"], [_flag("--json")]),
     st.sampled_from([["--version"], ["--version", "run"], ["run", "--version"], ["--help"], []]),
     st.lists(ODD, min_size=1, max_size=3),
 )
-ARGV = st.one_of(RUN, COMPARE, SWEEP, TIMELINE, FLYOUT, SCENARIOS, OTHER)
+ARGV = st.one_of(RUN, COMPARE, SWEEP, TIMELINE, FLYOUT, SCENARIOS, CACHE, OTHER)
 
 
 def _filler(folder: Path) -> Callable[[str], str]:
@@ -320,6 +327,10 @@ def test_any_command_line_ends_in_a_status_not_a_traceback(
         patch.setenv("COLUMNS", "120")
         patch.delenv("DASK_SCHEDULER_ADDRESS", raising=False)
         patch.setattr(jointshield.theatre.compile, "ReachTables", lambda: REACH)
+        if argv[:1] == ["cache"]:
+            # `cache clear` must not empty the session's cache; a file as the cache
+            # folder is no error (nothing is kept there, nothing removed).
+            patch.setenv("JOINTSHIELD_CACHE_DIR", str(folder / "a-file"))
         capsys.readouterr()
         status = main([fill(arg) for arg in argv])
         out, err = capsys.readouterr()
@@ -341,11 +352,12 @@ def test_the_grammar_reaches_every_command() -> None:
     @given(argv=ARGV)
     def collect(argv: list[str]) -> None:
         if argv:
-            seen.add(" ".join(argv[:2]) if argv[0] == "scenarios" else argv[0])
+            seen.add(" ".join(argv[:2]) if argv[0] in ("scenarios", "cache") else argv[0])
 
     collect()
     wanted = {"run", "compare", "sweep", "timeline", "flyout", "architectures", "--version"}
     wanted |= {f"scenarios {verb}" for verb in ("list", "show", "validate", "export")}
+    wanted |= {"cache info", "cache clear"}
     assert wanted <= seen, wanted - seen
 
 
