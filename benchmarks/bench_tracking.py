@@ -16,7 +16,8 @@ dynamics and measurement functions for one state at a time (as the
 reference test does), and its time is extrapolated per target-update. A
 target-update is one threat at one look: a prediction, and an update where
 detected. The covariance analysis (the deterministic part, once per
-scenario) is timed too, for scale. No assertions: speed is measured here,
+scenario) is timed too, for scale, and the peak memory of both is
+measured with :mod:`tracemalloc`. No assertions: speed is measured here,
 never asserted in a test.
 """
 
@@ -27,6 +28,7 @@ import datetime as dt
 import math
 import sys
 import time
+import tracemalloc
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -115,6 +117,16 @@ def best_of(repeats: int, func: Callable[[], object]) -> float:
     return best
 
 
+def peak_mib(func: Callable[[], object]) -> float:
+    """Peak of the memory allocated during one call (NumPy arrays included), MiB."""
+    tracemalloc.start()
+    try:
+        func()
+        return tracemalloc.get_traced_memory()[1] / 2**20
+    finally:
+        tracemalloc.stop()
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
@@ -131,9 +143,13 @@ def main() -> None:
     first = np.argmax(detected, axis=1)
     updates_ours = int(np.sum(n_looks - 1 - first))
 
-    ours_s = best_of(
-        args.repeats, lambda: run_filter(t_s, z, detected, RADAR, Q_M2_S3, confirm_m=3)
-    )
+    def ours() -> object:
+        return run_filter(t_s, z, detected, RADAR, Q_M2_S3, confirm_m=3)
+
+    def analysis() -> object:
+        return covariance_history(t_s, x_true, RADAR, Q_M2_S3, detected=detected)
+
+    ours_s = best_of(args.repeats, ours)
     m = min(args.stonesoup, n)
     updates_ss = int(np.sum(n_looks - 1 - first[:m]))
 
@@ -143,9 +159,7 @@ def main() -> None:
 
     ss_s = best_of(args.repeats, lambda: stone_soup(False))
     ss_cached_s = best_of(args.repeats, lambda: stone_soup(True))
-    cov_s = best_of(
-        args.repeats, lambda: covariance_history(t_s, x_true, RADAR, Q_M2_S3, detected=detected)
-    )
+    cov_s = best_of(args.repeats, analysis)
 
     ours_us = ours_s / updates_ours * 1e6
     ss_us = ss_s / updates_ss * 1e6
@@ -165,6 +179,10 @@ def main() -> None:
     print(
         f"covariance_history     : {cov_s / updates_ours * 1e6:10.2f} us per target-update "
         f"({cov_s:.3f} s)"
+    )
+    print(
+        f"peak memory            : run_filter {peak_mib(ours):.1f} MiB, "
+        f"covariance_history {peak_mib(analysis):.1f} MiB"
     )
 
 

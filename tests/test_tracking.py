@@ -580,3 +580,105 @@ def test_single_states_work_without_a_batch_axis(truth: np.ndarray) -> None:
     assert x.shape == (6,) and p.shape == (6, 6) and nis.shape == ()
     ip = impact_point(x, p)
     assert np.ndim(ip.lat_rad) == 0 and np.isfinite(ip.ellipse.semi_major_m)
+
+
+# --------------------------------------------------------------------------- batches
+
+
+@pytest.fixture(scope="module")
+def batch(truth: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """1,000 threats x 60 looks cut from the flight: times, truth, measurements, detections.
+
+    Each row starts at its own second of the arc; a tenth of the rows have
+    fewer looks (NaN padding), and detections are drawn at 0.9.
+    """
+    rng = np.random.default_rng(2011)
+    n, n_looks = 1000, 60
+    start = rng.integers(0, truth.shape[0] - n_looks, n)
+    t_s = (start[:, None] + np.arange(n_looks)).astype(float)
+    x_true = truth[start[:, None] + np.arange(n_looks)]
+    short = rng.random(n) < 0.1
+    length = rng.integers(1, n_looks, n)
+    pad = short[:, None] & (np.arange(n_looks) >= length[:, None])
+    t_s[pad] = np.nan
+    x_true[pad] = np.nan
+    z = measure_h(x_true, RADAR) + RADAR.sigma * rng.standard_normal((n, n_looks, 3))
+    z[..., 1] = np.mod(z[..., 1], 2.0 * math.pi)
+    detected = (rng.random((n, n_looks)) < 0.9) & ~pad
+    return t_s, x_true, z, detected
+
+
+@pytest.mark.parametrize("row", [0, 417, 999])
+def test_filter_row_is_the_same_bytes_alone_and_in_a_batch(batch: Any, row: int) -> None:
+    """The EKF's result for one threat does not depend on the 999 others."""
+    t_s, _, z, detected = batch
+    full = run_filter(t_s, z, detected, RADAR, Q_M2_S3)
+    alone = run_filter(
+        t_s[row : row + 1], z[row : row + 1], detected[row : row + 1], RADAR, Q_M2_S3
+    )
+    assert full.nis is not None and alone.nis is not None
+    for a, b in [(full.x, alone.x), (full.P, alone.P), (full.nis, alone.nis)]:
+        assert a[row].tobytes() == b[0].tobytes()
+    assert full.confirmed_s[row : row + 1].tobytes() == alone.confirmed_s.tobytes()
+    assert np.isfinite(full.P[detected.any(axis=1)][:, -1, 0, 0]).any()
+
+
+@pytest.mark.parametrize("row", [0, 417, 999])
+def test_covariance_history_row_is_the_same_bytes_alone_and_in_a_batch(
+    batch: Any, row: int
+) -> None:
+    """The covariance analysis of one threat does not depend on the 999 others."""
+    t_s, x_true, _, detected = batch
+    for earth_j2 in (False, True):
+        full = covariance_history(t_s, x_true, RADAR, Q_M2_S3, detected, earth_j2=earth_j2)
+        alone = covariance_history(
+            t_s[row : row + 1],
+            x_true[row : row + 1],
+            RADAR,
+            Q_M2_S3,
+            detected[row : row + 1],
+            earth_j2=earth_j2,
+        )
+        assert full.P[row].tobytes() == alone.P[0].tobytes()
+        assert full.x[row].tobytes() == alone.x[0].tobytes()
+
+
+def test_batch_functions_give_each_row_the_same_bytes(batch: Any) -> None:
+    """transition, predict, update and the measurement functions, row by row against the batch."""
+    _, x_true, z, detected = batch
+    x = x_true[:, 0]
+    p = np.broadcast_to(np.diag([1e4, 1e4, 1e4, 1e2, 1e2, 1e2]), (x.shape[0], 6, 6))
+    dt = np.linspace(0.0, 23.0, x.shape[0])
+    xb, phib = transition(x, dt, earth_j2=True)
+    xp, pp = predict(x, p, dt, Q_M2_S3)
+    xu, pu, nis = update(x, p, z[:, 0], RADAR, detected[:, 0])
+    h = measure_h(x, RADAR)
+    jac = measure_jacobian(x, RADAR)
+    for i in (0, 417, 999):
+        xi, phii = transition(x[i], dt[i], earth_j2=True)
+        assert xb[i].tobytes() == xi.tobytes() and phib[i].tobytes() == phii.tobytes()
+        xi, pi = predict(x[i], p[i], dt[i], Q_M2_S3)
+        assert xp[i].tobytes() == xi.tobytes() and pp[i].tobytes() == pi.tobytes()
+        xi, pi, nisi = update(x[i], p[i], z[i, 0], RADAR, detected[i, 0])
+        assert xu[i].tobytes() == xi.tobytes() and pu[i].tobytes() == pi.tobytes()
+        assert nis[i : i + 1].tobytes() == np.atleast_1d(nisi).tobytes()
+        assert h[i].tobytes() == measure_h(x[i], RADAR).tobytes()
+        assert jac[i].tobytes() == measure_jacobian(x[i], RADAR).tobytes()
+
+
+def test_filter_rejects_a_non_finite_detected_measurement(batch: Any) -> None:
+    """A detected look with NaN in its measurement is refused, at an update and at the start."""
+    t_s, _, z, detected = batch
+    t, zz, det = t_s[:3].copy(), z[:3].copy(), detected[:3].copy()
+    det[:, :10] = True
+    zz[1, 5, 2] = np.nan
+    with pytest.raises(JointshieldError, match="at look 5 is not finite"):
+        run_filter(t, zz, det, RADAR, Q_M2_S3)
+    zz[1, 5, 2] = z[1, 5, 2]
+    zz[2, 0, 0] = np.nan
+    with pytest.raises(JointshieldError, match="positive range"):
+        run_filter(t, zz, det, RADAR, Q_M2_S3)
+    zz[2, 0, 0] = z[2, 0, 0]
+    zz[2, 7, 0] = np.nan
+    det[2, 7] = False
+    run_filter(t, zz, det, RADAR, Q_M2_S3)  # a missed look's measurement is never read

@@ -3,8 +3,11 @@
 The filter answers the question the rest of jointshield asks of a sensor:
 from which moment is a threat tracked well enough to cue or to fire on, and
 how well is its impact point known then? It is written for batches: many
-threats seen by one radar, and many Monte Carlo trials of the same scenario,
-with no Python loop over either (the only loop is over the looks).
+threats seen by one radar, and many Monte Carlo trials of the same scenario.
+The arithmetic is scalar code compiled by numba
+(:func:`jointshield.compiled.njit`), one threat after the other, its
+vectors and 6x6 matrices written out: a threat's result is the same bytes
+whatever batch it is in, and no NumPy call is made per look.
 
 Model
 -----
@@ -85,6 +88,7 @@ import numpy as np
 from numpy.typing import ArrayLike
 
 from jointshield.arrays import BoolArray, FloatArray, IntArray, as_f64
+from jointshield.compiled import njit
 from jointshield.errors import JointshieldError
 from jointshield.physics.ballistics import kepler_propagate, time_to_radius_s
 from jointshield.physics.geo import (
@@ -106,6 +110,7 @@ is below a millimetre over a whole flight, far below any radar's noise.
 
 _OMEGA: Final = OMEGA_EARTH_RAD_S
 _OMEGA2: Final = OMEGA_EARTH_RAD_S * OMEGA_EARTH_RAD_S
+_TWO_OMEGA: Final = 2.0 * OMEGA_EARTH_RAD_S
 # 1.5 J2 a², the factor of the J2 acceleration (Vallado 2013, eq. 8-30).
 _J2_FACTOR_M2: Final = 1.5 * J2_EARTH * WGS84.a_m * WGS84.a_m
 _TWO_PI: Final = 2.0 * math.pi
@@ -153,13 +158,6 @@ def _measurements(z: ArrayLike, lead: tuple[int, ...], name: str = "z") -> Float
             f"got shape {arr.shape}"
         )
     return arr
-
-
-def _rows(mask: BoolArray) -> IntArray | slice:
-    """Index of the rows selected by ``mask``: a full slice when all are, to skip a copy."""
-    if mask.all():
-        return slice(None)
-    return np.flatnonzero(mask)
 
 
 def _mt(a: FloatArray) -> FloatArray:
@@ -269,27 +267,42 @@ class RadarFrame:
         return out
 
 
-# --------------------------------------------------------------------------- dynamics
+# --------------------------------------------------------------------------- kernels
+#
+# The arithmetic of the filter is written once, as scalar code compiled by
+# numba (:func:`jointshield.compiled.njit`): each threat in turn, its 3- and
+# 6-vectors and 6x6 matrices as small arrays, every sum taken in index order.
+# A row's result therefore does not depend on the batch it is in, bit for
+# bit. The helpers below write into arrays their caller owns (the kernels
+# allocate their scratch once per call, not once per threat); the public
+# functions further down check their input, lay it out as contiguous
+# float64 rows and call one kernel.
 
 
-def _gravity_xyz(
-    x: FloatArray, y: FloatArray, z: FloatArray, earth_j2: bool
-) -> tuple[FloatArray, FloatArray, FloatArray]:
-    """Gravitational acceleration at ECEF coordinates ``x, y, z`` (m), component by component."""
+@njit
+def _acceleration(r: FloatArray, v: FloatArray, earth_j2: bool, out: FloatArray) -> None:
+    """``v̇ = g(r) + Ω² (x, y, 0) - 2 ω × v`` into ``out`` (3,), m/s²."""
+    x, y, z = r[0], r[1], r[2]
     r2 = x * x + y * y + z * z
-    k = -MU_EARTH_M3_S2 / (r2 * np.sqrt(r2))
-    if not earth_j2:
-        return k * x, k * y, k * z
-    # g_i = -μ x_i / r³ (1 + s (c_i - 5 z²/r²)), s = 1.5 J2 a²/r², c = (1, 1, 3):
-    # the form of jointshield.flight, from Vallado (2013), eq. 8-30.
-    s = _J2_FACTOR_M2 / r2
-    z2r2 = 5.0 * z * z / r2
-    kxy = k * (1.0 + s * (1.0 - z2r2))
-    return kxy * x, kxy * y, k * (1.0 + s * (3.0 - z2r2)) * z
+    k = -MU_EARTH_M3_S2 / (r2 * math.sqrt(r2))
+    if earth_j2:
+        # g_i = -μ x_i / r³ (1 + s (c_i - 5 z²/r²)), s = 1.5 J2 a²/r², c = (1, 1, 3):
+        # the form of jointshield.flight, from Vallado (2013), eq. 8-30.
+        s = _J2_FACTOR_M2 / r2
+        z2r2 = 5.0 * z * z / r2
+        kxy = k * (1.0 + s * (1.0 - z2r2))
+        gx, gy, gz = kxy * x, kxy * y, k * (1.0 + s * (3.0 - z2r2)) * z
+    else:
+        gx, gy, gz = k * x, k * y, k * z
+    # -2 ω × v = (2Ω v_y, -2Ω v_x, 0); -ω × (ω × r) = Ω² (x, y, 0).
+    out[0] = gx + _OMEGA2 * x + _TWO_OMEGA * v[1]
+    out[1] = gy + _OMEGA2 * y - _TWO_OMEGA * v[0]
+    out[2] = gz
 
 
-def _gravity_gradient(r: FloatArray, earth_j2: bool) -> FloatArray:
-    """Gravity gradient ``∂g/∂r`` at ECEF positions ``r`` (..., 3), 1/s², shape (..., 3, 3).
+@njit
+def _acceleration_gradient(r: FloatArray, earth_j2: bool, out: FloatArray) -> None:
+    """``∂v̇/∂r`` (3, 3) into ``out``: gravity gradient plus the centrifugal Ω² diag(1, 1, 0).
 
     Point mass: ``-μ/r³ (I - 3 r̂ r̂ᵀ)``. With J2, writing
     ``g_i = -μ x_i F_i`` with ``F = r⁻³ + c r⁻⁵ - 5 c z² r⁻⁷`` for x and y and
@@ -298,33 +311,536 @@ def _gravity_gradient(r: FloatArray, earth_j2: bool) -> FloatArray:
     ``∂F_i/∂x_j`` that comes through ``r`` and ``β = -10 c z r⁻⁷`` the part
     through the explicit ``z²``.
     """
-    x, y, z = r[..., 0], r[..., 1], r[..., 2]
+    x, y, z = r[0], r[1], r[2]
     r2 = x * x + y * y + z * z
     inv_r2 = 1.0 / r2
-    inv_r3 = inv_r2 / np.sqrt(r2)
+    inv_r3 = inv_r2 / math.sqrt(r2)
     inv_r5 = inv_r3 * inv_r2
-    outer = r[..., :, None] * r[..., None, :]
-    idx = np.arange(3)
-    if not earth_j2:
+    if earth_j2:
+        c = _J2_FACTOR_M2
+        inv_r7 = inv_r5 * inv_r2
+        z2 = z * z
+        f_xy = inv_r3 + c * inv_r5 - 5.0 * c * z2 * inv_r7
+        f_z = inv_r3 + 3.0 * c * inv_r5 - 5.0 * c * z2 * inv_r7
+        common = -3.0 * inv_r5 + 35.0 * c * z2 * inv_r7 * inv_r2
+        a_xy = common - 5.0 * c * inv_r7
+        a_z = common - 15.0 * c * inv_r7
+        beta = -10.0 * c * z * inv_r7
+        for i in range(3):
+            alpha = a_z if i == 2 else a_xy
+            for j in range(3):
+                out[i, j] = alpha * (r[i] * r[j])
+            out[i, 2] += beta * r[i]
+            out[i, i] += f_z if i == 2 else f_xy
+            for j in range(3):
+                out[i, j] *= -MU_EARTH_M3_S2
+    else:
         # μ (3 r rᵀ / r⁵ - I / r³).
-        grad: FloatArray = (3.0 * MU_EARTH_M3_S2 * inv_r5)[..., None, None] * outer
-        grad[..., idx, idx] -= (MU_EARTH_M3_S2 * inv_r3)[..., None]
-        return grad
-    c = _J2_FACTOR_M2
-    inv_r7 = inv_r5 * inv_r2
-    z2 = z * z
-    f_xy = inv_r3 + c * inv_r5 - 5.0 * c * z2 * inv_r7
-    f_z = inv_r3 + 3.0 * c * inv_r5 - 5.0 * c * z2 * inv_r7
-    common = -3.0 * inv_r5 + 35.0 * c * z2 * inv_r7 * inv_r2
-    a_xy = common - 5.0 * c * inv_r7
-    a_z = common - 15.0 * c * inv_r7
-    beta = -10.0 * c * z * inv_r7
-    alpha = np.stack([a_xy, a_xy, a_z], axis=-1)
-    grad = alpha[..., :, None] * outer
-    grad[..., :, 2] += beta[..., None] * r
-    grad[..., idx, idx] += np.stack([f_xy, f_xy, f_z], axis=-1)
-    grad *= -MU_EARTH_M3_S2
-    return grad
+        k3 = 3.0 * MU_EARTH_M3_S2 * inv_r5
+        for i in range(3):
+            for j in range(3):
+                out[i, j] = k3 * (r[i] * r[j])
+            out[i, i] -= MU_EARTH_M3_S2 * inv_r3
+    out[0, 0] += _OMEGA2
+    out[1, 1] += _OMEGA2
+
+
+@njit
+def _phi_rate(
+    r: FloatArray, phi: FloatArray, earth_j2: bool, grad: FloatArray, out: FloatArray
+) -> None:
+    """``Φ̇ = A Φ`` (6, 6) into ``out``, at position ``r``; ``grad`` is (3, 3) scratch.
+
+    ``A`` is applied block by block: the upper half of ``Φ̇`` is the lower
+    half of ``Φ``, and the lower half ``(G + Ω² diag(1, 1, 0)) Φ_r + C Φ_v``.
+    """
+    for i in range(3):
+        for j in range(6):
+            out[i, j] = phi[i + 3, j]
+    if earth_j2:
+        _acceleration_gradient(r, earth_j2, grad)
+        for i in range(3):
+            for j in range(6):
+                out[i + 3, j] = (
+                    grad[i, 0] * phi[0, j] + grad[i, 1] * phi[1, j] + grad[i, 2] * phi[2, j]
+                )
+    else:
+        # Point mass: G Φ_r = μ/r³ (3 r̂ (r̂ᵀ Φ_r) - Φ_r), a rank-one update that
+        # needs neither G nor a matrix product (the hot path of the filter).
+        inv_r = 1.0 / math.sqrt(r[0] * r[0] + r[1] * r[1] + r[2] * r[2])
+        k = MU_EARTH_M3_S2 * inv_r * inv_r * inv_r
+        u0, u1, u2 = r[0] * inv_r, r[1] * inv_r, r[2] * inv_r
+        k3 = 3.0 * k
+        # -μ/r³ I plus the centrifugal Ω² diag(1, 1, 0).
+        d_xy = k - _OMEGA2
+        for j in range(6):
+            proj = u0 * phi[0, j] + u1 * phi[1, j] + u2 * phi[2, j]  # r̂ᵀ Φ_r
+            out[3, j] = (k3 * u0) * proj - d_xy * phi[0, j]
+            out[4, j] = (k3 * u1) * proj - d_xy * phi[1, j]
+            out[5, j] = (k3 * u2) * proj - k * phi[2, j]
+    for j in range(6):
+        out[3, j] += _TWO_OMEGA * phi[4, j]
+        out[4, j] -= _TWO_OMEGA * phi[3, j]
+
+
+@njit
+def _rates(
+    x: FloatArray,
+    phi: FloatArray,
+    earth_j2: bool,
+    grad: FloatArray,
+    dx: FloatArray,
+    dphi: FloatArray,
+) -> None:
+    """Time derivatives of the state (6,) and of Φ (6, 6), into ``dx`` and ``dphi``."""
+    for i in range(3):
+        dx[i] = x[i + 3]
+    _acceleration(x[:3], x[3:], earth_j2, dx[3:])
+    _phi_rate(x[:3], phi, earth_j2, grad, dphi)
+
+
+@njit
+def _transition_into(
+    x0: FloatArray,
+    dt: float,
+    earth_j2: bool,
+    x: FloatArray,
+    phi: FloatArray,
+    vec: FloatArray,
+    mat: FloatArray,
+) -> None:
+    """Runge-Kutta propagation of one state (6,) over ``dt`` with its Φ, into ``x`` and ``phi``.
+
+    ``ceil(dt / MAX_STEP_S)`` equal classical RK4 steps of the state and of
+    the variational equations together; ``dt = 0`` takes none (the identity,
+    bit for bit). ``vec`` (5, 6) and ``mat`` (6, 6, 6) are scratch: the stage
+    state and its four rates, the stage Φ, its four rates and a 3x3 gradient.
+    """
+    for i in range(6):
+        x[i] = x0[i]
+        for j in range(6):
+            phi[i, j] = 1.0 if i == j else 0.0
+    n_steps = math.ceil(dt / MAX_STEP_S)
+    if n_steps <= 0:
+        return
+    h = dt / n_steps
+    half = 0.5 * h
+    sixth = h / 6.0
+    xs, d1, d2, d3, d4 = vec[0], vec[1], vec[2], vec[3], vec[4]
+    ps, k1, k2, k3, k4 = mat[0], mat[1], mat[2], mat[3], mat[4]
+    grad = mat[5, :3, :3]
+    for _ in range(n_steps):
+        _rates(x, phi, earth_j2, grad, d1, k1)
+        for i in range(6):
+            xs[i] = x[i] + half * d1[i]
+            for j in range(6):
+                ps[i, j] = phi[i, j] + half * k1[i, j]
+        _rates(xs, ps, earth_j2, grad, d2, k2)
+        for i in range(6):
+            xs[i] = x[i] + half * d2[i]
+            for j in range(6):
+                ps[i, j] = phi[i, j] + half * k2[i, j]
+        _rates(xs, ps, earth_j2, grad, d3, k3)
+        for i in range(6):
+            xs[i] = x[i] + h * d3[i]
+            for j in range(6):
+                ps[i, j] = phi[i, j] + h * k3[i, j]
+        _rates(xs, ps, earth_j2, grad, d4, k4)
+        for i in range(6):
+            x[i] = x[i] + sixth * (d1[i] + 2.0 * (d2[i] + d3[i]) + d4[i])
+            for j in range(6):
+                phi[i, j] = phi[i, j] + sixth * (k1[i, j] + 2.0 * (k2[i, j] + k3[i, j]) + k4[i, j])
+
+
+@njit
+def _predict_covariance_into(
+    P: FloatArray, phi: FloatArray, dt: float, q: float, tmp: FloatArray, out: FloatArray
+) -> None:
+    """``Φ P Φᵀ + Q(Δt)`` (6, 6), symmetrised, into ``out``; ``tmp`` (6, 6) is scratch.
+
+    ``out`` may be ``P`` itself. ``Q`` has twelve non-zero entries, added in
+    place.
+    """
+    for i in range(6):
+        for j in range(6):
+            acc = 0.0
+            for m in range(6):
+                acc += phi[i, m] * P[m, j]
+            tmp[i, j] = acc
+    for i in range(6):
+        for j in range(i, 6):
+            a_ij = 0.0
+            a_ji = 0.0
+            for m in range(6):
+                a_ij += tmp[i, m] * phi[j, m]
+                a_ji += tmp[j, m] * phi[i, m]
+            out[i, j] = out[j, i] = 0.5 * (a_ij + a_ji)
+    if q > 0.0:
+        dt2 = dt * dt
+        q_rr = q * dt2 * dt / 3.0
+        q_rv = 0.5 * q * dt2
+        q_vv = q * dt
+        for i in range(3):
+            out[i, i] += q_rr
+            out[i, i + 3] += q_rv
+            out[i + 3, i] += q_rv
+            out[i + 3, i + 3] += q_vv
+
+
+@njit
+def _measure_into(
+    x: FloatArray,
+    site: FloatArray,
+    rot: FloatArray,
+    with_z: bool,
+    z: FloatArray,
+    h_pos: FloatArray,
+) -> None:
+    """Measurement ``h(x)`` (3,) (when ``with_z``) and its position Jacobian (3, 3) of one state.
+
+    The velocity columns of ``H`` are zero (range rate is not measured); the
+    update exploits that, so only the position block is formed.
+    """
+    dx, dy, dz = x[0] - site[0], x[1] - site[1], x[2] - site[2]
+    # East, north, up at the radar.
+    e = dx * rot[0, 0] + dy * rot[0, 1] + dz * rot[0, 2]
+    n = dx * rot[1, 0] + dy * rot[1, 1] + dz * rot[1, 2]
+    u = dx * rot[2, 0] + dy * rot[2, 1] + dz * rot[2, 2]
+    horiz2 = e * e + n * n
+    horiz = math.sqrt(horiz2)
+    rng2 = horiz2 + u * u
+    rng = math.sqrt(rng2)
+    if with_z:
+        z[0] = rng
+        az = math.atan2(e, n)
+        z[1] = az + _TWO_PI if az < 0.0 else az
+        z[2] = math.atan2(u, horiz)
+    # Derivatives with respect to the local (east, north, up) position:
+    # range: d/ρ; azimuth: (n, -e, 0)/ρ_h²; elevation: (-e u, -n u, ρ_h²)/(ρ² ρ_h);
+    # then the chain rule through the rotation.
+    el_scale = 1.0 / (rng2 * horiz)
+    r0, r1, r2 = e / rng, n / rng, u / rng
+    a0, a1 = n / horiz2, -e / horiz2
+    e0, e1, e2 = -e * u * el_scale, -n * u * el_scale, horiz2 * el_scale
+    for j in range(3):
+        h_pos[0, j] = r0 * rot[0, j] + r1 * rot[1, j] + r2 * rot[2, j]
+        h_pos[1, j] = a0 * rot[0, j] + a1 * rot[1, j]
+        h_pos[2, j] = e0 * rot[0, j] + e1 * rot[1, j] + e2 * rot[2, j]
+
+
+@njit
+def _gain_and_covariance_into(
+    P: FloatArray,
+    h_pos: FloatArray,
+    var: FloatArray,
+    K: FloatArray,
+    S_inv: FloatArray,
+    work: FloatArray,
+    out: FloatArray,
+) -> None:
+    """Kalman gain ``K`` (6, 3), ``S⁻¹`` (3, 3) and the Joseph-form covariance (6, 6).
+
+    With ``H = [H_r, 0]`` and ``M = K H_r`` (so ``K H = [M, 0]``), the Joseph
+    form ``(I - KH) P (I - KH)ᵀ + K R Kᵀ`` is evaluated as
+    ``A - A[:, :3] Mᵀ + K R Kᵀ`` with ``A = P - M P[:3, :]``: the same
+    algebra without the products by zero blocks. ``S = H P Hᵀ + R`` is
+    inverted in closed form after scaling it to unit diagonal (range
+    variances in m² and angle variances in rad² differ by ten orders of
+    magnitude). ``work`` (3, 6, 6) is scratch; ``out`` may be ``P``.
+    """
+    pht = work[0, :, :3]
+    m_kh = work[0, :, 3:]
+    a = work[1]
+    S = work[2, :3, :3]
+    d = work[2, 3, :3]
+    for i in range(6):
+        for b in range(3):
+            pht[i, b] = P[i, 0] * h_pos[b, 0] + P[i, 1] * h_pos[b, 1] + P[i, 2] * h_pos[b, 2]
+    for a_ in range(3):
+        for b in range(3):
+            S[a_, b] = (
+                h_pos[a_, 0] * pht[0, b] + h_pos[a_, 1] * pht[1, b] + h_pos[a_, 2] * pht[2, b]
+            )
+        S[a_, a_] += var[a_]
+    for i in range(3):
+        d[i] = 1.0 / math.sqrt(S[i, i])
+    c00 = S[0, 0] * (d[0] * d[0])
+    c01 = S[0, 1] * (d[0] * d[1])
+    c02 = S[0, 2] * (d[0] * d[2])
+    c11 = S[1, 1] * (d[1] * d[1])
+    c12 = S[1, 2] * (d[1] * d[2])
+    c22 = S[2, 2] * (d[2] * d[2])
+    i00 = c11 * c22 - c12 * c12
+    i01 = c02 * c12 - c01 * c22
+    i02 = c01 * c12 - c02 * c11
+    i11 = c00 * c22 - c02 * c02
+    i12 = c01 * c02 - c00 * c12
+    i22 = c00 * c11 - c01 * c01
+    det = c00 * i00 + c01 * i01 + c02 * i02
+    S_inv[0, 0] = i00 * (d[0] * d[0] / det)
+    S_inv[0, 1] = S_inv[1, 0] = i01 * (d[0] * d[1] / det)
+    S_inv[0, 2] = S_inv[2, 0] = i02 * (d[0] * d[2] / det)
+    S_inv[1, 1] = i11 * (d[1] * d[1] / det)
+    S_inv[1, 2] = S_inv[2, 1] = i12 * (d[1] * d[2] / det)
+    S_inv[2, 2] = i22 * (d[2] * d[2] / det)
+    for i in range(6):
+        for b in range(3):
+            K[i, b] = pht[i, 0] * S_inv[0, b] + pht[i, 1] * S_inv[1, b] + pht[i, 2] * S_inv[2, b]
+    for i in range(6):
+        for b in range(3):
+            m_kh[i, b] = K[i, 0] * h_pos[0, b] + K[i, 1] * h_pos[1, b] + K[i, 2] * h_pos[2, b]
+    for i in range(6):
+        for j in range(6):
+            a[i, j] = P[i, j] - (m_kh[i, 0] * P[0, j] + m_kh[i, 1] * P[1, j] + m_kh[i, 2] * P[2, j])
+    for i in range(6):
+        for j in range(i + 1):
+            a_ij = a[i, j] - (a[i, 0] * m_kh[j, 0] + a[i, 1] * m_kh[j, 1] + a[i, 2] * m_kh[j, 2])
+            a_ji = a[j, i] - (a[j, 0] * m_kh[i, 0] + a[j, 1] * m_kh[i, 1] + a[j, 2] * m_kh[i, 2])
+            a_ij += (
+                K[i, 0] * var[0] * K[j, 0] + K[i, 1] * var[1] * K[j, 1] + K[i, 2] * var[2] * K[j, 2]
+            )
+            a_ji += (
+                K[j, 0] * var[0] * K[i, 0] + K[j, 1] * var[1] * K[i, 1] + K[j, 2] * var[2] * K[i, 2]
+            )
+            work[2, i, j] = 0.5 * (a_ij + a_ji)
+    for i in range(6):
+        for j in range(i + 1):
+            out[i, j] = out[j, i] = work[2, i, j]
+
+
+@njit
+def _kalman_update_into(
+    x: FloatArray,
+    P: FloatArray,
+    z: FloatArray,
+    site: FloatArray,
+    rot: FloatArray,
+    var: FloatArray,
+    vec: FloatArray,
+    mat: FloatArray,
+) -> float:
+    """EKF update of one state (6,) and covariance (6, 6) in place; returns the NIS.
+
+    ``vec`` (6,) and ``mat`` (5, 6, 6) are scratch.
+    """
+    zhat = vec[:3]
+    nu = vec[3:]
+    h_pos = mat[0, :3, :3]
+    S_inv = mat[0, 3:, :3]
+    K = mat[1, :, :3]
+    _measure_into(x, site, rot, True, zhat, h_pos)
+    for i in range(3):
+        nu[i] = z[i] - zhat[i]
+    # Azimuth innovation wrapped into (-π, π].
+    nu[1] = nu[1] - _TWO_PI * math.ceil((nu[1] - math.pi) / _TWO_PI)
+    _gain_and_covariance_into(P, h_pos, var, K, S_inv, mat[2:5], P)
+    for i in range(6):
+        x[i] = x[i] + (K[i, 0] * nu[0] + K[i, 1] * nu[1] + K[i, 2] * nu[2])
+    nis = 0.0
+    for i in range(3):
+        nis += nu[i] * (S_inv[i, 0] * nu[0] + S_inv[i, 1] * nu[1] + S_inv[i, 2] * nu[2])
+    return nis
+
+
+@njit
+def _derivative_kernel(x: FloatArray, earth_j2: bool) -> FloatArray:
+    """:func:`ballistic_derivative` of rows (m, 6)."""
+    out = np.empty_like(x)
+    for i in range(x.shape[0]):
+        for j in range(3):
+            out[i, j] = x[i, j + 3]
+        _acceleration(x[i, :3], x[i, 3:], earth_j2, out[i, 3:])
+    return out
+
+
+@njit
+def _jacobian_kernel(x: FloatArray, earth_j2: bool) -> FloatArray:
+    """:func:`dynamics_jacobian` of rows (m, 6)."""
+    out = np.zeros((x.shape[0], 6, 6))
+    for i in range(x.shape[0]):
+        for j in range(3):
+            out[i, j, j + 3] = 1.0
+        _acceleration_gradient(x[i, :3], earth_j2, out[i, 3:, :3])
+        out[i, 3, 4] = _TWO_OMEGA
+        out[i, 4, 3] = -_TWO_OMEGA
+    return out
+
+
+@njit
+def _transition_kernel(
+    x: FloatArray, dt: FloatArray, earth_j2: bool
+) -> tuple[FloatArray, FloatArray]:
+    """:func:`transition` of rows (m, 6) over steps (m,)."""
+    m = x.shape[0]
+    x_new = np.empty((m, 6))
+    phi = np.empty((m, 6, 6))
+    vec = np.empty((5, 6))
+    mat = np.empty((6, 6, 6))
+    for i in range(m):
+        _transition_into(x[i], dt[i], earth_j2, x_new[i], phi[i], vec, mat)
+    return x_new, phi
+
+
+@njit
+def _predict_kernel(
+    x: FloatArray, P: FloatArray, dt: FloatArray, q: float, earth_j2: bool
+) -> tuple[FloatArray, FloatArray]:
+    """:func:`predict` of rows (m, 6), (m, 6, 6) over steps (m,)."""
+    m = x.shape[0]
+    x_new = np.empty((m, 6))
+    p_new = np.empty((m, 6, 6))
+    vec = np.empty((5, 6))
+    mat = np.empty((8, 6, 6))
+    for i in range(m):
+        _transition_into(x[i], dt[i], earth_j2, x_new[i], mat[6], vec, mat)
+        _predict_covariance_into(P[i], mat[6], dt[i], q, mat[7], p_new[i])
+    return x_new, p_new
+
+
+@njit
+def _measure_kernel(
+    x: FloatArray, site: FloatArray, rot: FloatArray
+) -> tuple[FloatArray, FloatArray]:
+    """Measurements (m, 3) and position Jacobians (m, 3, 3) of rows (m, 6)."""
+    m = x.shape[0]
+    z = np.empty((m, 3))
+    h_pos = np.empty((m, 3, 3))
+    for i in range(m):
+        _measure_into(x[i], site, rot, True, z[i], h_pos[i])
+    return z, h_pos
+
+
+@njit
+def _update_kernel(
+    x: FloatArray,
+    P: FloatArray,
+    z: FloatArray,
+    valid: BoolArray,
+    site: FloatArray,
+    rot: FloatArray,
+    var: FloatArray,
+) -> tuple[FloatArray, FloatArray, FloatArray]:
+    """:func:`update` of rows (m, 6), (m, 6, 6), (m, 3); invalid rows pass through."""
+    m = x.shape[0]
+    x_new = x.copy()
+    p_new = P.copy()
+    nis = np.full(m, np.nan)
+    vec = np.empty(6)
+    mat = np.empty((5, 6, 6))
+    for i in range(m):
+        if valid[i]:
+            nis[i] = _kalman_update_into(x_new[i], p_new[i], z[i], site, rot, var, vec, mat)
+    return x_new, p_new, nis
+
+
+@njit
+def _filter_kernel(
+    t: FloatArray,
+    look: BoolArray,
+    det: BoolArray,
+    z: FloatArray,
+    x0: FloatArray,
+    p0: FloatArray,
+    site: FloatArray,
+    rot: FloatArray,
+    var: FloatArray,
+    q: float,
+    earth_j2: bool,
+    x_hist: FloatArray,
+    p_hist: FloatArray,
+    nis: FloatArray,
+) -> None:
+    """Run the EKF over the looks (n, J) of each threat in turn, into the NaN-filled histories.
+
+    A threat's track starts at its first detection from ``x0``, ``p0``
+    (n, 6), (n, 6, 6); at each later look it is predicted, then updated if
+    detected.
+    """
+    n, n_looks = t.shape
+    x = np.empty(6)
+    P = np.empty((6, 6))
+    x_pred = np.empty(6)
+    vec = np.empty((5, 6))
+    mat = np.empty((8, 6, 6))
+    for i in range(n):
+        active = False
+        t_last = 0.0
+        for k in range(n_looks):
+            if active and look[i, k]:
+                dt = t[i, k] - t_last
+                _transition_into(x, dt, earth_j2, x_pred, mat[6], vec, mat)
+                x[:] = x_pred
+                _predict_covariance_into(P, mat[6], dt, q, mat[7], P)
+                t_last = t[i, k]
+                if det[i, k]:
+                    nis[i, k] = _kalman_update_into(x, P, z[i, k], site, rot, var, vec[0], mat[1:6])
+            elif det[i, k]:
+                x[:] = x0[i]
+                P[:, :] = p0[i]
+                t_last = t[i, k]
+                active = True
+            if active and look[i, k]:
+                x_hist[i, k] = x
+                p_hist[i, k] = P
+
+
+@njit
+def _covariance_kernel(
+    t: FloatArray,
+    look: BoolArray,
+    det: BoolArray,
+    xt: FloatArray,
+    p0: FloatArray,
+    site: FloatArray,
+    rot: FloatArray,
+    var: FloatArray,
+    q: float,
+    earth_j2: bool,
+    p_hist: FloatArray,
+) -> None:
+    """Run the covariance analysis over the looks (n, J) of each threat in turn, into ``p_hist``.
+
+    As :func:`_filter_kernel` with the truth ``xt`` (n, J, 6) in place of
+    the estimate: the prediction's Φ is taken about the true state at the
+    previous look and ``H`` at the true state of the update's look.
+    """
+    n, n_looks = t.shape
+    P = np.empty((6, 6))
+    x_pred = np.empty(6)
+    vec = np.empty((5, 6))
+    mat = np.empty((13, 6, 6))
+    h_pos = mat[8, :3, :3]
+    S_inv = mat[8, 3:, :3]
+    K = mat[9, :, :3]
+    for i in range(n):
+        active = False
+        t_last = 0.0
+        k_last = 0
+        for k in range(n_looks):
+            if active and look[i, k]:
+                dt = t[i, k] - t_last
+                _transition_into(xt[i, k_last], dt, earth_j2, x_pred, mat[6], vec, mat)
+                _predict_covariance_into(P, mat[6], dt, q, mat[7], P)
+                k_last = k
+                t_last = t[i, k]
+                if det[i, k]:
+                    _measure_into(xt[i, k], site, rot, False, vec[0], h_pos)
+                    _gain_and_covariance_into(P, h_pos, var, K, S_inv, mat[10:13], P)
+            elif det[i, k]:
+                P[:, :] = p0[i]
+                k_last = k
+                t_last = t[i, k]
+                active = True
+            if active and look[i, k]:
+                p_hist[i, k] = P
+
+
+# --------------------------------------------------------------------------- dynamics
+
+
+def _rows6(s: FloatArray) -> FloatArray:
+    """States (..., 6) as contiguous float64 rows (m, 6)."""
+    return np.ascontiguousarray(s.reshape(-1, 6))
 
 
 def ballistic_derivative(x: ArrayLike, earth_j2: bool = False) -> FloatArray:
@@ -347,27 +863,7 @@ def ballistic_derivative(x: ArrayLike, earth_j2: bool = False) -> FloatArray:
         drag.
     """
     s = _states(x)
-    return _derivative(s, earth_j2)
-
-
-def _derivative(x: FloatArray, earth_j2: bool) -> FloatArray:
-    """:func:`ballistic_derivative` without the input check (the Runge-Kutta hot path)."""
-    out = np.empty_like(x)
-    out[..., :3] = x[..., 3:]
-    gx, gy, gz = _gravity_xyz(x[..., 0], x[..., 1], x[..., 2], earth_j2)
-    # -2 ω × v = (2Ω v_y, -2Ω v_x, 0); -ω × (ω × r) = Ω² (x, y, 0).
-    out[..., 3] = gx + _OMEGA2 * x[..., 0] + 2.0 * _OMEGA * x[..., 4]
-    out[..., 4] = gy + _OMEGA2 * x[..., 1] - 2.0 * _OMEGA * x[..., 3]
-    out[..., 5] = gz
-    return out
-
-
-def _acceleration_gradient(r: FloatArray, earth_j2: bool) -> FloatArray:
-    """``∂v̇/∂r``: gravity gradient plus the centrifugal term Ω² diag(1, 1, 0), (..., 3, 3)."""
-    grad = _gravity_gradient(r, earth_j2)
-    grad[..., 0, 0] += _OMEGA2
-    grad[..., 1, 1] += _OMEGA2
-    return grad
+    return _derivative_kernel(_rows6(s), bool(earth_j2)).reshape(s.shape)
 
 
 def dynamics_jacobian(x: ArrayLike, earth_j2: bool = False) -> FloatArray:
@@ -388,95 +884,7 @@ def dynamics_jacobian(x: ArrayLike, earth_j2: bool = False) -> FloatArray:
         [0, 0, 0]]`` the Coriolis block (1/s).
     """
     s = _states(x)
-    a = np.zeros((*s.shape[:-1], 6, 6))
-    idx = np.arange(3)
-    a[..., idx, idx + 3] = 1.0
-    a[..., 3:, :3] = _acceleration_gradient(s[..., :3], earth_j2)
-    a[..., 3, 4] = 2.0 * _OMEGA
-    a[..., 4, 3] = -2.0 * _OMEGA
-    return a
-
-
-# The Runge-Kutta integration below keeps its arrays "structure of arrays":
-# components first and the batch on the last axis, positions (3, m) and the
-# row blocks of Φ (3, 6, m). Every operation then runs over long contiguous
-# rows, several times faster than over (m, 3) or (m, 6, 6) arrays whose
-# inner loops are 3 or 6 long.
-
-
-def _acceleration_soa(r: FloatArray, v: FloatArray, earth_j2: bool) -> FloatArray:
-    """``v̇`` for positions ``r`` and velocities ``v`` (3, m): gravity, centrifugal, Coriolis."""
-    gx, gy, gz = _gravity_xyz(r[0], r[1], r[2], earth_j2)
-    acc = np.empty_like(r)
-    acc[0] = gx + _OMEGA2 * r[0] + (2.0 * _OMEGA) * v[1]
-    acc[1] = gy + _OMEGA2 * r[1] - (2.0 * _OMEGA) * v[0]
-    acc[2] = gz
-    return acc
-
-
-def _velocity_block_rate_soa(
-    r: FloatArray, phi_r: FloatArray, phi_v: FloatArray, earth_j2: bool
-) -> FloatArray:
-    """Lower half of ``Φ̇ = A Φ``: ``(G + Ω² diag(1, 1, 0)) Φ_r + C Φ_v``, shape (3, 6, m).
-
-    The upper half is ``Φ_v`` itself: ``A`` is applied block by block, so its
-    zero and identity blocks cost nothing.
-    """
-    if earth_j2:
-        grad = np.moveaxis(_acceleration_gradient(r.T, earth_j2), 0, -1)  # (3, 3, m)
-        rate: FloatArray = np.sum(grad[:, :, None, :] * phi_r[None, :, :, :], axis=1)
-    else:
-        # Point mass: G Φ_r = μ/r³ (3 r̂ (r̂ᵀ Φ_r) - Φ_r), a rank-one update that
-        # needs neither G nor a matrix product (the hot path of the filter).
-        inv_r = 1.0 / np.sqrt(r[0] * r[0] + r[1] * r[1] + r[2] * r[2])
-        k = MU_EARTH_M3_S2 * inv_r * inv_r * inv_r
-        u = r * inv_r
-        proj = np.sum(u[:, None, :] * phi_r, axis=0)  # r̂ᵀ Φ_r, (6, m)
-        rate = ((3.0 * k) * u)[:, None, :] * proj[None, :, :]
-        # -μ/r³ I plus the centrifugal Ω² diag(1, 1, 0), in one pass.
-        diag = np.empty_like(r)
-        diag[:] = k
-        diag[:2] -= _OMEGA2
-        rate -= diag[:, None, :] * phi_r
-    rate[0] += (2.0 * _OMEGA) * phi_v[1]
-    rate[1] -= (2.0 * _OMEGA) * phi_v[0]
-    return rate
-
-
-def _rk4_step(
-    r: FloatArray,
-    v: FloatArray,
-    phi_r: FloatArray,
-    phi_v: FloatArray,
-    h: FloatArray,
-    earth_j2: bool,
-) -> tuple[FloatArray, FloatArray, FloatArray, FloatArray]:
-    """One classical Runge-Kutta step of length ``h`` (m,) of the state and of Φ.
-
-    Position and velocity (3, m) and the two row blocks of Φ (3, 6, m) are
-    kept apart, so that ``ṙ = v`` and ``Φ̇_r = Φ_v`` need no arithmetic.
-    """
-    half = 0.5 * h
-    sixth = h / 6.0
-    a1 = _acceleration_soa(r, v, earth_j2)
-    k1 = _velocity_block_rate_soa(r, phi_r, phi_v, earth_j2)
-    r2, v2 = r + half * v, v + half * a1
-    pr2, pv2 = phi_r + half * phi_v, phi_v + half * k1
-    a2 = _acceleration_soa(r2, v2, earth_j2)
-    k2 = _velocity_block_rate_soa(r2, pr2, pv2, earth_j2)
-    r3, v3 = r + half * v2, v + half * a2
-    pr3, pv3 = phi_r + half * pv2, phi_v + half * k2
-    a3 = _acceleration_soa(r3, v3, earth_j2)
-    k3 = _velocity_block_rate_soa(r3, pr3, pv3, earth_j2)
-    r4, v4 = r + h * v3, v + h * a3
-    pr4, pv4 = phi_r + h * pv3, phi_v + h * k3
-    a4 = _acceleration_soa(r4, v4, earth_j2)
-    k4 = _velocity_block_rate_soa(r4, pr4, pv4, earth_j2)
-    r_new = r + sixth * (v + 2.0 * (v2 + v3) + v4)
-    v_new = v + sixth * (a1 + 2.0 * (a2 + a3) + a4)
-    pr_new = phi_r + sixth * (phi_v + 2.0 * (pv2 + pv3) + pv4)
-    pv_new = phi_v + sixth * (k1 + 2.0 * (k2 + k3) + k4)
-    return r_new, v_new, pr_new, pv_new
+    return _jacobian_kernel(_rows6(s), bool(earth_j2)).reshape(*s.shape[:-1], 6, 6)
 
 
 def _check_dt(dt_s: ArrayLike, lead: tuple[int, ...]) -> FloatArray:
@@ -523,32 +931,15 @@ def transition(
     -----
     Classical Runge-Kutta (RK4) on the state and on the variational equations
     ``dΦ/dt = A(x) Φ``, ``Φ(0) = I``, together. Row ``i`` takes
-    ``ceil(dt_i / MAX_STEP_S)`` equal sub-steps whatever the other rows do, so
-    that a row's result does not depend on the batch it is in; rows that
-    have finished take steps of zero length, which leave them exactly as
-    they are (``dt = 0`` is the identity, bit for bit).
+    ``ceil(dt_i / MAX_STEP_S)`` equal sub-steps, one row after the other in a
+    compiled kernel, so that a row's result does not depend on the batch it
+    is in (``dt = 0`` is the identity, bit for bit).
     """
     s = _states(x)
     lead = s.shape[:-1]
-    dt = _check_dt(dt_s, lead).reshape(-1)
-    xs = s.reshape(-1, 6)
-    m = xs.shape[0]
-    r = np.ascontiguousarray(xs[:, :3].T)
-    v = np.ascontiguousarray(xs[:, 3:].T)
-    phi_r = np.zeros((3, 6, m))
-    phi_v = np.zeros((3, 6, m))
-    idx = np.arange(3)
-    phi_r[idx, idx] = 1.0
-    phi_v[idx, idx + 3] = 1.0
-    n_steps = np.ceil(dt / MAX_STEP_S).astype(np.intp)
-    h_row = dt / np.maximum(n_steps, 1)
-    for step in range(int(n_steps.max(initial=0))):
-        h = np.where(step < n_steps, h_row, 0.0)
-        r, v, phi_r, phi_v = _rk4_step(r, v, phi_r, phi_v, h, earth_j2)
-    x_new = np.concatenate([r, v]).T.reshape(s.shape)
-    phi = np.ascontiguousarray(np.concatenate([phi_r, phi_v]).transpose(2, 0, 1))
-    phi = phi.reshape(*lead, 6, 6)
-    return x_new, phi
+    dt = np.ascontiguousarray(_check_dt(dt_s, lead).reshape(-1))
+    x_new, phi = _transition_kernel(_rows6(s), dt, bool(earth_j2))
+    return x_new.reshape(s.shape), phi.reshape(*lead, 6, 6)
 
 
 def _check_q(q_m2_s3: float) -> float:
@@ -627,78 +1018,17 @@ def predict(
     cov = _covariances(P, s.shape[:-1])
     dt = _check_dt(dt_s, s.shape[:-1])
     q = _check_q(q_m2_s3)
-    x_new, phi = transition(s, dt, earth_j2)
-    return x_new, _predict_covariance(cov, phi, dt, q)
-
-
-def _predict_covariance(P: FloatArray, phi: FloatArray, dt: FloatArray, q: float) -> FloatArray:
-    """``Φ P Φᵀ + Q(Δt)``, symmetrised.
-
-    ``Q`` has twelve non-zero entries; adding them in place is several times
-    cheaper than building the full matrices of :func:`process_noise`.
-    """
-    # A contiguous copy of Φᵀ multiplies faster than the transposed view.
-    out = _symmetrise(phi @ P @ np.ascontiguousarray(_mt(phi)))
-    if q > 0.0:
-        dt2 = dt * dt
-        q_rr = q * dt2 * dt / 3.0
-        q_rv = 0.5 * q * dt2
-        q_vv = q * dt
-        for i in range(3):
-            out[..., i, i] += q_rr
-            out[..., i, i + 3] += q_rv
-            out[..., i + 3, i] += q_rv
-            out[..., i + 3, i + 3] += q_vv
-    return out
+    x_new, p_new = _predict_kernel(
+        _rows6(s),
+        np.ascontiguousarray(cov.reshape(-1, 6, 6)),
+        np.ascontiguousarray(dt.reshape(-1)),
+        q,
+        bool(earth_j2),
+    )
+    return x_new.reshape(s.shape), p_new.reshape(cov.shape)
 
 
 # --------------------------------------------------------------------------- measurement
-
-
-def _local(x: FloatArray, frame: RadarFrame) -> FloatArray:
-    """East, north, up coordinates of the positions of states ``x`` at the radar, m."""
-    d: FloatArray = (x[..., :3] - frame.site_ecef_m) @ frame.enu_rotation.T
-    return d
-
-
-def _measure(x: FloatArray, frame: RadarFrame) -> tuple[FloatArray, FloatArray]:
-    """Measurement ``h(x)`` (..., 3) and its Jacobian with respect to position (..., 3, 3).
-
-    The velocity columns of ``H`` are zero (range rate is not measured); the
-    update exploits that, so only the position block is formed here.
-    """
-    d = _local(x, frame)
-    e, n, u = d[..., 0], d[..., 1], d[..., 2]
-    horiz2 = e * e + n * n
-    horiz = np.sqrt(horiz2)
-    rng2 = horiz2 + u * u
-    rng = np.sqrt(rng2)
-    z = np.empty(d.shape)
-    z[..., 0] = rng
-    az = np.arctan2(e, n)
-    z[..., 1] = np.where(az < 0.0, az + _TWO_PI, az)
-    z[..., 2] = np.arctan2(u, horiz)
-    # Derivatives with respect to the local (east, north, up) position:
-    # range: d/ρ; azimuth: (n, -e, 0)/ρ_h²; elevation: (-e u, -n u, ρ_h²)/(ρ² ρ_h).
-    jac_local = np.empty((*d.shape[:-1], 3, 3))
-    jac_local[..., 0, :] = d / rng[..., None]
-    jac_local[..., 1, 0] = n / horiz2
-    jac_local[..., 1, 1] = -e / horiz2
-    jac_local[..., 1, 2] = 0.0
-    el_scale = 1.0 / (rng2 * horiz)
-    jac_local[..., 2, 0] = -e * u * el_scale
-    jac_local[..., 2, 1] = -n * u * el_scale
-    jac_local[..., 2, 2] = horiz2 * el_scale
-    # Chain rule through the rotation.
-    jac: FloatArray = jac_local @ frame.enu_rotation
-    return z, jac
-
-
-def _full_jacobian(h_pos: FloatArray) -> FloatArray:
-    """``H = [H_r, 0]`` (..., 3, 6) from its position block (..., 3, 3)."""
-    jac = np.zeros((*h_pos.shape[:-1], 6))
-    jac[..., :3] = h_pos
-    return jac
 
 
 def measure_h(x: ArrayLike, frame: RadarFrame) -> FloatArray:
@@ -718,7 +1048,9 @@ def measure_h(x: ArrayLike, frame: RadarFrame) -> FloatArray:
         clockwise from north in ``[0, 2π)``, elevation above the local
         horizontal plane (ellipsoid normal) in ``[-π/2, π/2]``.
     """
-    return _measure(_states(x), frame)[0]
+    s = _states(x)
+    z, _ = _measure_kernel(_rows6(s), frame.site_ecef_m, frame.enu_rotation)
+    return z.reshape(*s.shape[:-1], 3)
 
 
 def measure_jacobian(x: ArrayLike, frame: RadarFrame) -> FloatArray:
@@ -738,77 +1070,11 @@ def measure_jacobian(x: ArrayLike, frame: RadarFrame) -> FloatArray:
         per m); the velocity columns are zero. Undefined (infinite) straight
         above the radar, where the azimuth is.
     """
-    return _full_jacobian(_measure(_states(x), frame)[1])
-
-
-def _wrap_pi(angle_rad: FloatArray) -> FloatArray:
-    """Wrap angles into ``(-π, π]``."""
-    out: FloatArray = angle_rad - _TWO_PI * np.ceil((angle_rad - math.pi) / _TWO_PI)
-    return out
-
-
-def _kalman_update(
-    x: FloatArray, P: FloatArray, z: FloatArray, frame: RadarFrame
-) -> tuple[FloatArray, FloatArray, FloatArray, FloatArray, FloatArray]:
-    """EKF update of rows (m, 6): new x, P (Joseph form), NIS, gain K and position block of H."""
-    zhat, h_pos = _measure(x, frame)
-    nu = z - zhat
-    nu[..., 1] = _wrap_pi(nu[..., 1])
-    K, P_new, S_inv = _gain_and_covariance(P, h_pos, frame.sigma)
-    x_new = x + np.einsum("...ij,...j->...i", K, nu)
-    nis = np.einsum("...i,...ij,...j->...", nu, S_inv, nu)
-    return x_new, P_new, nis, K, h_pos
-
-
-def _inverse_spd3(S: FloatArray) -> FloatArray:
-    """Inverse of symmetric positive definite 3x3 matrices (..., 3, 3), in closed form.
-
-    The matrices are first scaled to unit diagonal (range variances in m²
-    and angle variances in rad² differ by ten orders of magnitude), then
-    inverted by cofactors: some thirty element-wise operations over the batch
-    instead of a LAPACK call per matrix, several times faster.
-    """
-    d = 1.0 / np.sqrt(np.diagonal(S, axis1=-2, axis2=-1))
-    scale = d[..., :, None] * d[..., None, :]
-    c = S * scale
-    a, b, e = c[..., 0, 0], c[..., 0, 1], c[..., 0, 2]
-    f, g, k = c[..., 1, 1], c[..., 1, 2], c[..., 2, 2]
-    inv = np.empty_like(c)
-    inv[..., 0, 0] = f * k - g * g
-    inv[..., 0, 1] = inv[..., 1, 0] = e * g - b * k
-    inv[..., 0, 2] = inv[..., 2, 0] = b * g - e * f
-    inv[..., 1, 1] = a * k - e * e
-    inv[..., 1, 2] = inv[..., 2, 1] = b * e - a * g
-    inv[..., 2, 2] = a * f - b * b
-    det = a * inv[..., 0, 0] + b * inv[..., 0, 1] + e * inv[..., 0, 2]
-    out: FloatArray = inv * (scale / det[..., None, None])
-    return out
-
-
-def _gain_and_covariance(
-    P: FloatArray, h_pos: FloatArray, sigma: FloatArray
-) -> tuple[FloatArray, FloatArray, FloatArray]:
-    """Kalman gain, Joseph-form posterior covariance and ``S⁻¹``.
-
-    With ``H = [H_r, 0]`` and ``M = K H_r`` (so ``K H = [M, 0]``), the Joseph
-    form ``(I - KH) P (I - KH)ᵀ + K R Kᵀ`` is evaluated as
-    ``A - A[:, :3] Mᵀ + K R Kᵀ`` with ``A = P - M P[:3, :]``: the same
-    algebra without the products by zero blocks.
-    """
-    var = sigma * sigma
-    PHt = P[..., :, :3] @ np.ascontiguousarray(_mt(h_pos))
-    S = h_pos @ PHt[..., :3, :]
-    idx = np.arange(3)
-    S[..., idx, idx] += var
-    S_inv = _inverse_spd3(S)
-    K = PHt @ S_inv
-    M = K @ h_pos
-    A = P - M @ P[..., :3, :]
-    # Contiguous copies of the transposes multiply faster than transposed views.
-    P_new = A - A[..., :, :3] @ np.ascontiguousarray(_mt(M))
-    P_new += (K * var) @ np.ascontiguousarray(_mt(K))
-    P_new = _symmetrise(P_new)
-    return K, P_new, S_inv
+    s = _states(x)
+    _, h_pos = _measure_kernel(_rows6(s), frame.site_ecef_m, frame.enu_rotation)
+    jac = np.zeros((*s.shape[:-1], 3, 6))
+    jac[..., :3] = h_pos.reshape(*s.shape[:-1], 3, 3)
+    return jac
 
 
 def update(
@@ -858,17 +1124,18 @@ def update(
     ok = np.ones(lead, dtype=bool) if valid is None else np.asarray(valid, dtype=bool)
     if ok.shape != lead:
         raise JointshieldError(f"valid: expected shape {lead}, got {ok.shape}")
-    flat_x = s.reshape(-1, 6)
-    flat_p = cov.reshape(-1, 6, 6)
-    flat_z = meas.reshape(-1, 3)
-    rows = _rows(ok.reshape(-1))
-    if not np.all(np.isfinite(flat_z[rows])):
+    flat_z = np.ascontiguousarray(meas.reshape(-1, 3))
+    flat_ok = np.ascontiguousarray(ok.reshape(-1))
+    if not np.all(np.isfinite(flat_z[flat_ok])):
         raise JointshieldError("z: a measurement of a valid row is not finite")
-    x_out = flat_x.copy()
-    p_out = flat_p.copy()
-    nis = np.full(flat_x.shape[0], np.nan)
-    x_out[rows], p_out[rows], nis[rows], _, _ = _kalman_update(
-        flat_x[rows], flat_p[rows], flat_z[rows], frame
+    x_out, p_out, nis = _update_kernel(
+        _rows6(s),
+        np.ascontiguousarray(cov.reshape(-1, 6, 6)),
+        flat_z,
+        flat_ok,
+        frame.site_ecef_m,
+        frame.enu_rotation,
+        frame.sigma * frame.sigma,
     )
     return x_out.reshape(s.shape), p_out.reshape(cov.shape), nis.reshape(lead)
 
@@ -1090,6 +1357,13 @@ def _velocity_guesses(x0_guess: ArrayLike | None, n: int) -> FloatArray:
     return np.ascontiguousarray(np.broadcast_to(guess[..., 3:], (n, 3)))
 
 
+def _first_detections(det: BoolArray) -> tuple[BoolArray, IntArray]:
+    """Which rows of ``det`` (n, J) detect at all, and the look of each one's first detection."""
+    has: BoolArray = np.any(det, axis=1)
+    first: IntArray = np.argmax(det, axis=1)
+    return has, first
+
+
 def run_filter(
     t_s: ArrayLike,
     z: ArrayLike,
@@ -1138,47 +1412,53 @@ def run_filter(
 
     Notes
     -----
-    The loop runs over the look index only; every step works on all
-    threats at once. At look ``k`` a started track is predicted to ``t_k``
-    (each threat over its own interval) and updated if detected; a threat
-    not yet tracked starts a track at its first detection
-    (:func:`initiate`).
+    Each threat is started at its first detection (:func:`initiate`, all
+    threats in one call); then one compiled kernel runs the looks of each
+    threat in turn: at look ``k`` a started track is predicted to ``t_k``
+    (:func:`predict`) and updated if detected (:func:`update`), with the
+    same scalar code as those functions.
     """
     t, look, det = _check_looks(t_s, detected, confirm_m, confirm_n)
     q = _check_q(q_m2_s3)
     n, n_looks = t.shape
     meas = _measurements(z, (n, n_looks))
     v_guess = _velocity_guesses(x0_guess, n)
+    has, first = _first_detections(det)
+    # A detected look after the track started is an update: its measurement
+    # must be finite (the first detection's is checked by initiate).
+    later = np.arange(n_looks) > np.where(has, first, n_looks)[:, None]
+    bad = det & later & ~np.all(np.isfinite(meas), axis=-1)
+    if bad.any():
+        k_bad = int(np.flatnonzero(bad.any(axis=0))[0])
+        first_ok = np.all(np.isfinite(meas[has, first[has]]), axis=-1)
+        first_ok &= meas[has, first[has], 0] > 0.0
+        if np.all(first_ok) or k_bad <= int(np.min(first[has][~first_ok])):
+            raise JointshieldError(f"z: a detected measurement at look {k_bad} is not finite")
+    x_start = np.full((n, 6), np.nan)
+    p_start = np.full((n, 6, 6), np.nan)
+    if has.any():
+        x_start[has], p_start[has] = initiate(
+            meas[has, first[has]], frame, velocity_sigma_mps, v_guess[has]
+        )
     x_hist = np.full((n, n_looks, 6), np.nan)
     p_hist = np.full((n, n_looks, 6, 6), np.nan)
     nis = np.full((n, n_looks), np.nan)
-    x = np.full((n, 6), np.nan)
-    P = np.full((n, 6, 6), np.nan)
-    t_last = np.full(n, np.nan)
-    active = np.zeros(n, dtype=bool)
-    for k in range(n_looks):
-        tk = t[:, k]
-        go = active & look[:, k]
-        if go.any():
-            rows = _rows(go)
-            x[rows], P[rows] = predict(x[rows], P[rows], tk[rows] - t_last[rows], q, earth_j2)
-            t_last[rows] = tk[rows]
-        upd = go & det[:, k]
-        if upd.any():
-            rows = _rows(upd)
-            zk = meas[rows, k]
-            if not np.all(np.isfinite(zk)):
-                raise JointshieldError(f"z: a detected measurement at look {k} is not finite")
-            x[rows], P[rows], nis[rows, k], _, _ = _kalman_update(x[rows], P[rows], zk, frame)
-        new = ~active & det[:, k]
-        if new.any():
-            rows = _rows(new)
-            x[rows], P[rows] = initiate(meas[rows, k], frame, velocity_sigma_mps, v_guess[rows])
-            t_last[rows] = tk[rows]
-            active |= new
-        keep = _rows(active & look[:, k])
-        x_hist[keep, k] = x[keep]
-        p_hist[keep, k] = P[keep]
+    _filter_kernel(
+        np.ascontiguousarray(t),
+        np.ascontiguousarray(look),
+        np.ascontiguousarray(det),
+        np.ascontiguousarray(meas),
+        x_start,
+        p_start,
+        frame.site_ecef_m,
+        frame.enu_rotation,
+        frame.sigma * frame.sigma,
+        q,
+        bool(earth_j2),
+        x_hist,
+        p_hist,
+        nis,
+    )
     return TrackHistory(
         t_s=t,
         x=x_hist,
@@ -1248,7 +1528,8 @@ def covariance_history(
         )
     if not np.all(np.isfinite(xt[look])):
         raise JointshieldError("x_true: the true state must be finite at every look")
-    p_start: FloatArray | None = None
+    has, first = _first_detections(det)
+    p_start = np.full((n, 6, 6), np.nan)
     if P0 is not None:
         p0 = as_f64(P0)
         if p0.shape not in ((6, 6), (n, 6, 6)):
@@ -1256,40 +1537,24 @@ def covariance_history(
                 f"P0: expected covariances of shape (n, 6, 6) = ({n}, 6, 6) or (6, 6), "
                 f"got shape {p0.shape}"
             )
-        p_start = np.ascontiguousarray(np.broadcast_to(p0, (n, 6, 6)))
+        p_start[:] = p0
+    elif has.any():
+        z_true = measure_h(xt[has, first[has]], frame)
+        p_start[has] = initiate(z_true, frame, velocity_sigma_mps)[1]
     p_hist = np.full((n, n_looks, 6, 6), np.nan)
-    P = np.full((n, 6, 6), np.nan)
-    x_lin = np.full((n, 6), np.nan)
-    t_last = np.full(n, np.nan)
-    active = np.zeros(n, dtype=bool)
-    for k in range(n_looks):
-        tk = t[:, k]
-        go = active & look[:, k]
-        if go.any():
-            rows = _rows(go)
-            dt = tk[rows] - t_last[rows]
-            _, phi = transition(x_lin[rows], dt, earth_j2)
-            P[rows] = _predict_covariance(P[rows], phi, dt, q)
-            x_lin[rows] = xt[rows, k]
-            t_last[rows] = tk[rows]
-        upd = go & det[:, k]
-        if upd.any():
-            rows = _rows(upd)
-            h_pos = _measure(xt[rows, k], frame)[1]
-            _, P[rows], _ = _gain_and_covariance(P[rows], h_pos, frame.sigma)
-        new = ~active & det[:, k]
-        if new.any():
-            rows = _rows(new)
-            if p_start is None:
-                z_true = _measure(xt[rows, k], frame)[0]
-                P[rows] = initiate(z_true, frame, velocity_sigma_mps)[1]
-            else:
-                P[rows] = p_start[rows]
-            x_lin[rows] = xt[rows, k]
-            t_last[rows] = tk[rows]
-            active |= new
-        keep = _rows(active & look[:, k])
-        p_hist[keep, k] = P[keep]
+    _covariance_kernel(
+        np.ascontiguousarray(t),
+        np.ascontiguousarray(look),
+        np.ascontiguousarray(det),
+        np.ascontiguousarray(xt),
+        p_start,
+        frame.site_ecef_m,
+        frame.enu_rotation,
+        frame.sigma * frame.sigma,
+        q,
+        bool(earth_j2),
+        p_hist,
+    )
     tracked = ~np.isnan(p_hist[..., 0, 0])
     x_hist = np.where(tracked[..., None], xt, np.nan)
     return TrackHistory(
