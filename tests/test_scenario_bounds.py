@@ -66,6 +66,8 @@ def _one(data: dict[str, Any], key: str) -> str:
         ("batteries", "rounds", 10**30),
         ("sensors", "revisit_s", 1e300),
         ("links", "latency_s", 1e300),
+        # Floats down for hours instead of re-entering (found by the property suite).
+        ("missiles", "reentry_ballistic_coefficient_kg_m2", 0.03125),
     ],
 )
 def test_impossible_magnitudes_are_located_errors(collection: str, field: str, value: Any) -> None:
@@ -310,3 +312,12 @@ def test_reach_is_checked_on_the_rotating_earth(azimuth_deg: float, refused: boo
     else:
         sol = aim(model, lat0, lon0, lat, lon)  # what a run does with it
         assert sol.miss_m[0] <= 1.0
+
+
+@pytest.mark.parametrize("collection", ["sites", "interceptors"])
+def test_a_name_that_is_a_list_is_a_located_error(collection: str) -> None:
+    """A name that is not a string is refused at its line, never a traceback in the
+    cross-checks (found by the mutation suite: a site named [])."""
+    data = _data()
+    data[collection][0]["name"] = []
+    assert _one(data, f"{collection}[0].name")

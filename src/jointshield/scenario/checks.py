@@ -181,7 +181,9 @@ def cross_check(
             check_name((collection, index, field), item.get(field), names[target], kind)
 
     # A sensor or battery needs an owner: its own or its site's.
-    sites = {item.get("name"): item for _, item in _items(data, "sites")}
+    sites = {
+        item["name"]: item for _, item in _items(data, "sites") if isinstance(item.get("name"), str)
+    }
     for collection in ("sensors", "batteries"):
         for index, item in _items(data, collection):
             if "owner" in item:
@@ -196,11 +198,13 @@ def cross_check(
 
     # A battery's engagement modes are its weapon system's: it cannot claim one its type lacks,
     # and one with neither a radar of its own nor engage on remote can never engage.
-    types: dict[object, dict[str, Any]] = {
-        t.get("name"): t for _, t in _items(data, "interceptors")
+    # Names that are not strings are reported by field validation; only strings are keys.
+    types: dict[str, dict[str, Any]] = {
+        t["name"]: t for _, t in _items(data, "interceptors") if isinstance(t.get("name"), str)
     }
     for index, item in _items(data, "batteries"):
-        itype = types.get(item.get("interceptor"))
+        wanted = item.get("interceptor")
+        itype = types.get(wanted) if isinstance(wanted, str) else None
         if itype is None:
             continue
         modes: dict[str, bool] = {}

@@ -83,7 +83,7 @@ Count = Annotated[int, Field(strict=True, ge=1)]
 NonNegativeInt = Annotated[int, Field(strict=True, ge=0)]
 
 
-def _upto(high: float, what: str, *, zero: bool = False) -> Any:
+def _upto(high: float, what: str, *, zero: bool = False, low: float | None = None) -> Any:
     """Return the field of a strict, finite number in ``(0, high]`` (``[0, high]`` with ``zero``).
 
     The upper bounds are physical, not statistical: each is far beyond any
@@ -93,6 +93,15 @@ def _upto(high: float, what: str, *, zero: bool = False) -> Any:
     """
     # The marker tells error messages to say "a positive number" for a value below zero.
     marker: dict[str, JsonValue] = {"bound": "physical"}
+    if low is not None:  # a physical floor above zero
+        return Field(
+            strict=True,
+            allow_inf_nan=False,
+            ge=low,
+            le=high,
+            description=what,
+            json_schema_extra=marker,
+        )
     if zero:
         return Field(
             strict=True,
@@ -112,6 +121,10 @@ DAY_S: Final = 86_400.0
 """One day, s: the longest latency, revisit, delay or raid clock time a file may give."""
 WEEK_S: Final = 7 * DAY_S
 """One week, s: the longest mean outage of a link."""
+MIN_BALLISTIC_COEFFICIENT_KG_M2: Final = 1.0
+"""The lightest re-entry body a file may give, kg/m²: lighter, it floats down for hours
+(terminal speed under 5 m/s at sea level) rather than re-entering; re-entry vehicles
+have 10³ to 10⁵ kg/m²."""
 HALF_CIRCUMFERENCE_KM: Final = 20_000.0
 """Half the Earth's circumference, km: the longest ground range between two points."""
 
@@ -133,7 +146,9 @@ SpecificImpulse = Annotated[float, _upto(500.0, "a specific impulse in s")]
 RocketMass = Annotated[float, _upto(1e7, "a mass in kg")]
 Diameter = Annotated[float, _upto(20.0, "a diameter in m")]
 DragCoefficient = Annotated[float, _upto(10.0, "a drag coefficient")]
-BallisticCoefficient = Annotated[float, _upto(1e6, "a ballistic coefficient in kg/m²")]
+BallisticCoefficient = Annotated[
+    float, _upto(1e6, "a ballistic coefficient in kg/m²", low=MIN_BALLISTIC_COEFFICIENT_KG_M2)
+]
 CrossSection = Annotated[float, _upto(1e6, "a cross-section in m²")]
 LaunchRadius = Annotated[float, _upto(5_000.0, "a radius in km", zero=True)]
 RangeError = Annotated[float, _upto(1e6, "an error in m")]
