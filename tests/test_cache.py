@@ -286,3 +286,13 @@ def test_no_cache_on_the_command_line_leaves_the_folder_empty(tmp_path: Path) ->
         [*run, "cache", "info"], env=env, check=True, capture_output=True, text=True
     )
     assert again.stdout.splitlines()[-1] == "empty"
+
+
+def test_other_code_writes_other_keys(monkeypatch) -> None:
+    """Every key holds the digest of the package's sources: an entry written by other code
+    (another version, an edited module) is never read."""
+    import jointshield.cache as cache_module
+
+    key = fingerprint("same", 1.0)
+    monkeypatch.setattr(cache_module, "_CODE_DIGEST", "0" * 64)
+    assert fingerprint("same", 1.0) != key
