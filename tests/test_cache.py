@@ -51,6 +51,7 @@ def _spies(monkeypatch):
         _spy(monkeypatch, jointshield.theatre.model, "sensor_picture"),
         _spy(monkeypatch, jointshield.flight.reach.InterceptorKinematics, "build"),
         _spy(monkeypatch, jointshield.battle.context, "cued_view"),
+        _spy(monkeypatch, jointshield.battle.context, "fused_fire_control_s"),
     )
 
 
@@ -233,11 +234,11 @@ def test_a_cached_study_gives_the_same_bytes_and_flies_nothing(monkeypatch, tmp_
         summaries = [r.summary.to_json() for r in result.results]
         runs[label] = (json.dumps(summaries, sort_keys=True), _bytes_of(out))
         if calls is not None:
-            assert [len(c) for c in calls] == [0, 0, 0, 0]
+            assert [len(c) for c in calls] == [0, 0, 0, 0, 0]
         monkeypatch.undo()
     assert runs["none"] == runs["cold"] == runs["warm"]
     assert len(runs["warm"][1]) == 2 * len(NAMES)  # per-warhead and per-trial tables
-    assert set(store.info()) == {"raid", "picture", "cued", "reach"}
+    assert set(store.info()) == {"raid", "picture", "cued", "fused", "reach"}
 
 
 def test_a_changed_input_recomputes_only_what_depends_on_it(monkeypatch, tmp_path) -> None:
@@ -256,7 +257,7 @@ def test_a_changed_input_recomputes_only_what_depends_on_it(monkeypatch, tmp_pat
     changed = scenario.model_copy(
         update={"sensors": tuple(radars), "interceptors": tuple(interceptors)}
     )
-    flown, seen, built, cued = _spies(monkeypatch)
+    flown, seen, built, cued, _ = _spies(monkeypatch)
     compare(compile_scenario(changed, cache=store), NAMES, trials=10, progress=False)
     assert (len(flown), len(seen), len(built)) == (0, 1, 0)
     assert len(cued) >= 1  # the changed radar's cued view, at least, is derived again

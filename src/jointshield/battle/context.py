@@ -719,9 +719,20 @@ def prepare(
             )
             fused_key = ("fused", tuple(id(views[v]) for v in members), delays, fig)
             if fused_key not in dep.memo:
-                dep.memo[fused_key] = fused_fire_control_s(
-                    tuple((views[v], d) for v, d in zip(members, delays, strict=True)), *fig
-                )
+                tracks = tuple((views[v], d) for v, d in zip(members, delays, strict=True))
+
+                def fuse(
+                    tracks: tuple[tuple[RadarView, float], ...] = tracks,
+                    fig: tuple[float, float] = fig,
+                ) -> FloatArray:
+                    return fused_fire_control_s(tracks, *fig)
+
+                if dep.cache is None:
+                    dep.memo[fused_key] = fuse()
+                else:
+                    # Keyed by the members' views themselves (radar, looks, covariances).
+                    stored = fingerprint("fused", tracks, fig)
+                    dep.memo[fused_key] = dep.cache.get_or_compute("fused", stored, fuse)
             fused = dep.memo[fused_key]
             organic_only = all(views[v].radar.name in bat.organic_radars for v in members)
             sources.append(

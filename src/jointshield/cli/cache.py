@@ -29,6 +29,7 @@ _WHAT = {
     "raid": "raids flown",
     "picture": "radar views of a raid",
     "cued": "radar views under cues",
+    "fused": "fused tracks' fire-control times",
     "reach": "interceptor reach tables",
 }
 
