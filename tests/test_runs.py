@@ -426,11 +426,11 @@ def test_sweep_rerun_reads_back_instead_of_recomputing(veto_sweep, monkeypatch) 
     """A rerun of a finished sweep runs no trial and returns the same points."""
     records, out = veto_sweep
     mtimes = {p: p.stat().st_mtime_ns for p in out.rglob("*") if p.is_file()}
-    blocks = _spy(monkeypatch, jointshield.analysis.runs, "run_blocks")
+    prepared = _spy(monkeypatch, jointshield.analysis.runs, "prepare_samples")
     again = sweep(
         theatre(SCENARIO), "joint", [VETO_GRID], out, trials=TRIALS, seed=SEED, progress=False
     )
-    assert blocks == []
+    assert prepared == []
     assert again == records
     assert {p: p.stat().st_mtime_ns for p in out.rglob("*") if p.is_file()} == mtimes
 
@@ -468,10 +468,10 @@ def test_sweep_refuses_a_folder_of_another_scenario(veto_sweep, tmp_path) -> Non
 def test_interrupted_sweep_keeps_finished_points_and_resumes(
     veto_sweep, monkeypatch, tmp_path
 ) -> None:
-    """Ctrl-C in the second point keeps the first point's files whole, no temporary file, and a
-    rerun finishes with the numbers of an uninterrupted sweep."""
+    """Ctrl-C in the second point (as it is prepared) keeps the first point's files whole, no
+    temporary file, and a rerun finishes with the numbers of an uninterrupted sweep."""
     records, _ = veto_sweep
-    real = jointshield.analysis.runs.run_blocks
+    real = jointshield.analysis.runs.prepare_samples
     calls: list[int] = []
 
     def interrupt_second(*args: Any, **kwargs: Any) -> Any:
@@ -480,7 +480,7 @@ def test_interrupted_sweep_keeps_finished_points_and_resumes(
             raise KeyboardInterrupt
         return real(*args, **kwargs)
 
-    monkeypatch.setattr(jointshield.analysis.runs, "run_blocks", interrupt_second)
+    monkeypatch.setattr(jointshield.analysis.runs, "prepare_samples", interrupt_second)
     out = tmp_path / "sweep"
     with pytest.raises(KeyboardInterrupt):
         sweep(
@@ -497,12 +497,12 @@ def test_interrupted_sweep_keeps_finished_points_and_resumes(
     assert not (points / f"{second}.parquet").exists()
     assert _hidden_files(out) == []
 
-    monkeypatch.setattr(jointshield.analysis.runs, "run_blocks", real)
-    blocks = _spy(monkeypatch, jointshield.analysis.runs, "run_blocks")
+    monkeypatch.setattr(jointshield.analysis.runs, "prepare_samples", real)
+    prepared = _spy(monkeypatch, jointshield.analysis.runs, "prepare_samples")
     again = sweep(
         theatre(SCENARIO), "joint", [VETO_GRID], out, trials=TRIALS, seed=SEED, progress=False
     )
-    assert len(blocks) == 1  # only the point that was interrupted
+    assert len(prepared) == 1  # only the point that was interrupted
     assert again == records
     assert (points / f"{second}.parquet").is_file()
     assert _hidden_files(out) == []

@@ -659,20 +659,12 @@ def sweep(
         summary = summarise(ctx, outcomes, trial_samples(len(deps), trials, seed))
         return write, {"point": point.params, **summary.to_json()}
 
-    if workers == 1 and dask_address is None:
-        # In this process the points run one after the other, each through run_blocks.
-
-        def run_point(point: SweepPoint) -> tuple[TableWriter, dict[str, Any]]:
-            sctx = prepare_point(point)
-            return finish_point(point, sctx, _simulate(sctx, trials, seed, 1, None, False))
-
-        return run_sweep(Path(out), points, run_point, manifest=manifest, progress=progress)
-
     def run_points(
         todo: Sequence[SweepPoint],
     ) -> Iterator[tuple[SweepPoint, tuple[TableWriter, dict[str, Any]]]]:
-        # Every point's blocks on one pool or one Dask client, the deployments sent
-        # once; each point is written as soon as its last block is back.
+        # Every point's blocks in this process (one point after the other), or on one
+        # pool or Dask client with the deployments sent once; each point is written as
+        # soon as its last block is back.
         jobs = [BlockJob(run_sampled_block, partial(prepare_point, p), trials, seed) for p in todo]
         for j, sctx, columns in run_jobs(
             jobs, shared=deps, workers=workers, dask_address=dask_address, progress=False
