@@ -40,10 +40,9 @@ import numpy as np
 
 from jointshield.arrays import FloatArray
 from jointshield.battle.context import cue_inputs, cue_sources, cued_views
-from jointshield.cache import fingerprint
 from jointshield.errors import JointshieldError, unknown_name_message
 from jointshield.scenario import Scenario
-from jointshield.sensing.network import LinkModel, MessageKind
+from jointshield.sensing.network import LinkModel, MessageKind, Network
 from jointshield.sensing.picture import PROCESS_NOISE_M2_S3, RadarView
 from jointshield.sensing.space_ir import space_ir_cues
 from jointshield.theatre.compile import theatre_of
@@ -244,21 +243,13 @@ def timeline(
     # Each party's radars as cued alone (its own sensors) and with the links' cues.
     reports = cue_sources(picture, theatre.space_ir, geo)
     alone = replace(network, links=())
-    key = "" if theatre.cache is None else fingerprint(geo)
-    cued_alone, _, _ = cued_views(
-        picture,
-        reports,
-        {p: cue_inputs(reports, geo, alone, p) for p in parties},
-        cache=theatre.cache,
-        geometry_key=key,
-    )
-    cued_shared, _, _ = cued_views(
-        picture,
-        reports,
-        {p: cue_inputs(reports, geo, network, p) for p in parties},
-        cache=theatre.cache,
-        geometry_key=key,
-    )
+    key = theatre.geometry_key(geo)
+
+    def cued_with(links: Network) -> tuple[RadarView, ...]:
+        inputs = {p: cue_inputs(reports, geo, links, p) for p in parties}
+        return cued_views(picture, reports, inputs, cache=theatre.cache, geometry_key=key)[0]
+
+    cued_alone, cued_shared = cued_with(alone), cued_with(network)
 
     def fire_control_of(views: tuple[RadarView, ...]) -> dict[str, dict[str, FloatArray]]:
         return {

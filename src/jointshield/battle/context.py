@@ -404,7 +404,7 @@ def deploy(
     warhead_asset = np.array([assets.index(geo.target[i]) for i in per], dtype=np.int64)
     return Deployment(
         cache=theatre.cache,
-        geometry_key="" if theatre.cache is None else fingerprint(geo),
+        geometry_key=theatre.geometry_key(geo),
         theatre_name=theatre.name,
         origin=theatre.origin,
         parties=theatre.parties,

@@ -199,6 +199,13 @@ class Theatre:
         key = fingerprint(plan, ROTATING_WGS84, True, 1.0)
         return self.cache.get_or_compute("raid", key, flown)
 
+    def geometry_key(self, geometry: RaidGeometry) -> str:
+        """Return the cache key of a flown raid (:func:`~jointshield.cache.fingerprint`).
+
+        "" without a cache, where nothing derived from the raid is kept.
+        """
+        return "" if self.cache is None else fingerprint(geometry)
+
     def picture(self, geometry: RaidGeometry) -> Picture:
         """Every radar's view of a flown raid (:func:`~jointshield.sensing.picture.sensor_picture`).
 
