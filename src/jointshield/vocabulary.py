@@ -88,15 +88,12 @@ def truth(value: object) -> bool | None:
     >>> truth("Yes"), truth(0), truth("maybe")
     (True, False, None)
     """
+    if getattr(value, "ndim", None) == 0 and hasattr(value, "item"):  # a NumPy scalar
+        value = value.item()
     if isinstance(value, bool):
         return value
-    if isinstance(value, int) or (hasattr(value, "dtype") and hasattr(value, "item")):
-        item = value.item() if hasattr(value, "item") else value
-        if isinstance(item, bool):
-            return item
-        if isinstance(item, int) and item in (0, 1):
-            return bool(item)
-        return None
+    if isinstance(value, int):
+        return bool(value) if value in (0, 1) else None
     if isinstance(value, str):
         word = value.strip().lower()
         if word in TRUE_WORDS:

@@ -315,7 +315,7 @@ def _deploy(
     are read from the user's geometry cache when it holds them
     (:mod:`jointshield.cache`); without, they are computed afresh.
     """
-    return deploy_samples(theatre_of(scenario, cache=cache or None), raid, geometry_samples, seed)
+    return deploy_samples(theatre_of(scenario, cache=cache), raid, geometry_samples, seed)
 
 
 def run(

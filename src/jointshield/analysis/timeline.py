@@ -225,7 +225,7 @@ def timeline(
     """
     if sharing is not None and sharing not in SHARING_POLICIES:
         raise JointshieldError(unknown_name_message("sharing policy", sharing, SHARING_POLICIES))
-    theatre = theatre_of(scenario, cache=cache or None)
+    theatre = theatre_of(scenario, cache=cache)
     geo = theatre.fly(theatre.raid(raid))
     if threat is not None:
         geo = geo.select([geo.index(threat)])
