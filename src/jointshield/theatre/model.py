@@ -190,13 +190,14 @@ class Theatre:
         every field of the plan and the flight options), else flown and
         written to it.
         """
+        earth, drag, sample_dt_s = ROTATING_WGS84, True, 1.0  # the key names each option
 
         def flown() -> RaidGeometry:
-            return fly_raid(plan, earth=ROTATING_WGS84, drag=True, sample_dt_s=1.0)
+            return fly_raid(plan, earth=earth, drag=drag, sample_dt_s=sample_dt_s)
 
         if self.cache is None:
             return flown()
-        key = fingerprint(plan, ROTATING_WGS84, True, 1.0)
+        key = fingerprint(plan, earth, drag, sample_dt_s)
         return self.cache.get_or_compute("raid", key, flown)
 
     def geometry_key(self, geometry: RaidGeometry) -> str:
