@@ -19,7 +19,7 @@ PACKAGE = Path(__file__).resolve().parents[1] / "src" / "jointshield"
 # records (tables, trajectory files) without computing anything: the analysis verbs
 # return its records, the command line prints them.
 FLOORS: tuple[tuple[str, ...], ...] = (
-    ("errors", "arrays", "vocabulary", "record", "jsonio", "cache", "compiled"),
+    ("errors", "arrays", "vocabulary", "record", "jsonio", "cache", "compiled", "data"),
     ("physics",),
     ("flight", "montecarlo"),
     ("scenario",),

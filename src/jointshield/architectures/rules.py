@@ -271,6 +271,32 @@ def draw_authorisation(
     return delay_s
 
 
+def veto_probability(
+    arch: Architecture, over_vetoer_territory: ArrayLike, other_party_battery: ArrayLike
+) -> FloatArray:
+    """Probability that a launch is vetoed, the most specific setting first (:func:`draw_veto`).
+
+    0 without a dual key. The flags broadcast together; the result has their shape.
+
+    Examples
+    --------
+    >>> from jointshield.architectures.presets import architecture
+    >>> veto_probability(architecture("joint"), False, True).tolist()
+    0.05
+    """
+    territory, other = np.broadcast_arrays(
+        np.asarray(over_vetoer_territory, dtype=bool), np.asarray(other_party_battery, dtype=bool)
+    )
+    if not arch.dual_key:
+        return np.zeros(territory.shape)
+    p = np.full(territory.shape, arch.veto_probability)
+    if arch.veto_other_battery is not None:
+        p = np.where(other, arch.veto_other_battery, p)
+    if arch.veto_own_territory is not None:
+        p = np.where(territory, arch.veto_own_territory, p)
+    return p
+
+
 def draw_veto(
     arch: Architecture,
     rng: RandomSource,
@@ -324,11 +350,7 @@ def draw_veto(
         return np.zeros(dims, dtype=bool)
     if len(dims) != 3:
         raise JointshieldError(f"shape: expected (trials, threats, batteries), got {dims}")
-    p = np.full(dims, arch.veto_probability)
-    if arch.veto_other_battery is not None:
-        p = np.where(other, arch.veto_other_battery, p)
-    if arch.veto_own_territory is not None:
-        p = np.where(territory, arch.veto_own_territory, p)
+    p = veto_probability(arch, territory, other)
     t, _, b = dims
     if arch.veto_scope == "engagement":
         u = uniform(rng, dims)

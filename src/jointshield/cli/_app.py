@@ -31,6 +31,7 @@ def register() -> None:
     """Import the command modules, which registers their commands on :data:`app`."""
     from jointshield.cli import cache as _cache
     from jointshield.cli import flyout as _flyout  # noqa: F401
+    from jointshield.cli import footprint as _footprint  # noqa: F401
     from jointshield.cli import run as _run  # noqa: F401
     from jointshield.cli import scenarios as _scenarios
     from jointshield.cli import timeline as _timeline  # noqa: F401
