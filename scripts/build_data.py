@@ -81,9 +81,11 @@ _ASCII = str.maketrans(
 def ascii_name(name: str) -> str:
     """Return ``name`` in ASCII letters: accents dropped, a few letters spelt out."""
     decomposed = unicodedata.normalize("NFKD", name.translate(_ASCII))
-    return "".join(c for c in decomposed if not unicodedata.combining(c)).encode(
-        "ascii", "ignore"
-    ).decode()
+    return (
+        "".join(c for c in decomposed if not unicodedata.combining(c))
+        .encode("ascii", "ignore")
+        .decode()
+    )
 
 
 def fetch(folder: Path) -> None:

@@ -55,7 +55,7 @@ def test_maps_are_drawn_from_threads(tmp_path: Path) -> None:
         try:
             fig, _ = new_map(EUROPE, figsize=(4.0, 3.0), dpi=60)
             save_figure(fig, tmp_path / f"{i}.png")
-        except BaseException as err:  # noqa: BLE001 - reported below
+        except BaseException as err:  # reported below
             errors.append(err)
 
     threads = [threading.Thread(target=draw, args=(i,)) for i in range(2)]

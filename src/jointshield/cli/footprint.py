@@ -96,9 +96,7 @@ def footprint_command(
     ] = "data-exchange",
     launch_area: Annotated[
         str | None,
-        typer.Option(
-            "--launch-area", help="Launch area (default: the raid's first threat's)."
-        ),
+        typer.Option("--launch-area", help="Launch area (default: the raid's first threat's)."),
     ] = None,
     missile: Annotated[
         str | None, typer.Option("--missile", help="Missile (default: the raid's first threat's).")

@@ -50,6 +50,7 @@ __all__ = [
     "OUTLINES_ATTRIBUTION",
     "Cities",
     "Outline",
+    "Region",
     "cities",
     "countries",
     "country_outlines",
@@ -60,6 +61,7 @@ CITIES_ATTRIBUTION = "Cities: GeoNames, geonames.org (CC BY 4.0)"
 OUTLINES_ATTRIBUTION = "Borders: Natural Earth (public domain)"
 
 Region = tuple[float, float, float, float]
+"""A map's extent: (lat0, lat1, lon0, lon1), degrees."""
 
 
 def _check(region: Sequence[float]) -> tuple[float, float, float, float]:
@@ -264,7 +266,9 @@ class Outline:
 
 
 def _overlaps(box: Region, region: Region) -> bool:
-    return box[0] <= region[1] and region[0] <= box[1] and box[2] <= region[3] and region[2] <= box[3]
+    return (
+        box[0] <= region[1] and region[0] <= box[1] and box[2] <= region[3] and region[2] <= box[3]
+    )
 
 
 def _box(rings: Sequence[FloatArray]) -> Region:

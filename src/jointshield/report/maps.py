@@ -23,21 +23,19 @@ import math
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from jointshield.data import OUTLINES_ATTRIBUTION, country_outlines
+from jointshield.data import OUTLINES_ATTRIBUTION, Region, country_outlines
 
 if TYPE_CHECKING:
     from matplotlib.axes import Axes
     from matplotlib.collections import PatchCollection
     from matplotlib.figure import Figure
 
-__all__ = ["LAND_COLOUR", "draw_basemap", "new_map", "save_figure"]
+__all__ = ["LAND_COLOUR", "aspect", "draw_basemap", "new_map", "save_figure"]
 
 LAND_COLOUR = "#e4e4e4"
 BORDER_COLOUR = "#8c8c8c"
 SEA_COLOUR = "white"
 SUFFIXES = (".png", ".svg", ".pdf")
-
-Region = tuple[float, float, float, float]
 
 
 def aspect(region: Region) -> float:
