@@ -39,7 +39,13 @@ from jointshield.architectures.rules import (
 )
 from jointshield.arrays import FloatArray, IntArray
 from jointshield.battle.context import BattleContext, _earliest
-from jointshield.battle.trial import _best, _handover_pk, _take_k, _when
+from jointshield.battle.trial import (
+    _best,
+    _first_allowed_look,
+    _handover_pk,
+    _launch_times,
+    _take_k,
+)
 from jointshield.engagement.reasons import ENGAGED, NOT_FIRE_CONTROL_QUALITY, TOO_LATE
 from jointshield.physics.geo import ecef_to_geodetic
 
@@ -187,20 +193,16 @@ def nominal_engagements(ctx: BattleContext) -> NominalEngagements:
     n, b = ctx.blocked_static.shape
     ready_org, ready_remote = _ready(ctx)
     delay = nominal_delay_s(ctx)
+    start = None
     if arch.authorise_from == "cue":
-        start = np.full((n, b), np.nan)
-        for j in range(b):
-            first = _earliest(ctx.knowledge_inputs[j], n)
-            for v in ctx.allowed_views[j]:
-                first = np.fmin(first, ctx.views[v].first_look_s)
-            start[:, j] = first
-        decided = start + delay
-        launch_org = np.where(np.isfinite(decided), _when(ready_org, decided), ready_org + delay)
-        launch_remote = np.where(
-            np.isfinite(decided), _when(ready_remote, decided), ready_remote + delay
+        start = np.stack(
+            [
+                np.fmin(_earliest(ctx.knowledge_inputs[j], n), _first_allowed_look(ctx, j))
+                for j in range(b)
+            ],
+            axis=1,
         )
-    else:
-        launch_org, launch_remote = ready_org + delay, ready_remote + delay
+    launch_org, launch_remote = _launch_times(ready_org, ready_remote, delay, start)
 
     ka = rules.doctrine.kill_assessment_s
     windows = (ctx.organic_windows, ctx.remote_windows)

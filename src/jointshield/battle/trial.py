@@ -157,6 +157,36 @@ def _when(ready: FloatArray, start: FloatArray) -> FloatArray:
     return out
 
 
+def _first_allowed_look(ctx: BattleContext, j: int) -> FloatArray:
+    """First look of any view battery ``j`` may use, per threat, (n,); NaN: none."""
+    first = np.full(ctx.blocked_static.shape[0], np.nan)
+    for v in ctx.allowed_views[j]:
+        first = np.fmin(first, ctx.views[v].first_look_s)
+    return first
+
+
+def _launch_times(
+    ready_org: FloatArray,
+    ready_remote: FloatArray,
+    delay: FloatArray | float,
+    start: FloatArray | None = None,
+) -> tuple[FloatArray, FloatArray]:
+    """When each battery may launch on its organic and remote tracks, after authorisation.
+
+    The decision takes ``delay`` from fire-control quality, or, with ``start``
+    (``authorise_from="cue"``: the party's first cue), from ``start``, the launch
+    then waiting for the later of the decision and the track; where ``start`` is
+    unknown the decision starts at fire-control quality.
+    """
+    if start is None:
+        return ready_org + delay, ready_remote + delay
+    decided = start + delay
+    known = np.isfinite(decided)
+    launch_org: FloatArray = np.where(known, _when(ready_org, decided), ready_org + delay)
+    launch_remote: FloatArray = np.where(known, _when(ready_remote, decided), ready_remote + delay)
+    return launch_org, launch_remote
+
+
 def _best(
     pairs: list[tuple[InterceptWindows, FloatArray]],
     kill_assessment_s: float,
@@ -258,17 +288,10 @@ def run_block(
                 known[bat.owner] = cue_arrivals(
                     ctx, ctx.knowledge_inputs[j], reported, net_rng, T, delivered
                 )
-            first = np.full(n, np.nan)
-            for v in ctx.allowed_views[j]:
-                first = np.fmin(first, ctx.views[v].first_look_s)
-            start[:, :, j] = np.fmin(known[bat.owner], first[None, :])
-        decided = start + delay
-        launch_org = np.where(np.isfinite(decided), _when(ready_org, decided), ready_org + delay)
-        launch_remote = np.where(
-            np.isfinite(decided), _when(ready_remote, decided), ready_remote + delay
-        )
+            start[:, :, j] = np.fmin(known[bat.owner], _first_allowed_look(ctx, j)[None, :])
+        launch_org, launch_remote = _launch_times(ready_org, ready_remote, delay, start)
     else:
-        launch_org, launch_remote = ready_org + delay, ready_remote + delay
+        launch_org, launch_remote = _launch_times(ready_org, ready_remote, delay)
 
     ka = rules.doctrine.kill_assessment_s
     pairs = [(ctx.organic_windows, launch_org), (ctx.remote_windows, launch_remote)]
