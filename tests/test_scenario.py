@@ -28,7 +28,7 @@ from jointshield.scenario import (
     scenario_sources,
 )
 
-BUILTINS = ["europe-2011", "europe-2013", "europe-2018", "europe-north"]
+BUILTINS = ["europe-2011", "europe-2013", "europe-2018", "europe-north", "icbm-reach"]
 EARTH_RADIUS_KM = 6371.0088  # IUGG mean radius, enough for a range check with margin
 PROVENANCE_KEYS = ("tag", "source", "note")
 SPACE_IR_FIELDS = ("p_detect", "delay_s")  # what a space-ir sensor reads
@@ -81,7 +81,7 @@ def _reverse_keys(node: Any) -> Any:
 
 
 def test_builtin_names_are_listed_with_the_default_marked() -> None:
-    """The built-ins are europe-2011 (the default), europe-2013, europe-2018 and europe-north."""
+    """The built-ins are europe-2011 (the default), the other europe-* and icbm-reach."""
     assert builtin_names() == BUILTINS
     infos = list_scenarios()
     assert [info.name for info in infos] == BUILTINS

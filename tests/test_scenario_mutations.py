@@ -112,6 +112,8 @@ def mutants(draw: st.DrawFn, max_changes: int = 3) -> Mutant:
             _at(holder, path[-1:])
         except (KeyError, IndexError, TypeError):
             continue  # an earlier change removed or replaced this place
+        if not isinstance(holder, dict | list):
+            continue  # an earlier change made the holder a leaf (a string indexes too)
         last = path[-1]
         how = draw(st.sampled_from(["replace", "replace", "replace", "delete", "duplicate", "add"]))
         if how == "replace":

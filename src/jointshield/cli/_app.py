@@ -32,6 +32,7 @@ def register() -> None:
     from jointshield.cli import cache as _cache
     from jointshield.cli import flyout as _flyout  # noqa: F401
     from jointshield.cli import footprint as _footprint  # noqa: F401
+    from jointshield.cli import reach as _reach  # noqa: F401
     from jointshield.cli import run as _run  # noqa: F401
     from jointshield.cli import scenarios as _scenarios
     from jointshield.cli import timeline as _timeline  # noqa: F401

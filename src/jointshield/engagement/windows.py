@@ -259,8 +259,121 @@ class InterceptWindows:
         return self.earliest(ready, rows)
 
 
+@dataclass(frozen=True)
+class WindowGeometry:
+    """Where every sampled threat point lies from every battery site, before any kinematics.
+
+    The ground range and the altitude of a point do not depend on the
+    interceptor, so a caller that asks the same sites about many interceptor
+    types or speeds (:mod:`jointshield.analysis.redline`) computes them once.
+
+    Attributes
+    ----------
+    sites_rad : ndarray, shape (b, 2)
+        Geodetic latitude and longitude of each site, rad.
+    times_s : ndarray, shape (K,)
+        Sample times, s after the threat's launch.
+    candidate : ndarray of bool, shape (n, K)
+        Samples that may be intercepted (in flight, finite, past burnout when
+        asked).
+    range_m : ndarray, shape (n, b, K)
+        WGS-84 geodesic from each site to the sample's sub-point, m (NaN where
+        not a candidate).
+    alt_m : ndarray, shape (n, K)
+        Geodetic altitude of the sample, m (NaN where not a candidate).
+    point_ecef_m : ndarray, shape (n, K, 3)
+        The sample's position, ECEF, m (NaN where not a candidate).
+    """
+
+    sites_rad: FloatArray
+    times_s: FloatArray
+    candidate: BoolArray
+    range_m: FloatArray
+    alt_m: FloatArray
+    point_ecef_m: FloatArray
+
+    def take(self, rows: ArrayLike, sites: ArrayLike) -> WindowGeometry:
+        """Return the geometry of some threats (``rows``) from some sites (``sites``)."""
+        r = np.asarray(rows, dtype=np.intp)
+        c = np.asarray(sites, dtype=np.intp)
+        return WindowGeometry(
+            sites_rad=self.sites_rad[c],
+            times_s=self.times_s,
+            candidate=self.candidate[r],
+            range_m=self.range_m[r][:, c],
+            alt_m=self.alt_m[r],
+            point_ecef_m=self.point_ecef_m[r],
+        )
+
+
+def window_geometry(
+    sites_rad: ArrayLike, flyouts: Flyouts, *, post_burnout_only: bool = True
+) -> WindowGeometry:
+    """Ground range and altitude of every sampled threat point from every site.
+
+    Parameters
+    ----------
+    sites_rad : array_like, shape (b, 2)
+        Geodetic latitude and longitude of each site, rad.
+    flyouts : Flyouts
+        The threats (``n``), with trajectory samples (ECEF).
+    post_burnout_only : bool
+        Leave out samples of the threat's boost.
+
+    Returns
+    -------
+    WindowGeometry
+        The geometry, read-only.
+
+    Notes
+    -----
+    Ground range: WGS-84 geodesic from the site to the point's geodetic
+    sub-point (Vincenty); altitude: geodetic, above the ellipsoid.
+    """
+    if flyouts.samples is None or flyouts.sample_phase is None or flyouts.sample_dt_s is None:
+        raise JointshieldError(
+            "flyouts: expected sampled trajectories (fly them with sample_dt_s set)"
+        )
+    where = np.array(sites_rad, dtype=float).reshape(-1, 2)
+    samples, phase = flyouts.samples, flyouts.sample_phase
+    n, n_k = phase.shape
+    n_b = where.shape[0]
+    times = np.arange(n_k, dtype=np.float64) * float(flyouts.sample_dt_s)
+    pos = samples[..., :3]
+    candidate = (phase >= 0) & np.isfinite(pos).all(axis=-1)
+    if post_burnout_only:
+        candidate &= phase != PHASE_BOOST
+    idx = np.flatnonzero(candidate.ravel())
+    lat, lon, alt_c = ecef_to_geodetic(pos.reshape(-1, 3)[idx], flyouts.earth.ellipsoid)
+    dist_c, _, _ = geodesic_inverse(
+        where[None, :, 0], where[None, :, 1], lat[:, None], lon[:, None], flyouts.earth.ellipsoid
+    )
+    # Scatter the candidates' geometry back onto the (n, b, K) grid.
+    range_m = np.full((n * n_k, n_b), np.nan)
+    range_m[idx] = dist_c
+    range_m = range_m.reshape(n, n_k, n_b).transpose(0, 2, 1)
+    alt_flat = np.full(n * n_k, np.nan)
+    alt_flat[idx] = alt_c
+    point = np.where(candidate[..., None], pos, np.nan)
+    out = WindowGeometry(
+        sites_rad=where,
+        times_s=times,
+        candidate=candidate,
+        range_m=range_m,
+        alt_m=alt_flat.reshape(n, n_k),
+        point_ecef_m=point,
+    )
+    for a in (where, times, candidate, range_m, out.alt_m, point):
+        _read_only(a)
+    return out
+
+
 def intercept_windows(
-    batteries: Sequence[BatteryGeometry], flyouts: Flyouts, *, post_burnout_only: bool = True
+    batteries: Sequence[BatteryGeometry],
+    flyouts: Flyouts | None = None,
+    *,
+    post_burnout_only: bool = True,
+    geometry: WindowGeometry | None = None,
 ) -> InterceptWindows:
     """Intercept solutions of every battery against every sampled threat trajectory.
 
@@ -268,12 +381,16 @@ def intercept_windows(
     ----------
     batteries : sequence of BatteryGeometry
         The batteries (``b``).
-    flyouts : Flyouts
+    flyouts : Flyouts, optional
         The threats (``n``), with trajectory samples (ECEF, e.g.
-        :attr:`jointshield.raid.RaidGeometry.flyouts`).
+        :attr:`jointshield.raid.RaidGeometry.flyouts`); not needed when
+        ``geometry`` is given.
     post_burnout_only : bool
         Leave out samples of the threat's boost (the default: the
         interceptors modelled engage after burnout).
+    geometry : WindowGeometry, optional
+        The geometry of the same threats from the batteries' sites, in their
+        order (:func:`window_geometry`), computed once for many kinematics.
 
     Returns
     -------
@@ -282,39 +399,24 @@ def intercept_windows(
 
     Notes
     -----
-    Ground range: WGS-84 geodesic from the battery to the point's geodetic
-    sub-point (Vincenty); altitude: geodetic, above the ellipsoid. Both go
-    into the battery's reach table (:meth:`InterceptorKinematics.time_to_reach`).
+    Range and altitude (:func:`window_geometry`) go into the battery's reach
+    table (:meth:`InterceptorKinematics.time_to_reach`).
     """
     bats = tuple(batteries)
     if not bats or not all(isinstance(x, BatteryGeometry) for x in bats):
         raise JointshieldError("batteries: expected a non-empty sequence of BatteryGeometry")
-    if flyouts.samples is None or flyouts.sample_phase is None or flyouts.sample_dt_s is None:
-        raise JointshieldError(
-            "flyouts: expected sampled trajectories (fly them with sample_dt_s set)"
-        )
-    samples, phase = flyouts.samples, flyouts.sample_phase
-    n, n_k = phase.shape
+    sites = np.array([[x.lat_rad, x.lon_rad] for x in bats])
+    if geometry is None:
+        if flyouts is None:
+            raise JointshieldError("intercept_windows: expected flyouts or a geometry")
+        geometry = window_geometry(sites, flyouts, post_burnout_only=post_burnout_only)
+    elif not np.array_equal(geometry.sites_rad, sites):
+        raise JointshieldError("geometry: computed for other sites than these batteries'")
+    candidate, times, range_m = geometry.candidate, geometry.times_s, geometry.range_m
+    n, n_k = candidate.shape
     n_b = len(bats)
-    times = np.arange(n_k, dtype=np.float64) * float(flyouts.sample_dt_s)
-    pos = samples[..., :3]
-    candidate = (phase >= 0) & np.isfinite(pos).all(axis=-1)
-    if post_burnout_only:
-        candidate &= phase != PHASE_BOOST
-    idx = np.flatnonzero(candidate.ravel())
-    lat, lon, alt_c = ecef_to_geodetic(pos.reshape(-1, 3)[idx], flyouts.earth.ellipsoid)
-    b_lat = np.array([x.lat_rad for x in bats])
-    b_lon = np.array([x.lon_rad for x in bats])
-    dist_c, _, _ = geodesic_inverse(
-        b_lat[None, :], b_lon[None, :], lat[:, None], lon[:, None], flyouts.earth.ellipsoid
-    )
-    # Scatter the candidates' geometry back onto the (n, b, K) grid.
-    range_m = np.full((n * n_k, n_b), np.nan)
-    range_m[idx] = dist_c
-    range_m = range_m.reshape(n, n_k, n_b).transpose(0, 2, 1)
-    alt_flat = np.full(n * n_k, np.nan)
-    alt_flat[idx] = alt_c
-    alt_m = np.broadcast_to(alt_flat.reshape(n, 1, n_k), (n, n_b, n_k))
+    pos = geometry.point_ecef_m
+    alt_m = np.broadcast_to(geometry.alt_m[:, None, :], (n, n_b, n_k))
 
     max_range = np.array([x.kinematics.max_range_m for x in bats])[None, :, None]
     min_alt = np.array([x.kinematics.min_intercept_alt_m for x in bats])[None, :, None]
@@ -338,8 +440,7 @@ def intercept_windows(
     reason[~in_alt.any(axis=-1)] = REASON_ALTITUDE
     reason[~in_range.any(axis=-1)] = REASON_OUT_OF_RANGE
     reason[feasible.any(axis=-1)] = REASON_FEASIBLE
-    point = np.where(candidate[..., None], pos, np.nan)
-    point_ecef = np.broadcast_to(point[:, None, :, :], (n, n_b, n_k, 3))
+    point_ecef = np.broadcast_to(pos[:, None, :, :], (n, n_b, n_k, 3))
     out = InterceptWindows(
         t_intercept_s=t_intercept,
         t_launch_s=t_launch,

@@ -39,6 +39,10 @@ AIM_MODES: tuple[str, ...] = ("min-energy", "lofted", "depressed", "apogee")
 # Thrust pitch at cut-off.
 _PITCH_GRID_RAD = np.radians(np.linspace(1.0, 87.0, 87))
 _N_CUTOFF = 24
+# Lowest thrust pitch at cut-off for a given apogee: an apogee below the minimum-energy one
+# at a range near the maximum (a depressed ICBM trajectory) needs the thrust below the
+# horizon at cut-off, as an interceptor's shallow shots do (flight.reach).
+_APOGEE_PITCH_MIN_RAD = np.radians(-30.0)
 _MAX_ITER = 12
 
 
@@ -240,7 +244,7 @@ def aim(
     x = {"az": az, "pitch": pitch, "cut": cutoff}
     lower = {
         "az": -np.inf,
-        "pitch": float(_PITCH_GRID_RAD[0]),
+        "pitch": float(_APOGEE_PITCH_MIN_RAD if mode == "apogee" else _PITCH_GRID_RAD[0]),
         "cut": missile.vertical_rise_s + 1.0,
     }
     upper = {"az": np.inf, "pitch": np.radians(89.0), "cut": full}
