@@ -29,6 +29,7 @@ err_console = Console(stderr=True)
 
 def register() -> None:
     """Import the command modules, which registers their commands on :data:`app`."""
+    from jointshield.cli import attribute as _attribute  # noqa: F401
     from jointshield.cli import cache as _cache
     from jointshield.cli import flyout as _flyout  # noqa: F401
     from jointshield.cli import footprint as _footprint  # noqa: F401
