@@ -62,6 +62,7 @@ from numpy.typing import NDArray
 
 from jointshield.analysis.runs import _split_params
 from jointshield.architectures.presets import architecture
+from jointshield.arrays import FloatArray
 from jointshield.battle.context import Deployment, Rules
 from jointshield.battle.samples import (
     deploy_samples,
@@ -108,7 +109,6 @@ VALUES: Final = {
 }
 """The values a coalition can be measured by, with what each means."""
 
-FloatArray = NDArray[np.float64]
 ValueOf = Callable[[int], FloatArray]
 """A game: the per-trial values of the coalition whose members are the bits of a mask."""
 
