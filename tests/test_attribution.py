@@ -23,6 +23,7 @@ from jointshield.analysis.attribution import (
     ValueOf,
     attribute,
     coalition_theatre,
+    dependency,
     players_of,
     shapley_exact,
     shapley_sampled,
@@ -273,3 +274,71 @@ def test_the_command_refuses_an_unknown_player(capsys: pytest.CaptureFixture[str
     code = main(["attribute", "europe-north", "--players", "sites", "--player", "redzikowa"])
     err = capsys.readouterr().err
     assert code != 0 and "redzikowo" in err and "Traceback" not in err
+
+
+def test_more_players_than_enumeration_allows_switches_to_sampling_and_says_so(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    monkeypatch.setattr("jointshield.analysis.attribution.EXACT_MAX_PLAYERS", 1)
+    with pytest.raises(JointshieldError, match="too many to enumerate"):
+        attribute("europe-north", exact=True, trials=TRIALS, progress=False)
+    args = ["attribute", "europe-north", "-n", "50", "--permutations", "3"]
+    assert main(args) == 0
+    text = capsys.readouterr().out
+    assert "more than the 1 whose coalitions can be enumerated" in text
+    assert "sampled: 3 orders" in text
+
+
+# --------------------------------------------------------------------------- dependency
+
+
+def test_dependency_is_the_loss_without_the_other_partys_assets(north: Theatre) -> None:
+    """Loss = own assets defended with all − with own only, each checked against ``run``."""
+    found = dependency(north, ("national", "joint"), trials=TRIALS, seed=2)
+    assert [(d.architecture, d.party) for d in found] == [
+        ("national", "NATO"),
+        ("national", "Russia"),
+        ("joint", "NATO"),
+        ("joint", "Russia"),
+    ]
+    parties = players_of(north, "parties")
+    for d in found:
+        owned = [a.name for a in north.assets if a.owner == d.party]
+
+        def own(theatre: Theatre, arch: str = d.architecture, owned: list[str] = owned) -> float:
+            s = run(theatre, arch, trials=TRIALS, seed=2, progress=False).summary
+            return sum(
+                north.asset(a).population * s.p_asset_protected[a].value
+                for a in owned
+                if a in s.p_asset_protected
+            )
+
+        alone = coalition_theatre(north, parties, [p.name == d.party for p in parties])
+        assert d.defended.value == pytest.approx(own(north), rel=1e-9)
+        assert d.alone.value == pytest.approx(own(alone), rel=1e-9)
+        assert d.loss.value == pytest.approx(d.defended.value - d.alone.value, rel=1e-9, abs=1e-6)
+    by = {(d.architecture, d.party): d for d in found}
+    # A national defence uses nothing of the other party's: exactly no loss, in every trial.
+    for party in ("NATO", "Russia"):
+        loss = by["national", party].loss
+        assert loss.value == loss.lo == loss.hi == 0.0
+    # Under joint, Moscow's defence rests in part on NATO's sensors (the TPY-2's early tracks).
+    assert by["joint", "Russia"].loss.lo > 0.0
+
+
+def test_compare_shows_and_writes_the_dependency(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    import pandas as pd
+
+    out = tmp_path / "cmp"
+    args = ["compare", "europe-north", "--architectures", "national,joint", "-n", str(TRIALS)]
+    assert main([*args, "--dependency", "--out", str(out)]) == 0
+    text = capsys.readouterr().out
+    assert "rests on the others' assets" in text and "on others" in text
+    assert max(len(line) for line in text.splitlines()) <= 80
+    table = pd.read_parquet(out / "dependency.parquet")
+    assert list(table["party"].cat.categories) == ["NATO", "Russia"]
+    assert table["share"].dtype == "float64" and len(table) == 4
+    data = json.loads((out / "comparison.json").read_text(encoding="utf-8"))
+    assert len(data["dependency"]) == 4 and "architectures" in data

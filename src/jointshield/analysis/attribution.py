@@ -52,16 +52,18 @@ pp. 1726-1730.
 
 from __future__ import annotations
 
+import json
 import math
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
+from pathlib import Path
 from typing import Any, Final
 
 import numpy as np
 from numpy.typing import NDArray
 
 from jointshield.analysis.runs import _split_params
-from jointshield.architectures.presets import architecture
+from jointshield.architectures.presets import ARCHITECTURES, Architecture, architecture
 from jointshield.arrays import FloatArray
 from jointshield.battle.context import Deployment, Rules
 from jointshield.battle.samples import (
@@ -75,6 +77,7 @@ from jointshield.errors import JointshieldError, UnknownNameError
 from jointshield.montecarlo.blocks import run_blocks
 from jointshield.montecarlo.progress import ProgressArg, _progress
 from jointshield.montecarlo.stats import Estimate, _z, grouped_mean_interval, mean_interval
+from jointshield.montecarlo.store import write_table
 from jointshield.scenario import Scenario
 from jointshield.theatre.compile import theatre_of
 from jointshield.theatre.model import Theatre
@@ -84,13 +87,16 @@ __all__ = [
     "PLAYER_KINDS",
     "VALUES",
     "Attribution",
+    "Dependency",
     "Player",
     "ValueOf",
     "attribute",
     "coalition_theatre",
+    "dependency",
     "players_of",
     "shapley_exact",
     "shapley_sampled",
+    "write_dependency",
 ]
 
 EXACT_MAX_PLAYERS: Final = 12
@@ -321,6 +327,19 @@ def _undefended(value: str, dep: Deployment) -> float:
     return 0.0
 
 
+def _deploy(theatre: Theatre, raid: str | None, k: int, seed: int) -> tuple[Deployment, ...] | None:
+    """Deploy a coalition's theatre (None when it has no battery to fight with)."""
+    return deploy_samples(theatre, raid, k, seed) if theatre.batteries else None
+
+
+def _fight(
+    deps: tuple[Deployment, ...], arch: Architecture, rules: Rules | None, trials: int, seed: int
+) -> Trials:
+    """Run a coalition's trials on the study's seed (the same for every coalition)."""
+    sctx = prepare_samples(deps, arch=arch, rules=rules)
+    return Trials.from_columns(run_blocks(run_sampled_block, sctx, trials, seed, progress=False))
+
+
 @dataclass(frozen=True)
 class Attribution:
     """Each player's Shapley value, with what the coalitions are worth.
@@ -512,13 +531,12 @@ def attribute(
             return cache_of[mask]
         members = [bool(mask >> i & 1) for i in range(n)]
         sub = coalition_theatre(theatre, group, members)
-        if not sub.batteries:
+        deps = grand_deps if all(members) else _deploy(sub, raid, geometry_samples, seed)
+        if deps is None:
             out = np.full(trials, _undefended(value, grand_deps[0]))
         else:
-            deps = grand_deps if all(members) else deploy_samples(sub, raid, geometry_samples, seed)
-            sctx = prepare_samples(deps, arch=the_arch, rules=rules)
-            columns = run_blocks(run_sampled_block, sctx, trials, seed, progress=False)
-            out = _trial_values(value, deps[0], Trials.from_columns(columns))
+            fought = _fight(deps, the_arch, rules, trials, seed)
+            out = _trial_values(value, deps[0], fought)
         cache_of[mask] = out
         step()
         return out
@@ -572,3 +590,172 @@ def _estimate(x: FloatArray, groups: NDArray[np.intp] | None) -> Estimate:
     if not math.isfinite(lo):  # every trial the same: no spread
         lo = hi = m
     return Estimate(m, lo, hi, "mean")
+
+
+# --------------------------------------------------------------------------- dependency
+
+
+@dataclass(frozen=True)
+class Dependency:
+    """How much of one party's defended population rests on the other parties' assets.
+
+    Attributes
+    ----------
+    architecture, party : str
+        The architecture and the party whose assets (cities) are counted.
+    attacked : float
+        Population of the party's assets that the raid attacks.
+    defended : Estimate
+        Expected population of those assets not hit, every party's assets present.
+    alone : Estimate
+        The same with only the party's own radars, space sensors and batteries.
+    loss : Estimate
+        ``defended − alone``, trial by trial on the same seeds, with its interval.
+    """
+
+    architecture: str
+    party: str
+    attacked: float
+    defended: Estimate
+    alone: Estimate
+    loss: Estimate
+
+    @property
+    def share(self) -> float:
+        """The share of the defended population that the other parties' assets buy; NaN if none."""
+        return self.loss.value / self.defended.value if self.defended.value else math.nan
+
+    def to_json(self) -> dict[str, Any]:
+        """Return a JSON-ready dict (a share of nothing is null)."""
+        share = self.share
+        return {
+            "architecture": self.architecture,
+            "party": self.party,
+            "attacked": self.attacked,
+            "defended": self.defended.to_json(),
+            "alone": self.alone.to_json(),
+            "loss": self.loss.to_json(),
+            "share": None if math.isnan(share) else share,
+        }
+
+
+def _own_defended(owned: NDArray[np.bool_], dep: Deployment, trials: Trials | None) -> FloatArray:
+    """Return the population of the owned attacked assets not hit, per trial."""
+    pop = np.asarray(dep.asset_population, dtype=float) * owned
+    if trials is None:
+        aimed = np.zeros(len(dep.assets), dtype=bool)
+        aimed[dep.warhead_asset[dep.warhead_asset >= 0]] = True
+        return np.array([float(pop @ ~aimed)])
+    return np.asarray((~trials.asset_hit) @ pop, dtype=float)
+
+
+def dependency(
+    source: Theatre | Scenario | str | None = None,
+    architectures: Sequence[str] = ARCHITECTURES,
+    *,
+    trials: int = 2000,
+    seed: int = 0,
+    params: Mapping[str, Any] | None = None,
+    rules: Rules | None = None,
+    raid: str | None = None,
+    geometry_samples: int = 1,
+    cache: bool = True,
+) -> tuple[Dependency, ...]:
+    """For each architecture and party, what its defence loses without the other parties' assets.
+
+    Each party's own assets (its cities) are counted twice on the same seeds:
+    with every party's radars, space sensors and batteries, and with its own
+    only (:func:`coalition_theatre`); the difference is what it depends on
+    the others for. The governance is the architecture's in both.
+
+    Parameters
+    ----------
+    source : Theatre or Scenario or str or None
+        The theatre, a loaded scenario, a built-in name or file.
+    architectures : sequence of str
+        The architectures (default: all five).
+    trials, seed, params, rules, raid, geometry_samples, cache
+        As for :func:`attribute`.
+
+    Returns
+    -------
+    tuple of Dependency
+        One per architecture and party with attacked assets, architecture-major.
+    """
+    theatre = theatre_of(source, cache=cache)
+    params, rules = _split_params(params, rules)
+    archs = [architecture(a, **params) for a in architectures]
+    parties = players_of(theatre, "parties")
+    grand = deploy_samples(theatre, raid, geometry_samples, seed)
+    dep0 = grand[0]
+    owner = np.array([theatre.asset(a).owner for a in dep0.assets])
+    groups = trial_samples(len(grand), trials, seed) if geometry_samples > 1 else None
+    alone = {
+        p.name: _deploy(
+            coalition_theatre(theatre, parties, [q is p for q in parties]),
+            raid,
+            geometry_samples,
+            seed,
+        )
+        for p in parties
+    }
+    out = []
+    for arch in archs:
+        full = _fight(grand, arch, rules, trials, seed)
+        for p in parties:
+            owned = owner == p.name
+            if not owned.any():
+                continue
+            with_all = _own_defended(owned, dep0, full)
+            deps = alone[p.name]
+            by_self = _own_defended(
+                owned, dep0, None if deps is None else _fight(deps, arch, rules, trials, seed)
+            )
+            by_self = np.broadcast_to(by_self, with_all.shape)
+            out.append(
+                Dependency(
+                    architecture=arch.name,
+                    party=p.name,
+                    attacked=float(np.sum(np.asarray(dep0.asset_population)[owned])),
+                    defended=_estimate(with_all, groups),
+                    alone=_estimate(np.array(by_self), groups),
+                    loss=_estimate(with_all - by_self, groups),
+                )
+            )
+    return tuple(out)
+
+
+def write_dependency(
+    dependencies: Sequence[Dependency], path: str | Path, meta: Mapping[str, Any]
+) -> Path:
+    """Write one row per (architecture, party) to Parquet, typed and labelled.
+
+    Columns: ``architecture`` and ``party`` (categories); ``attacked``; the
+    value, ``_lo`` and ``_hi`` of ``defended``, ``alone`` and ``loss``
+    (people); ``share``. The study's provenance is in the schema's metadata
+    under ``jointshield``.
+    """
+    import pyarrow as pa  # type: ignore[import-untyped]
+
+    def category(values: list[str]) -> Any:
+        names = list(dict.fromkeys(values))
+        codes = np.array([names.index(v) for v in values], dtype=np.int32)
+        return pa.DictionaryArray.from_arrays(pa.array(codes), pa.array(names, type=pa.string()))
+
+    def floats(values: list[float]) -> Any:
+        return pa.array(np.asarray(values, dtype=float), type=pa.float64(), from_pandas=True)
+
+    columns: dict[str, Any] = {
+        "architecture": category([d.architecture for d in dependencies]),
+        "party": category([d.party for d in dependencies]),
+        "attacked": floats([d.attacked for d in dependencies]),
+    }
+    for key in ("defended", "alone", "loss"):
+        for part in ("value", "lo", "hi"):
+            name = key if part == "value" else f"{key}_{part}"
+            columns[name] = floats([getattr(getattr(d, key), part) for d in dependencies])
+    columns["share"] = floats([d.share for d in dependencies])
+    table = pa.table(columns).replace_schema_metadata(
+        {"jointshield": json.dumps(dict(meta), sort_keys=True, default=str)}
+    )
+    return write_table(path, table)

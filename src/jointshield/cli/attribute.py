@@ -19,19 +19,32 @@ if TYPE_CHECKING:
     from jointshield.analysis.attribution import Attribution
 
 
-def _fmt(value: str, x: float) -> str:
-    """Return a value in its unit: people in millions, probabilities in %, warheads to 0.01."""
+def _fmt(value: str, x: float, millions: bool = True) -> str:
+    """Return a value in its unit: people (in millions), probabilities in %, warheads."""
     if value == "population":
-        return f"{x / 1e6:,.2f} M" if abs(x) >= 1e4 else f"{x:,.0f}"
+        return f"{x / 1e6:,.2f} M" if millions else f"{x:,.0f}"
     if value == "no-leak":
         return f"{100.0 * x:.1f} %"
     return f"{x:,.2f}"
+
+
+def _percent(share: float) -> str:
+    if share != share:  # NaN: the defence adds nothing to share
+        return "-"
+    text = f"{100.0 * share:.0f} %"
+    return "0 %" if text == "-0 %" else text
 
 
 def _print(result: Attribution) -> None:
     from jointshield.analysis.attribution import VALUES
 
     value = result.value
+    # People in millions when the defence adds a million or more, else one by one.
+    big = abs(result.grand - result.empty) >= 1e6
+
+    def fmt(x: float) -> str:
+        return _fmt(value, x, big)
+
     how = (
         f"exact over {result.coalitions:,} coalitions"
         if result.method == "exact"
@@ -50,26 +63,24 @@ def _print(result: Attribution) -> None:
     table.add_column("95 % interval", justify="right")
     table.add_column("share", justify="right")
     for i, (player, est) in enumerate(zip(result.players, result.shapley, strict=True)):
-        share = result.share(i)
         table.add_row(
             player.name,
             player.party or "mixed",
-            _fmt(value, est.value),
-            f"{_fmt(value, est.lo)} … {_fmt(value, est.hi)}",
-            "-" if share != share else f"{100.0 * share:.0f} %",
+            fmt(est.value),
+            f"{fmt(est.lo)} … {fmt(est.hi)}",
+            _percent(result.share(i)),
         )
     out = console()
     out.print(table)
     out.print(
-        f"every player: {_fmt(value, result.grand)}; none (undefended): "
-        f"{_fmt(value, result.empty)}; the values add up to the difference",
+        f"every player: {fmt(result.grand)}; none (undefended): "
+        f"{fmt(result.empty)}; the values add up to the difference",
         highlight=False,
     )
     totals = result.party_totals()
     if len(totals) > 1:
         out.print(
-            "by party: "
-            + ", ".join(f"{party or 'mixed'} {_fmt(value, v)}" for party, v in totals.items()),
+            "by party: " + ", ".join(f"{party or 'mixed'} {fmt(v)}" for party, v in totals.items()),
             highlight=False,
         )
     meta = result.meta

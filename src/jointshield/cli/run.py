@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import os
 import sys
+from pathlib import Path
 from typing import Annotated, Any
 
 import typer
@@ -19,6 +20,7 @@ from jointshield.errors import JointshieldError
 from jointshield.report.tables import (
     architectures_grid,
     comparison_grid,
+    dependency_grid,
     explain_grid,
     sweep_grid,
 )
@@ -167,12 +169,23 @@ def compare_command(
             "(sharing, other party's data, fused picture, responsibility, dual key).",
         ),
     ] = False,
+    dependency: Annotated[
+        bool,
+        typer.Option(
+            "--dependency",
+            help="Also show how much of each party's defended population rests on the other "
+            "parties' assets (each party's own assets only, same seeds).",
+        ),
+    ] = False,
     no_cache: NoCacheOpt = False,
 ) -> None:
     """Run the architectures side by side on the same raid and seed."""
+    from jointshield.analysis.attribution import dependency as dependency_of
+    from jointshield.analysis.attribution import write_dependency
     from jointshield.analysis.explain import compare_explained
     from jointshield.analysis.runs import compare
     from jointshield.architectures.presets import ARCHITECTURES
+    from jointshield.montecarlo.store import write_json_atomic
 
     samples = _samples(geometry_samples)
     names = tuple(a.strip() for a in architectures.split(",")) if architectures else ARCHITECTURES
@@ -197,12 +210,36 @@ def compare_command(
         result = compare(scenario, names, dask_address=_dask(dask), **study)
         explained = ()
     levers = [e.to_json() for e in explained]
+    depends: list[dict[str, Any]] = []
+    if dependency:
+        found = dependency_of(
+            scenario,
+            names,
+            trials=trials,
+            seed=seed,
+            params=study["params"],
+            raid=raid,
+            geometry_samples=samples,
+            cache=not no_cache,
+        )
+        depends = [d.to_json() for d in found]
+        if out is not None:
+            write_dependency(found, Path(out) / "dependency.parquet", result.meta)
+    data = result.to_json()
+    if explain:
+        data["explain"] = levers
+    if dependency:
+        data["dependency"] = depends
+        if out is not None:
+            write_json_atomic(Path(out) / "comparison.json", data)
     if as_json:
-        print_json({**result.to_json(), "explain": levers} if explain else result.to_json())
+        print_json(data)
         return
     print_grid(comparison_grid([r.summary.to_json() for r in result.results], result.meta))
     if levers:
         print_grid(explain_grid(levers))
+    if depends:
+        print_grid(dependency_grid(depends))
 
 
 @app.command("sweep")

@@ -147,6 +147,8 @@ def _fixed(value: Any, pattern: str) -> Cell:
 def _share(value: float | None) -> Cell:
     if value is None:
         return Cell("-")
+    if -0.005 < value < 0:  # noise around nothing
+        return Cell("0%")
     return Cell("<1%" if 0 < value < 0.005 else f"{value:.0%}")
 
 
@@ -588,4 +590,50 @@ def explain_grid(explanations: Sequence[Mapping[str, Any]]) -> Grid:
         headers=tuple(e["architecture"] for e in explanations),
         rows=tuple(rows),
         footer="order: sharing, other party's data, fused picture, responsibility, dual key",
+    )
+
+
+def dependency_grid(dependencies: Sequence[Mapping[str, Any]]) -> Grid:
+    """Tabulate what each party's defence rests on the other parties' assets for.
+
+    Parameters
+    ----------
+    dependencies : sequence of mapping
+        The JSON form of each (architecture, party)
+        (:meth:`jointshield.analysis.attribution.Dependency.to_json`).
+
+    Returns
+    -------
+    Grid
+        Per party: its attacked population defended with every party's assets
+        and with its own only (millions), and the share that depends on the
+        others; a column per architecture.
+    """
+    archs = list(dict.fromkeys(d["architecture"] for d in dependencies))
+    parties = list(dict.fromkeys(d["party"] for d in dependencies))
+    at = {(d["architecture"], d["party"]): d for d in dependencies}
+    rows: list[Row] = []
+    for party in parties:
+        cells = [at.get((a, party)) for a in archs]
+        attacked = next(d["attacked"] for d in cells if d is not None)
+        rows.append(Row((f"{party}: {attacked / 1e6:.1f} M attacked",)))
+        for key, label in (("defended", "  defended, M"), ("alone", "  own only, M")):
+            rows.append(
+                Row(
+                    (label,), tuple(_estimate(None if d is None else d[key], 1e6, 2) for d in cells)
+                )
+            )
+        rows.append(
+            Row(
+                ("  share on others",),
+                tuple(_share(None if d is None else d["share"]) for d in cells),
+            )
+        )
+    return Grid(
+        title="What each party's defended population rests on the others' assets for",
+        label_headers=("party",),
+        headers=tuple(archs),
+        rows=tuple(rows),
+        footer="own only: the other parties' radars, space sensors and batteries removed, "
+        "same seeds; on others: the share of the defended population lost",
     )
