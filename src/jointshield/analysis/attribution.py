@@ -52,7 +52,6 @@ pp. 1726-1730.
 
 from __future__ import annotations
 
-import json
 import math
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
@@ -77,7 +76,7 @@ from jointshield.errors import JointshieldError, UnknownNameError
 from jointshield.montecarlo.blocks import run_blocks
 from jointshield.montecarlo.progress import ProgressArg, _progress
 from jointshield.montecarlo.stats import Estimate, _z, grouped_mean_interval, mean_interval
-from jointshield.montecarlo.store import write_table
+from jointshield.montecarlo.store import write_rows
 from jointshield.scenario import Scenario
 from jointshield.theatre.compile import theatre_of
 from jointshield.theatre.model import Theatre
@@ -735,27 +734,16 @@ def write_dependency(
     (people); ``share``. The study's provenance is in the schema's metadata
     under ``jointshield``.
     """
-    import pyarrow as pa  # type: ignore[import-untyped]
-
-    def category(values: list[str]) -> Any:
-        names = list(dict.fromkeys(values))
-        codes = np.array([names.index(v) for v in values], dtype=np.int32)
-        return pa.DictionaryArray.from_arrays(pa.array(codes), pa.array(names, type=pa.string()))
-
-    def floats(values: list[float]) -> Any:
-        return pa.array(np.asarray(values, dtype=float), type=pa.float64(), from_pandas=True)
-
-    columns: dict[str, Any] = {
-        "architecture": category([d.architecture for d in dependencies]),
-        "party": category([d.party for d in dependencies]),
-        "attacked": floats([d.attacked for d in dependencies]),
-    }
-    for key in ("defended", "alone", "loss"):
-        for part in ("value", "lo", "hi"):
-            name = key if part == "value" else f"{key}_{part}"
-            columns[name] = floats([getattr(getattr(d, key), part) for d in dependencies])
-    columns["share"] = floats([d.share for d in dependencies])
-    table = pa.table(columns).replace_schema_metadata(
-        {"jointshield": json.dumps(dict(meta), sort_keys=True, default=str)}
-    )
-    return write_table(path, table)
+    rows = []
+    for d in dependencies:
+        row: dict[str, Any] = {
+            "architecture": d.architecture,
+            "party": d.party,
+            "attacked": d.attacked,
+        }
+        for key in ("defended", "alone", "loss"):
+            est = getattr(d, key)
+            row.update({key: est.value, f"{key}_lo": est.lo, f"{key}_hi": est.hi})
+        row["share"] = d.share
+        rows.append(row)
+    return write_rows(path, rows, ("architecture", "party"), meta)

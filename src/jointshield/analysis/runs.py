@@ -27,6 +27,8 @@ from typing import Any
 import numpy as np
 from numpy.typing import NDArray
 
+from jointshield.analysis.equality import Equality, write_equality
+from jointshield.analysis.equality import equality as equality_of
 from jointshield.architectures.presets import ARCHITECTURES, Architecture, architecture
 from jointshield.battle.context import RULE_PARAMETERS, BattleContext, Deployment, Rules
 from jointshield.battle.samples import (
@@ -507,10 +509,18 @@ class Comparison:
 
     results: tuple[RunResult, ...]
     meta: dict[str, Any]
+    equality: tuple[Equality, ...] = ()
+    """Per architecture and party, its launch decisions and overflights (when asked)."""
 
     def to_json(self) -> dict[str, Any]:
-        """Return a JSON-ready dict."""
-        return {"architectures": [r.to_json() for r in self.results], "meta": self.meta}
+        """Return a JSON-ready dict (``equality`` only when it was counted)."""
+        out: dict[str, Any] = {
+            "architectures": [r.to_json() for r in self.results],
+            "meta": self.meta,
+        }
+        if self.equality:
+            out["equality"] = [e.to_json() for e in self.equality]
+        return out
 
 
 def compare(
@@ -529,6 +539,7 @@ def compare(
     geometry_samples: int = DEFAULT_GEOMETRY_SAMPLES,
     deployment: Sequence[Deployment] | None = None,
     cache: bool = True,
+    equality: bool = False,
 ) -> Comparison:
     """Run every architecture on the same raid and seed, and put the results side by side.
 
@@ -544,6 +555,11 @@ def compare(
     (:func:`~jointshield.montecarlo.blocks.run_jobs`): the deployments are
     sent once to each worker, each architecture's context as what it adds
     to them, and the numbers are those of one process, byte for byte.
+
+    With ``equality``, each architecture's launch decisions and interceptor
+    flights over the other parties' sectors are counted from its trials
+    (:func:`jointshield.analysis.equality.equality`; the theatre's sectors,
+    so ``scenario`` is needed even with ``deployment``).
     """
     _check_counts(trials, seed, workers, dask_address, geometry_samples)
     # An unknown name raises with the list of valid ones, before any work.
@@ -551,8 +567,10 @@ def compare(
     archs = [architecture(a, **params) for a in architectures]
     if out is not None:
         check_folder(out)
+    theatre = theatre_of(scenario, cache=cache) if deployment is None or equality else None
     if deployment is None:
-        deps = _deploy(scenario, raid, seed, geometry_samples, cache)
+        assert theatre is not None
+        deps = deploy_samples(theatre, raid, geometry_samples, seed)
     else:
         deps = tuple(deployment)
         if len(deps) != geometry_samples:
@@ -572,16 +590,21 @@ def compare(
         for a in archs
     ]
     done: dict[int, RunResult] = {}
+    counted: dict[int, tuple[Equality, ...]] = {}
     for j, sctx, columns in run_jobs(
         jobs, shared=deps, workers=workers, dask_address=dask_address, progress=progress
     ):
         outcomes = Trials.from_columns(columns)
         done[j] = _finish(deps, sctx, outcomes, trials=trials, seed=seed, out=out)
+        if theatre is not None and equality:
+            counted[j] = equality_of(sctx.first, outcomes, theatre.sectors)
     results = tuple(done[j] for j in range(len(archs)))
     meta = dep.origin.meta(
         raid=dep.geometry.raid, seed=seed, trials=trials, geometry_samples=len(deps)
     )
-    comparison = Comparison(results, meta)
+    comparison = Comparison(results, meta, tuple(e for j in sorted(counted) for e in counted[j]))
+    if out is not None and comparison.equality:
+        write_equality(comparison.equality, Path(out) / "equality.parquet", meta)
     if out is not None:
         write_json_atomic(Path(out) / "comparison.json", comparison.to_json())
     return comparison

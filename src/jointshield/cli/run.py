@@ -21,6 +21,7 @@ from jointshield.report.tables import (
     architectures_grid,
     comparison_grid,
     dependency_grid,
+    equality_grid,
     explain_grid,
     sweep_grid,
 )
@@ -177,6 +178,14 @@ def compare_command(
             "parties' assets (each party's own assets only, same seeds).",
         ),
     ] = False,
+    equality: Annotated[
+        bool,
+        typer.Option(
+            "--equality",
+            help="Also count who decides each launch (alone, with consent, can veto) and the "
+            "interceptors that fly over the other party's sectors.",
+        ),
+    ] = False,
     no_cache: NoCacheOpt = False,
 ) -> None:
     """Run the architectures side by side on the same raid and seed."""
@@ -205,9 +214,11 @@ def compare_command(
     if explain:
         if _dask(dask):
             raise JointshieldError("--explain runs locally: leave out --dask")
+        if equality:
+            raise JointshieldError("--equality is counted by compare itself: leave out --explain")
         result, explained = compare_explained(scenario, names, **study)
     else:
-        result = compare(scenario, names, dask_address=_dask(dask), **study)
+        result = compare(scenario, names, dask_address=_dask(dask), equality=equality, **study)
         explained = ()
     levers = [e.to_json() for e in explained]
     depends: list[dict[str, Any]] = []
@@ -240,6 +251,8 @@ def compare_command(
         print_grid(explain_grid(levers))
     if depends:
         print_grid(dependency_grid(depends))
+    if result.equality:
+        print_grid(equality_grid([e.to_json() for e in result.equality]))
 
 
 @app.command("sweep")

@@ -7,7 +7,7 @@ import json
 import os
 import re
 import secrets
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterator, Mapping, Sequence
 from pathlib import Path
 from typing import IO, Any
 
@@ -312,3 +312,36 @@ def read_parquet(path: str | os.PathLike[str]) -> tuple[Columns, dict[str, str]]
         if not k.startswith(b"ARROW:")
     }
     return columns, metadata
+
+
+def write_rows(
+    path: str | os.PathLike[str],
+    rows: Sequence[Mapping[str, Any]],
+    categories: Sequence[str],
+    meta: Mapping[str, Any],
+) -> Path:
+    """Write flat records (one dict per row, the same keys) to Parquet, typed and labelled.
+
+    The ``categories`` columns are strings stored as categories (pandas reads
+    them as ``category``, in their order of first appearance); every other
+    column is float64 (NaN for a missing value). The provenance ``meta`` is in
+    the schema's metadata under ``jointshield``.
+    """
+    pa, _ = _import_pyarrow()
+    keys = list(rows[0]) if rows else list(categories)
+    columns: dict[str, Any] = {}
+    for key in keys:
+        values = [row[key] for row in rows]
+        if key in categories:
+            names = list(dict.fromkeys(str(v) for v in values))
+            codes = np.array([names.index(str(v)) for v in values], dtype=np.int32)
+            columns[key] = pa.DictionaryArray.from_arrays(
+                pa.array(codes, type=pa.int32()), pa.array(names, type=pa.string())
+            )
+        else:
+            floats = np.array([np.nan if v is None else float(v) for v in values], dtype=float)
+            columns[key] = pa.array(floats, type=pa.float64(), from_pandas=True)
+    table = pa.table(columns).replace_schema_metadata(
+        {"jointshield": json.dumps(dict(meta), sort_keys=True, default=str)}
+    )
+    return write_table(path, table)

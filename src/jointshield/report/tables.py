@@ -637,3 +637,52 @@ def dependency_grid(dependencies: Sequence[Mapping[str, Any]]) -> Grid:
         footer="own only: the other parties' radars, space sensors and batteries removed, "
         "same seeds; on others: the share of the defended population lost",
     )
+
+
+def equality_grid(rows: Sequence[Mapping[str, Any]]) -> Grid:
+    """Tabulate each party's launch decisions and flights over the other's territory.
+
+    Parameters
+    ----------
+    rows : sequence of mapping
+        The JSON form of each (architecture, party)
+        (:meth:`jointshield.analysis.equality.Equality.to_json`).
+
+    Returns
+    -------
+    Grid
+        Per party: its shares of the launch decisions (alone, with consent,
+        can veto) and its interceptors per trial (fired, over the other's
+        territory, meeting their warhead there); a column per architecture.
+    """
+    archs = list(dict.fromkeys(r["architecture"] for r in rows))
+    parties = list(dict.fromkeys(r["party"] for r in rows))
+    at = {(r["architecture"], r["party"]): r for r in rows}
+    out: list[Row] = []
+    for party in parties:
+        cells = [at.get((a, party)) for a in archs]
+        out.append(Row((party,)))
+        for key, label in (
+            ("decides_alone", "  decides alone"),
+            ("decides_with_consent", "  with consent"),
+            ("can_veto", "  can veto"),
+        ):
+            out.append(Row((label,), tuple(_share(None if c is None else c[key]) for c in cells)))
+        for key, label in (
+            ("flights", "  interceptors"),
+            ("flights_over_other", "  over other's"),
+            ("intercepts_over_other", "  meet over other's"),
+        ):
+            out.append(
+                Row(
+                    (label,), tuple(_estimate(None if c is None else c[key], 1.0, 2) for c in cells)
+                )
+            )
+    return Grid(
+        title="Who decides the launches, and whose interceptors fly over whose territory",
+        label_headers=("party",),
+        headers=tuple(archs),
+        rows=tuple(out),
+        footer="decisions: shares of all launches; interceptors: per trial; over other's: "
+        "the ground track crosses another party's sector",
+    )
