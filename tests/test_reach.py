@@ -18,6 +18,7 @@ from jointshield.analysis.redline import (
     fly_icbms,
     reach,
     red_line_bisection,
+    red_line_rounds,
     red_lines,
     sites_of,
     template,
@@ -178,6 +179,28 @@ def test_red_line_bisection_agrees_with_a_brute_force_scan(
     )
     assert (speed, status, row) == (speeds[first], "found", 0)
     assert evaluations <= 2 + math.ceil(math.log2(len(speeds) - 1))
+    assert evaluations <= red_line_rounds(SCAN_LOW_MPS, SCAN_HIGH_MPS, SCAN_STEP_MPS)
+
+
+def test_a_study_reports_its_progress_step_by_step() -> None:
+    """The callback counts up to its total: three steps and the bisection's rounds."""
+    seen: list[tuple[int, int]] = []
+    reach(
+        "icbm-reach",
+        sites=["redzikowo"],
+        interceptors=["sm-3-iia"],
+        bases=["kozelsk"],
+        aims=["Washington"],
+        shapes=["min-energy"],
+        delays_s=[0.0],
+        red_line_delays_s=[120.0],
+        sensors=False,
+        progress=lambda done, total: seen.append((done, total)),
+    )
+    done = [d for d, _ in seen]
+    total = seen[0][1]
+    assert total == 3 + red_line_rounds()
+    assert done == sorted(done) and 3 < done[-1] <= total
 
 
 def test_red_line_is_resolved_to_its_stated_step(

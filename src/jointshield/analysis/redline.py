@@ -108,6 +108,7 @@ from jointshield.flight.flyout import Flyouts
 from jointshield.flight.missile import MissileModel
 from jointshield.flight.raid import RaidGeometry, Threat
 from jointshield.flight.reach import InterceptorKinematics, InterceptorType
+from jointshield.montecarlo.progress import ProgressArg, _progress
 from jointshield.montecarlo.store import make_folder, write_json_atomic
 from jointshield.physics.geo import ecef_to_geodetic, great_circle_distance_m, parse_lat_lon
 from jointshield.report.maps import new_map, save_figure
@@ -749,6 +750,7 @@ def reach(
     raid: str | None = None,
     sensors: bool = True,
     cache: bool = True,
+    progress: ProgressArg = False,
 ) -> ReachResult:
     """Ask whether each site and interceptor type can reach each ICBM, and the red lines.
 
@@ -781,6 +783,10 @@ def reach(
         Whether to compute the sensors' cue, look and fire-control times.
     cache : bool
         Whether to keep reach tables and radar views in the user's cache.
+    progress : bool or callable
+        Progress bar (on a terminal) or a callback ``(done, total)``, over the
+        steps: flying the ICBMs, the windows, the sensors, and each round of
+        the red lines' bisection.
 
     Returns
     -------
@@ -806,47 +812,54 @@ def reach(
     if not kinds or not chosen_sites:
         raise JointshieldError(f"scenario {theatre.name!r} has no interceptor sites or types")
     delays = _delays(delays_s, "launch delays")
-    flights = fly_icbms(_threats(theatre, raid, bases, aims), shapes)
-    kins = [theatre.reach.get(k, store=theatre.cache) for k in kinds]
-    bats = [_battery(site, kin) for site in chosen_sites for kin in kins]
-    n_s, n_i = len(chosen_sites), len(kinds)
-    # One geometry per site, shared by its types (site-major battery order).
-    geometry = window_geometry(_site_rad(chosen_sites), flights.flyouts)
-    windows = intercept_windows(
-        bats, geometry=geometry.take(np.arange(len(flights)), np.repeat(np.arange(n_s), n_i))
-    )
-    latest = _to_sit(windows.latest_launch(), n_s, n_i)
-    reason_names = np.vectorize(_REASONS_BY_CODE.__getitem__, otypes=[str])(windows.reason)
-    regions = _regions(windows, flights, delays)
-    first_t, last_t, first_h, last_h, first_p, last_p, count = (
-        _to_sit(a, n_s, n_i) for a in regions
-    )
-    cue: dict[str, FloatArray] = {}
-    looks: dict[str, FloatArray] = {}
-    fire: dict[str, FloatArray] = {}
-    if sensors:
-        for sensor in theatre.space_ir:
-            cue[sensor.name] = space_ir_cues(sensor, flights.flyouts)
-        picture = theatre.picture(flights.geometry)
-        sigma_m = min(k.fire_control_sigma_m for k in kinds)
-        sigma_mps = min(k.fire_control_sigma_mps for k in kinds)
-        for view in picture.views:
-            looks[view.radar.name] = view.first_look_s
-            fire[view.radar.name] = view.fire_control_s(sigma_m, sigma_mps)
-    lines: tuple[RedLine, ...] = ()
-    if red_line_delays_s:
-        base_kind = (
-            theatre.interceptor(red_line_template)
-            if red_line_template
-            else max(kinds, key=lambda k: k.burnout_speed_mps)
+    red_delays = _delays(red_line_delays_s, "red-line delays") if red_line_delays_s else None
+    total = 3 + (red_line_rounds() if red_delays is not None else 0)
+    with _progress(progress, total, "reach") as step:
+        flights = fly_icbms(_threats(theatre, raid, bases, aims), shapes)
+        step()
+        kins = [theatre.reach.get(k, store=theatre.cache) for k in kinds]
+        bats = [_battery(site, kin) for site in chosen_sites for kin in kins]
+        n_s, n_i = len(chosen_sites), len(kinds)
+        # One geometry per site, shared by its types (site-major battery order).
+        geometry = window_geometry(_site_rad(chosen_sites), flights.flyouts)
+        windows = intercept_windows(
+            bats, geometry=geometry.take(np.arange(len(flights)), np.repeat(np.arange(n_s), n_i))
         )
-        lines = red_lines(
-            theatre,
-            chosen_sites,
-            flights,
-            _delays(red_line_delays_s, "red-line delays"),
-            base_kind,
+        latest = _to_sit(windows.latest_launch(), n_s, n_i)
+        reason_names = np.vectorize(_REASONS_BY_CODE.__getitem__, otypes=[str])(windows.reason)
+        regions = _regions(windows, flights, delays)
+        first_t, last_t, first_h, last_h, first_p, last_p, count = (
+            _to_sit(a, n_s, n_i) for a in regions
         )
+        step()
+        cue: dict[str, FloatArray] = {}
+        looks: dict[str, FloatArray] = {}
+        fire: dict[str, FloatArray] = {}
+        if sensors:
+            for sensor in theatre.space_ir:
+                cue[sensor.name] = space_ir_cues(sensor, flights.flyouts)
+            picture = theatre.picture(flights.geometry)
+            sigma_m = min(k.fire_control_sigma_m for k in kinds)
+            sigma_mps = min(k.fire_control_sigma_mps for k in kinds)
+            for view in picture.views:
+                looks[view.radar.name] = view.first_look_s
+                fire[view.radar.name] = view.fire_control_s(sigma_m, sigma_mps)
+        step()
+        lines: tuple[RedLine, ...] = ()
+        if red_delays is not None:
+            base_kind = (
+                theatre.interceptor(red_line_template)
+                if red_line_template
+                else max(kinds, key=lambda k: k.burnout_speed_mps)
+            )
+            lines = red_lines(
+                theatre,
+                chosen_sites,
+                flights,
+                red_delays,
+                base_kind,
+                on_round=step,
+            )
     meta = theatre.origin.meta(
         raid=theatre.raid(raid).name,
         shapes=list(dict.fromkeys(shapes)),
@@ -962,6 +975,16 @@ class _Job:
     trajectory: int = -1
 
 
+def red_line_rounds(
+    low_mps: float = REDLINE_MIN_MPS,
+    high_mps: float = REDLINE_MAX_MPS,
+    step_mps: float = REDLINE_STEP_MPS,
+) -> int:
+    """Return the most rounds :func:`red_line_bisection` takes: the two ends, then halvings."""
+    n_lattice = math.ceil((high_mps - low_mps) / step_mps - 1e-9)
+    return 2 + max(math.ceil(math.log2(max(n_lattice, 1))), 0)
+
+
 def red_line_bisection(
     kinematics_at: KinematicsAt,
     jobs: Sequence[tuple[Site, Sequence[int], float]],
@@ -970,6 +993,7 @@ def red_line_bisection(
     low_mps: float = REDLINE_MIN_MPS,
     high_mps: float = REDLINE_MAX_MPS,
     step_mps: float = REDLINE_STEP_MPS,
+    on_round: Callable[[], object] | None = None,
 ) -> list[tuple[float, str, int, int]]:
     """Bisect every job's red line together on one lattice of speeds.
 
@@ -984,6 +1008,9 @@ def red_line_bisection(
         The trajectories.
     low_mps, high_mps, step_mps : float
         The lattice ``low + k · step`` up to ``high``, m/s.
+    on_round : callable, optional
+        Called after each round (the two ends, then each midpoint), at most
+        :func:`red_line_rounds` times.
 
     Returns
     -------
@@ -1037,11 +1064,14 @@ def red_line_bisection(
                 out[id(job)] = job.rows[int(ok[np.argmax(values[ok])])] if ok.size else -1
         return out
 
+    tick = on_round or (lambda: None)
     top = evaluate(lambda j: n_lattice, state)
+    tick()
     for job in state:
         if top[id(job)] < 0:
             job.status = "above"
     bottom = evaluate(lambda j: 0, [j for j in state if not j.status])
+    tick()
     for job in state:
         if not job.status:
             job.trajectory = top[id(job)]
@@ -1051,6 +1081,7 @@ def red_line_bisection(
                 job.lo = 0
     while active := [j for j in state if not j.status and j.hi - j.lo > 1]:
         mids = evaluate(lambda j: (j.lo + j.hi) // 2, active)
+        tick()
         for job in active:
             mid = (job.lo + job.hi) // 2
             if mids[id(job)] >= 0:
@@ -1074,6 +1105,7 @@ def red_lines(
     kind: InterceptorType,
     *,
     step_mps: float = REDLINE_STEP_MPS,
+    on_round: Callable[[], object] | None = None,
 ) -> tuple[RedLine, ...]:
     """Return the red line of every (site, base) at every delay, built like ``kind``.
 
@@ -1092,7 +1124,9 @@ def red_lines(
         for site in sites
         for base in bases
     ]
-    found = red_line_bisection(kinematics_at, jobs, flights.flyouts, step_mps=step_mps)
+    found = red_line_bisection(
+        kinematics_at, jobs, flights.flyouts, step_mps=step_mps, on_round=on_round
+    )
     out = []
     for (site, rows, d), (v, status, evaluations, row) in zip(jobs, found, strict=True):
         out.append(

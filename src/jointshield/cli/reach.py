@@ -282,6 +282,7 @@ def reach_command(
         red_line_delays_s=red,
         red_line_template=red_line_type,
         cache=not no_cache,
+        progress=not as_json,
     )
     ref = red[0] if red else DEFAULT_RED_LINE_DELAY_S
     files = write_reach(result, out, ref)
