@@ -593,6 +593,15 @@ def explain_grid(explanations: Sequence[Mapping[str, Any]]) -> Grid:
     )
 
 
+def _by_party(
+    rows: Sequence[Mapping[str, Any]],
+) -> tuple[list[str], list[str], dict[tuple[str, str], Mapping[str, Any]]]:
+    """Return the architectures and parties of (architecture, party) records, and each record."""
+    archs = list(dict.fromkeys(r["architecture"] for r in rows))
+    parties = list(dict.fromkeys(r["party"] for r in rows))
+    return archs, parties, {(r["architecture"], r["party"]): r for r in rows}
+
+
 def dependency_grid(dependencies: Sequence[Mapping[str, Any]]) -> Grid:
     """Tabulate what each party's defence rests on the other parties' assets for.
 
@@ -609,9 +618,7 @@ def dependency_grid(dependencies: Sequence[Mapping[str, Any]]) -> Grid:
         and with its own only (millions), and the share that depends on the
         others; a column per architecture.
     """
-    archs = list(dict.fromkeys(d["architecture"] for d in dependencies))
-    parties = list(dict.fromkeys(d["party"] for d in dependencies))
-    at = {(d["architecture"], d["party"]): d for d in dependencies}
+    archs, parties, at = _by_party(dependencies)
     rows: list[Row] = []
     for party in parties:
         cells = [at.get((a, party)) for a in archs]
@@ -625,7 +632,7 @@ def dependency_grid(dependencies: Sequence[Mapping[str, Any]]) -> Grid:
             )
         rows.append(
             Row(
-                ("  share on others",),
+                ("  on others",),
                 tuple(_share(None if d is None else d["share"]) for d in cells),
             )
         )
@@ -655,9 +662,7 @@ def equality_grid(rows: Sequence[Mapping[str, Any]]) -> Grid:
         can veto) and its interceptors per trial (fired, over the other's
         territory, meeting their warhead there); a column per architecture.
     """
-    archs = list(dict.fromkeys(r["architecture"] for r in rows))
-    parties = list(dict.fromkeys(r["party"] for r in rows))
-    at = {(r["architecture"], r["party"]): r for r in rows}
+    archs, parties, at = _by_party(rows)
     out: list[Row] = []
     for party in parties:
         cells = [at.get((a, party)) for a in archs]
