@@ -19,16 +19,20 @@ so the values add up to :math:`v(N) - v(\varnothing)`, a player whose
 assets change nothing gets zero, and two players whose assets are
 interchangeable get the same.
 
-Common random numbers: every coalition is run on the same seed, so its
-trials draw the same looks, links, delays and kills where its assets are the
-same, and the differences between coalitions are differences of assets, not
-of luck. Each trial ``t`` gives its own :math:`v_t(S)` and so its own
-:math:`\phi_{i,t}`; the Shapley value is their mean over trials and its
+Common random numbers: every coalition is run on the same seed, so that the
+differences between coalitions are, as far as the trial engine's streams
+allow, differences of assets, not of luck. Link outages, authorisation
+delays and kills have streams of their own; missed detections are drawn in
+the order of the radars used, and authorisation delays for every (threat,
+battery) pair, so removing a radar, or a battery when delays are random,
+re-draws some others' numbers: the values stay unbiased and the intervals
+valid, only wider. Each trial ``t`` gives its own :math:`v_t(S)` and so its
+own :math:`\phi_{i,t}`; the Shapley value is their mean over trials and its
 interval a Student interval over them (the trials are independent). Up to
 :data:`EXACT_MAX_PLAYERS` players every coalition is enumerated (exact up
 to the Monte Carlo); beyond, permutations are sampled (Castro, Gómez and
 Tejada 2009) and the interval is the normal one of the mean over
-permutations.
+permutations (the Monte Carlo noise of each coalition's value is not added).
 
 Values (``value``):
 
