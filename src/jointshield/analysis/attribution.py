@@ -65,21 +65,19 @@ from typing import Any, Final
 import numpy as np
 from numpy.typing import NDArray
 
-from jointshield.analysis.runs import _split_params
+from jointshield.analysis.runs import _simulate, _split_params
 from jointshield.architectures.presets import ARCHITECTURES, Architecture, architecture
 from jointshield.arrays import FloatArray
 from jointshield.battle.context import Deployment, Rules
 from jointshield.battle.samples import (
     deploy_samples,
     prepare_samples,
-    run_sampled_block,
     trial_samples,
 )
 from jointshield.battle.trial import Trials
 from jointshield.errors import JointshieldError, UnknownNameError
-from jointshield.montecarlo.blocks import run_blocks
 from jointshield.montecarlo.progress import ProgressArg, _progress
-from jointshield.montecarlo.stats import Estimate, _z, grouped_mean_interval, mean_interval
+from jointshield.montecarlo.stats import Estimate, _z, grouped_mean_interval
 from jointshield.montecarlo.store import write_rows
 from jointshield.scenario import Scenario
 from jointshield.theatre.compile import theatre_of
@@ -319,12 +317,17 @@ def _trial_values(value: str, dep: Deployment, trials: Trials) -> FloatArray:
     return warheads - np.asarray(trials.leakers, dtype=float)
 
 
-def _undefended(value: str, dep: Deployment) -> float:
-    """Return the raid's value when no interceptor flies: every warhead hits its asset."""
+def _aimed(dep: Deployment) -> NDArray[np.bool_]:
+    """Return which attacked assets some warhead aims at: those hit when nothing is stopped."""
     aimed = np.zeros(len(dep.assets), dtype=bool)
     aimed[dep.warhead_asset[dep.warhead_asset >= 0]] = True
+    return aimed
+
+
+def _undefended(value: str, dep: Deployment) -> float:
+    """Return the raid's value when no interceptor flies: every warhead hits its asset."""
     if value == "population":
-        return float(np.sum(dep.asset_population) - aimed @ dep.asset_population)
+        return float(np.asarray(dep.asset_population, dtype=float) @ ~_aimed(dep))
     if value == "no-leak":
         return float(dep.warhead_asset.shape[0] == 0)
     return 0.0
@@ -339,8 +342,7 @@ def _fight(
     deps: tuple[Deployment, ...], arch: Architecture, rules: Rules | None, trials: int, seed: int
 ) -> Trials:
     """Run a coalition's trials on the study's seed (the same for every coalition)."""
-    sctx = prepare_samples(deps, arch=arch, rules=rules)
-    return Trials.from_columns(run_blocks(run_sampled_block, sctx, trials, seed, progress=False))
+    return _simulate(prepare_samples(deps, arch=arch, rules=rules), trials, seed, 1, None, False)
 
 
 @dataclass(frozen=True)
@@ -536,7 +538,7 @@ def attribute(
         sub = coalition_theatre(theatre, group, members)
         deps = grand_deps if all(members) else _deploy(sub, raid, geometry_samples, seed)
         if deps is None:
-            out = np.full(trials, _undefended(value, grand_deps[0]))
+            out = np.full(trials, empty)
         else:
             fought = _fight(deps, the_arch, rules, trials, seed)
             out = _trial_values(value, deps[0], fought)
@@ -587,12 +589,8 @@ def attribute(
 def _estimate(x: FloatArray, groups: NDArray[np.intp] | None) -> Estimate:
     """Return the mean over trials with its 95 % interval (grouped by geometry sample)."""
     if groups is None:
-        m, lo, hi = (float(v) for v in mean_interval(x))
-    else:
-        m, lo, hi = (float(v) for v in grouped_mean_interval(x, groups))
-    if not math.isfinite(lo):  # every trial the same: no spread
-        lo = hi = m
-    return Estimate(m, lo, hi, "mean")
+        return Estimate.from_samples(x)
+    return Estimate(*grouped_mean_interval(x, groups), "mean")
 
 
 # --------------------------------------------------------------------------- dependency
@@ -646,9 +644,7 @@ def _own_defended(owned: NDArray[np.bool_], dep: Deployment, trials: Trials | No
     """Return the population of the owned attacked assets not hit, per trial."""
     pop = np.asarray(dep.asset_population, dtype=float) * owned
     if trials is None:
-        aimed = np.zeros(len(dep.assets), dtype=bool)
-        aimed[dep.warhead_asset[dep.warhead_asset >= 0]] = True
-        return np.array([float(pop @ ~aimed)])
+        return np.array([float(pop @ ~_aimed(dep))])
     return np.asarray((~trials.asset_hit) @ pop, dtype=float)
 
 
@@ -746,8 +742,7 @@ def write_dependency(
             "attacked": d.attacked,
         }
         for key in ("defended", "alone", "loss"):
-            est = getattr(d, key)
-            row.update({key: est.value, f"{key}_lo": est.lo, f"{key}_hi": est.hi})
+            row.update(getattr(d, key).columns(key))
         row["share"] = d.share
         rows.append(row)
     return write_rows(path, rows, ("architecture", "party"), meta)

@@ -32,14 +32,14 @@ from pathlib import Path
 from typing import Any, Final
 
 import numpy as np
-from numpy.typing import ArrayLike, NDArray
+from numpy.typing import ArrayLike
 
 from jointshield.architectures.rules import consent_needed, vetoer
 from jointshield.architectures.sectors import Sector, sector_owner
 from jointshield.arrays import BoolArray, FloatArray
 from jointshield.battle.context import BattleContext
 from jointshield.battle.trial import Trials
-from jointshield.montecarlo.stats import Estimate, mean_interval
+from jointshield.montecarlo.stats import Estimate
 from jointshield.montecarlo.store import write_rows
 
 __all__ = ["TRACK_SAMPLES", "Equality", "crosses_other", "equality", "write_equality"]
@@ -152,13 +152,6 @@ class Equality:
         }
 
 
-def _per_trial(x: NDArray[Any]) -> Estimate:
-    m, lo, hi = (float(v) for v in mean_interval(np.asarray(x, dtype=float)))
-    if not np.isfinite(lo):
-        lo = hi = m
-    return Estimate(m, lo, hi, "mean")
-
-
 def equality(ctx: BattleContext, trials: Trials, sectors: Sequence[Sector]) -> tuple[Equality, ...]:
     """Count one run's launch decisions and overflights, per party.
 
@@ -198,11 +191,11 @@ def equality(ctx: BattleContext, trials: Trials, sectors: Sequence[Sector]) -> t
             sectors, parties, party[where], (lat0[where], lon0[where]), (lat1[where], lon1[where])
         )
         track[where], end[where] = t, e
+    vetoed_by = {q: vetoer(arch, q, parties) for q in parties}
     out = []
     for p in parties:
         own = fired & (party == p)
-        needs = bool(consent_needed(arch, p, parties)) if p in parties else False
-        vetoed_by = {q: vetoer(arch, q, parties) for q in parties}
+        needs = bool(consent_needed(arch, p, parties))
         veto = sum(
             int((fired & (party == q)).sum()) for q in parties if q != p and vetoed_by[q] == p
         )
@@ -215,9 +208,9 @@ def equality(ctx: BattleContext, trials: Trials, sectors: Sequence[Sector]) -> t
                 decides_alone=0.0 if needs else n_own / decisions,
                 decides_with_consent=n_own / decisions if needs else 0.0,
                 can_veto=veto / decisions,
-                flights=_per_trial(weights.sum(axis=1)),
-                flights_over_other=_per_trial((weights * track).sum(axis=1)),
-                intercepts_over_other=_per_trial((weights * end).sum(axis=1)),
+                flights=Estimate.from_samples(weights.sum(axis=1)),
+                flights_over_other=Estimate.from_samples((weights * track).sum(axis=1)),
+                intercepts_over_other=Estimate.from_samples((weights * end).sum(axis=1)),
             )
         )
     return tuple(out)
@@ -240,7 +233,6 @@ def write_equality(rows: Sequence[Equality], path: str | Path, meta: Mapping[str
             "can_veto": r.can_veto,
         }
         for key in ("flights", "flights_over_other", "intercepts_over_other"):
-            est = getattr(r, key)
-            row.update({key: est.value, f"{key}_lo": est.lo, f"{key}_hi": est.hi})
+            row.update(getattr(r, key).columns(key))
         records.append(row)
     return write_rows(path, records, ("architecture", "party"), meta)

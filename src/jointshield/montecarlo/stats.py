@@ -234,6 +234,10 @@ class Estimate:
             "confidence": self.confidence,
         }
 
+    def columns(self, name: str) -> dict[str, float]:
+        """Return the estimate as flat columns ``name``, ``name_lo``, ``name_hi`` (a table row)."""
+        return {name: self.value, f"{name}_lo": self.lo, f"{name}_hi": self.hi}
+
     @classmethod
     def from_json(cls, data: Mapping[str, Any]) -> Estimate:
         """Inverse of :meth:`to_json` (``None`` reads back as NaN)."""
