@@ -29,6 +29,7 @@ from jointshield.analysis.attribution import (
     shapley_sampled,
 )
 from jointshield.analysis.runs import run
+from jointshield.battle.samples import deploy_samples
 from jointshield.cli import main
 from jointshield.errors import JointshieldError, UnknownNameError
 from jointshield.theatre.compile import theatre_of
@@ -190,6 +191,34 @@ def test_parties_add_up_and_the_grand_coalition_is_the_run(north: Theatre) -> No
     nato, russia = (e.value for e in a.shapley)
     assert nato == pytest.approx(0.5 * alone["NATO"] + 0.5 * (a.grand - alone["Russia"]))
     assert russia == pytest.approx(0.5 * alone["Russia"] + 0.5 * (a.grand - alone["NATO"]))
+
+
+@pytest.mark.parametrize(
+    ("value", "summary_value"),
+    [("no-leak", "p_no_leak"), ("leakers", "leakers")],
+)
+def test_every_value_adds_up_to_the_runs_figure(
+    north: Theatre, value: str, summary_value: str
+) -> None:
+    """The grand coalition's no-leak probability, and warheads stopped, are the run's."""
+    a = attribute(north, players="parties", value=value, trials=TRIALS, seed=3, progress=False)
+    s = run(north, "joint", trials=TRIALS, seed=3, progress=False).summary
+    expected = getattr(s, summary_value).value
+    if value == "leakers":  # warheads stopped: the raid's warheads minus the leakers
+        warheads = deploy_samples(north)[0].warhead_asset.shape[0]
+        expected = warheads - expected
+    assert a.grand == pytest.approx(expected, rel=1e-12)
+    assert sum(e.value for e in a.shapley) == pytest.approx(a.grand - a.empty, abs=1e-9)
+
+
+def test_geometry_samples_are_shared_by_every_coalition(north: Theatre) -> None:
+    """With two geometry samples the grand coalition is the run with the same two samples."""
+    a = attribute(
+        north, players="parties", trials=TRIALS, seed=5, geometry_samples=2, progress=False
+    )
+    ref = run(north, "joint", trials=TRIALS, seed=5, geometry_samples=2, progress=False)
+    assert a.grand == pytest.approx(ref.summary.population_defended.value, rel=1e-12)
+    assert sum(e.value for e in a.shapley) == pytest.approx(a.grand - a.empty, rel=1e-12)
 
 
 def test_a_battery_that_reaches_nothing_gets_exactly_zero(north: Theatre) -> None:

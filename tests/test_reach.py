@@ -6,6 +6,7 @@ import json
 import math
 from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import pytest
@@ -180,6 +181,26 @@ def test_red_line_bisection_agrees_with_a_brute_force_scan(
     assert (speed, status, row) == (speeds[first], "found", 0)
     assert evaluations <= 2 + math.ceil(math.log2(len(speeds) - 1))
     assert evaluations <= red_line_rounds(SCAN_LOW_MPS, SCAN_HIGH_MPS, SCAN_STEP_MPS)
+
+
+def test_the_red_line_is_built_like_the_template_asked_for(theatre: Theatre) -> None:
+    """By default like the fastest type asked about; ``red_line_template`` another's burn."""
+    study: dict[str, Any] = dict(
+        sites=["redzikowo"],
+        interceptors=["sm-3-iia"],
+        bases=["kozelsk"],
+        aims=["Washington"],
+        shapes=["min-energy"],
+        delays_s=[0.0],
+        red_line_delays_s=[120.0],
+        sensors=False,
+    )
+    (own,) = reach(theatre, **study).red_lines
+    (gbi,) = reach(theatre, red_line_template="gbi-2", **study).red_lines
+    assert (own.template, gbi.template) == ("sm-3-iia", "gbi-2")
+    assert own.status == gbi.status == "found"
+    # A 100 s burn loses more of its speed's head start than the IIA's 40 s: a higher red line.
+    assert gbi.speed_mps > own.speed_mps
 
 
 def test_a_study_reports_its_progress_step_by_step() -> None:
