@@ -833,7 +833,9 @@ def reach(
         fire: dict[str, FloatArray] = {}
         if sensors:
             for sensor in theatre.space_ir:
-                cue[sensor.name] = space_ir_cues(sensor, flights.flyouts)
+                cue[sensor.name] = space_ir_cues(
+                    sensor, flights.flyouts, flights.geometry.launch_time_s
+                )
             picture = theatre.picture(flights.geometry)
             sigma_m = min(k.fire_control_sigma_m for k in kinds)
             sigma_mps = min(k.fire_control_sigma_mps for k in kinds)

@@ -90,11 +90,11 @@ def _memory_bytes() -> int:
 def trial_bytes(dep: Deployment) -> int:
     """Bytes that one trial's outcome takes in memory, from the raid's and theatre's sizes.
 
-    Per warhead seven 8-byte columns and two 1-byte ones, per battery one,
-    per asset one byte, and four per-trial totals.
+    Per warhead fourteen 8-byte columns and two 1-byte ones, per battery
+    one, per asset one byte, and four per-trial totals.
     """
     warheads = len(dep.warhead_threat)
-    return 58 * warheads + 8 * len(dep.batteries) + len(dep.assets) + 25
+    return 114 * warheads + 8 * len(dep.batteries) + len(dep.assets) + 25
 
 
 def _check_memory(dep: Deployment, trials: int) -> None:

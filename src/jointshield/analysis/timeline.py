@@ -238,7 +238,7 @@ def timeline(
     figures = _fire_control_figures(theatre)
     picture = theatre.picture(geo)
     # Space-based infrared: a launch report (a detection), never a track.
-    cues = [(ir, space_ir_cues(ir, geo.flyouts)) for ir in theatre.space_ir]
+    cues = [(ir, space_ir_cues(ir, geo.flyouts, geo.launch_time_s)) for ir in theatre.space_ir]
     parties = list(theatre.parties)
     # Each party's radars as cued alone (its own sensors) and with the links' cues.
     reports = cue_sources(picture, theatre.space_ir, geo)

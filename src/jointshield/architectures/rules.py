@@ -223,7 +223,12 @@ def _as_shape(shape: int | Sequence[int]) -> tuple[int, ...]:
 
 
 def draw_authorisation(
-    arch: Architecture, rng: RandomSource, shape: int | Sequence[int], n_consenting: int
+    arch: Architecture,
+    rng: RandomSource,
+    shape: int | Sequence[int],
+    n_consenting: int,
+    *,
+    extra_s: ArrayLike | None = None,
 ) -> FloatArray:
     """Draw the time each launch waits for its authorisation, s.
 
@@ -250,6 +255,12 @@ def draw_authorisation(
     n_consenting : int
         Number of parties that decide (>= 0; 0: no decision, no wait); the
         first is the launching party.
+    extra_s : array_like, optional
+        Time added to each deciding party's own decision, s, broadcastable
+        to ``(*shape, n_consenting)`` in the order of :func:`deciders` (an
+        exercise's fault: a party's authorisation slowed); added before the
+        maximum, so a slowed party delays a launch only when it becomes the
+        slowest.
 
     Returns
     -------
@@ -267,7 +278,10 @@ def draw_authorisation(
     z = per_trial(rng, (*dims, k), lambda g, s: g.standard_normal(s))
     median = np.full(k, arch.consent_delay_s)
     median[0] = arch.authorisation_delay_s
-    delay_s: FloatArray = np.max(median * np.exp(arch.authorisation_sigma * z), axis=-1)
+    each = median * np.exp(arch.authorisation_sigma * z)
+    if extra_s is not None:
+        each = each + np.asarray(extra_s, dtype=float)
+    delay_s: FloatArray = np.max(each, axis=-1)
     return delay_s
 
 

@@ -69,8 +69,13 @@ from jointshield.arrays import BoolArray, FloatArray, Int64Array, ObjectArray
 from jointshield.cache import GeometryCache, fingerprint
 from jointshield.engagement.fire import Doctrine
 from jointshield.engagement.reasons import NO_TRACK, NOT_FIRE_CONTROL_QUALITY, OUT_OF_ENVELOPE
-from jointshield.engagement.windows import BatteryGeometry, InterceptWindows, intercept_windows
-from jointshield.errors import JointshieldError
+from jointshield.engagement.windows import (
+    BatteryGeometry,
+    InterceptWindows,
+    close_launches,
+    intercept_windows,
+)
+from jointshield.errors import JointshieldError, Problem, ScenarioError
 from jointshield.flight.raid import RaidGeometry
 from jointshield.physics.geo import ecef_to_geodetic
 from jointshield.record import Origin
@@ -82,7 +87,7 @@ from jointshield.sensing.picture import (
     fused_fire_control_s,
 )
 from jointshield.sensing.space_ir import SpaceIR, space_ir_cues
-from jointshield.theatre.model import Theatre
+from jointshield.theatre.model import Slowdown, Theatre
 from jointshield.vocabulary import truth
 
 __all__ = [
@@ -325,6 +330,8 @@ class Deployment:
         Their populations.
     warhead_asset : ndarray of int, shape (m,)
         The asset each warhead attacks (index into ``assets``).
+    slowdowns : tuple of Slowdown
+        Parties' authorisations slowed by the theatre's faults.
     """
 
     theatre_name: str
@@ -342,6 +349,7 @@ class Deployment:
     assets: tuple[str, ...]
     asset_population: FloatArray
     warhead_asset: Int64Array
+    slowdowns: tuple[Slowdown, ...] = ()
     memo: dict[tuple[Any, ...], Any] = field(
         default_factory=dict, compare=False, repr=False, hash=False
     )
@@ -390,10 +398,14 @@ def deploy(
             organic_radars=b.organic_radars,
             launch_on_remote=b.launch_on_remote,
             engage_on_remote=b.engage_on_remote,
+            down_s=b.down_s,
         )
         for b in theatre.batteries
     )
-    windows = intercept_windows(batteries, geo.flyouts)
+    check_fault_windows(theatre, geo)
+    windows = close_launches(
+        intercept_windows(batteries, geo.flyouts), batteries, geo.launch_time_s
+    )
     # The party whose sector holds each candidate intercept point (sectoral rules, vetoes).
     lat, lon, _ = ecef_to_geodetic(windows.point_ecef_m)
     owners = sector_owner(theatre.sectors, lat, lon)
@@ -420,7 +432,39 @@ def deploy(
         assets=assets,
         asset_population=population,
         warhead_asset=warhead_asset,
+        slowdowns=theatre.slowdowns,
     )
+
+
+def raid_end_s(geometry: RaidGeometry) -> float:
+    """Return the raid's end on the scenario clock: its last warhead's impact, s."""
+    launch = np.asarray(geometry.launch_time_s, dtype=float)
+    end = launch + np.asarray(geometry.flyouts.t_impact_s, dtype=float)
+    return float(np.nanmax(end, initial=0.0))
+
+
+def check_fault_windows(theatre: Theatre, geometry: RaidGeometry) -> None:
+    """Refuse faults whose window does not lie within the raid's time, [0, its last impact].
+
+    Raises
+    ------
+    ScenarioError
+        Naming the file, line and key of every such fault.
+    """
+    end = raid_end_s(geometry)
+    problems = [
+        Problem(
+            f"{w.key}.end_s" if w.end_s > end else f"{w.key}.start_s",
+            f"the window [{w.start_s:g}, {w.end_s:g}] s lies outside the raid's time "
+            f"[0, {end:,.0f}] s (its last impact); leave end_s out for a fault that lasts "
+            "to the end",
+            w.line,
+        )
+        for w in theatre.fault_windows
+        if w.start_s >= end or (math.isfinite(w.end_s) and w.end_s > end)
+    ]
+    if problems:
+        raise ScenarioError(theatre.file, problems)
 
 
 @dataclass(frozen=True)
@@ -512,7 +556,10 @@ def cue_sources(
         for view in picture.views
     ) + tuple(
         CueSource(
-            sensor.name, sensor.owner, space_ir_cues(sensor, geometry.flyouts), sensor.p_detect
+            sensor.name,
+            sensor.owner,
+            space_ir_cues(sensor, geometry.flyouts, geometry.launch_time_s),
+            sensor.p_detect,
         )
         for sensor in space_ir
     )

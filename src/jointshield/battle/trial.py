@@ -77,6 +77,24 @@ class Trials:
         threat's launch, s; NaN if not engaged.
     intercept_lat_deg, intercept_lon_deg, intercept_alt_km : ndarray, shape (T, m)
         Where the first intercept happens; NaN if not engaged.
+    fire_control_s : ndarray, shape (T, m)
+        When the engaging battery's track was good enough to launch on, as
+        received (link latency and outages included), s after the threat's
+        launch; NaN if not engaged.
+    requested_s, authorised_s : ndarray, shape (T, m)
+        When the launch decision started (at fire control, or at the party's
+        first cue with ``authorise_from="cue"``) and when every deciding
+        party had authorised it (the dual key's consent included), s after
+        the threat's launch; NaN if not engaged.
+    margin_s : ndarray, shape (T, m)
+        Time from the first launch to the last launch that would still have
+        met the warhead on the same source's windows, s; NaN if not engaged.
+    reengage_battery : ndarray of int, shape (T, m)
+        The battery that engaged it again after a missed first engagement
+        (a second layer), -1 if none.
+    reengage_launch_s, reengage_intercept_s : ndarray, shape (T, m)
+        Launch and intercept of that second engagement's first shot, s after
+        the threat's launch; NaN if none.
     rounds_left : ndarray of int, shape (T, b)
         Interceptors each battery has left.
     asset_hit : ndarray of bool, shape (T, A)
@@ -100,6 +118,13 @@ class Trials:
     intercept_lat_deg: FloatArray
     intercept_lon_deg: FloatArray
     intercept_alt_km: FloatArray
+    fire_control_s: FloatArray
+    requested_s: FloatArray
+    authorised_s: FloatArray
+    margin_s: FloatArray
+    reengage_battery: Int64Array
+    reengage_launch_s: FloatArray
+    reengage_intercept_s: FloatArray
     rounds_left: Int64Array
     asset_hit: BoolArray
     leakers: Int64Array
@@ -279,7 +304,7 @@ def run_block(
     # Authorisation: every launch decision takes time, the slowest deciding party's;
     # it starts at fire-control quality, or at the party's first cue of the threat.
     auth_rng = np.random.default_rng(auth_seed)
-    delay = draw_authorisation(arch, auth_rng, (T, n, b), _consenting(ctx))
+    start = None
     if arch.authorise_from == "cue":
         start = np.full((T, n, b), np.nan)
         known: dict[str, FloatArray] = {}
@@ -289,13 +314,16 @@ def run_block(
                     ctx, ctx.knowledge_inputs[j], reported, net_rng, T, delivered
                 )
             start[:, :, j] = np.fmin(known[bat.owner], _first_allowed_look(ctx, j)[None, :])
-        launch_org, launch_remote = _launch_times(ready_org, ready_remote, delay, start)
-    else:
-        launch_org, launch_remote = _launch_times(ready_org, ready_remote, delay)
+    request = np.fmin(ready_org, ready_remote)
+    if start is not None:
+        request = np.where(np.isfinite(start), start, request)
+    extra = _slowdown_s(ctx, request)
+    delay = draw_authorisation(arch, auth_rng, (T, n, b), _consenting(ctx), extra_s=extra)
+    launch_org, launch_remote = _launch_times(ready_org, ready_remote, delay, start)
 
     ka = rules.doctrine.kill_assessment_s
     pairs = [(ctx.organic_windows, launch_org), (ctx.remote_windows, launch_remote)]
-    best_launch, best_int, second_launch, second_int, best_k, _ = _best(pairs, ka)
+    best_launch, best_int, second_launch, second_int, best_k, best_src = _best(pairs, ka)
     # Would there have been a shot without waiting for authorisation? (not-authorised vs too-late)
     undelayed = np.isfinite(ctx.organic_windows.earliest(ready_org)[1]) | np.isfinite(
         ctx.remote_windows.earliest(ready_remote)[1]
@@ -347,11 +375,60 @@ def run_block(
         doctrine=rules.doctrine,
         assignment=rules.assignment,
     )
+    # The engaging battery's milestones: its track, the decision, the margin.
+    remote = best_src == 1
+    ready = np.where(remote, ready_remote, ready_org)
+    requested = ready if start is None else np.where(np.isfinite(start + delay), start, ready)
+    latest = np.where(
+        remote, ctx.remote_windows.latest_launch(), ctx.organic_windows.latest_launch()
+    )
+    milestones = {
+        "fire_control_s": ready,
+        "requested_s": requested,
+        "authorised_s": requested + delay,
+        "margin_s": latest - best_launch,
+    }
+    engaged_by = {
+        key: _engaging(value[:, per], outcome.battery) for key, value in milestones.items()
+    }
+    second = None
     if rules.reengage and b > 1:
-        outcome = _reengage(
+        outcome, second = _reengage(
             ctx, outcome, blocked[:, per], launch_org[:, per], launch_remote[:, per], again_seed
         )
-    return _trials(ctx, outcome).columns()
+    return _trials(ctx, outcome, engaged_by, second).columns()
+
+
+def _engaging(values: FloatArray, battery: Int64Array) -> FloatArray:
+    """``values[t, w, battery[t, w]]`` for (T, m, b) values; NaN where no battery engaged."""
+    at = np.take_along_axis(values, np.maximum(battery, 0)[..., None], axis=-1)[..., 0]
+    out: FloatArray = np.where(battery >= 0, at, np.nan)
+    return out
+
+
+def _slowdown_s(ctx: BattleContext, request: FloatArray) -> FloatArray | None:
+    """Extra time each deciding party takes for each decision, s, (T, n, b, k); None: none.
+
+    A party's authorisation slowed by a fault (:class:`~jointshield.theatre.model.Slowdown`)
+    adds its ``extra_s`` to that party's own decision on every launch it decides
+    (:func:`~jointshield.architectures.rules.deciders`) whose decision is
+    requested inside the fault's window (``request``, s after each threat's
+    launch: the battery's first usable track, or its cue).
+    """
+    slowdowns = ctx.deployment.slowdowns
+    if not slowdowns:
+        return None
+    parties = ctx.deployment.parties
+    k = _consenting(ctx)
+    at = request + ctx.geometry.launch_time_s[None, :, None]
+    extra = np.zeros((*request.shape, k))
+    for j, bat in enumerate(ctx.batteries):
+        for i, party in enumerate(deciders(ctx.architecture, bat.owner, parties)):
+            for slow in slowdowns:
+                if slow.party == party:
+                    inside = (at[:, :, j] >= slow.start_s) & (at[:, :, j] < slow.end_s)
+                    extra[:, :, j, i] += np.where(inside, slow.extra_s, 0.0)
+    return extra
 
 
 def _reengage(
@@ -361,20 +438,21 @@ def _reengage(
     launch_org: FloatArray,
     launch_remote: FloatArray,
     seed: np.random.SeedSequence,
-) -> Outcome:
+) -> tuple[Outcome, Outcome | None]:
     """Engage again, by other batteries, the warheads that the first engagement missed.
 
     A warhead engaged and missed (every shot assessed a miss) may be engaged
     by any other battery that may engage it, with the rounds it has left,
     launched no earlier than ``kill_assessment_s`` after the last intercept,
     by the same assignment and doctrine (a second layer). Arrays are per
-    warhead, ``(T, m, b)``.
+    warhead, ``(T, m, b)``. Returns the combined outcome and the second
+    layer's own (None where nothing was missed).
     """
     rules, dep = ctx.rules, ctx.deployment
     per = dep.warhead_threat
     missed = ~first.killed & (first.shots > 0)
     if not missed.any():
-        return first
+        return first, None
     fired = missed[..., None] & np.isfinite(first.shot_intercept_s)
     last = np.max(np.where(fired, first.shot_intercept_s, -np.inf), axis=-1)
     start = np.where(missed, last + rules.doctrine.kill_assessment_s, np.nan)[..., None]
@@ -407,13 +485,14 @@ def _reengage(
         assignment=rules.assignment,
     )
     killed = first.killed | out.killed
-    return replace(
+    combined = replace(
         first,
         killed=killed,
         reason=np.where(out.killed, ENGAGED, first.reason).astype(np.int8),
         shots=first.shots + out.shots,
         rounds_left=out.rounds_left,
     )
+    return combined, out
 
 
 @njit
@@ -654,7 +733,12 @@ def _handover_pk(ctx: BattleContext, launch_s: FloatArray, rows: Int64Array) -> 
     return pk
 
 
-def _trials(ctx: BattleContext, outcome: Outcome) -> Trials:
+def _trials(
+    ctx: BattleContext,
+    outcome: Outcome,
+    milestones: dict[str, FloatArray],
+    second: Outcome | None,
+) -> Trials:
     leaked = ~outcome.killed
     dep = ctx.deployment
     n_assets = len(dep.assets)
@@ -679,6 +763,19 @@ def _trials(ctx: BattleContext, outcome: Outcome) -> Trials:
         intercept_lat_deg=np.where(engaged, np.degrees(lat), np.nan),
         intercept_lon_deg=np.where(engaged, np.degrees(lon), np.nan),
         intercept_alt_km=np.where(engaged, alt / 1e3, np.nan),
+        fire_control_s=milestones["fire_control_s"],
+        requested_s=milestones["requested_s"],
+        authorised_s=milestones["authorised_s"],
+        margin_s=milestones["margin_s"],
+        reengage_battery=second.battery
+        if second is not None
+        else np.full_like(outcome.battery, -1),
+        reengage_launch_s=(
+            second.shot_launch_s[..., 0] if second is not None else np.full(t_int.shape, np.nan)
+        ),
+        reengage_intercept_s=(
+            second.shot_intercept_s[..., 0] if second is not None else np.full(t_int.shape, np.nan)
+        ),
         rounds_left=outcome.rounds_left,
         asset_hit=hit,
         leakers=leaked.sum(axis=1),

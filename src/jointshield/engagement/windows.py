@@ -9,7 +9,7 @@ battery's envelope, with a reason where it is not.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from functools import cached_property
 from typing import Final
 
@@ -57,6 +57,9 @@ class BatteryGeometry:
         Names of its own fire-control radars (its party's, on its site).
     launch_on_remote, engage_on_remote : bool
         Its engagement modes on another radar's track (its weapon system's).
+    down_s : tuple of (float, float)
+        Windows on the scenario clock in which it cannot launch
+        (:func:`close_launches`).
     """
 
     name: str
@@ -69,6 +72,7 @@ class BatteryGeometry:
     organic_radars: tuple[str, ...] = ()
     launch_on_remote: bool = False
     engage_on_remote: bool = False
+    down_s: tuple[tuple[float, float], ...] = ()
 
 
 # --------------------------------------------------------------------------- windows
@@ -451,3 +455,44 @@ def intercept_windows(
     for a in (t_intercept, t_launch, feasible, reason):
         _read_only(a)
     return out
+
+
+def close_launches(
+    windows: InterceptWindows,
+    batteries: Sequence[BatteryGeometry],
+    launch_time_s: ArrayLike,
+) -> InterceptWindows:
+    """Remove the solutions whose launch falls while its battery is down.
+
+    A battery down from ``t1`` to ``t2`` on the scenario clock
+    (:attr:`BatteryGeometry.down_s`) cannot launch then, so every solution
+    with ``t1 <= launch_time_s + t_launch < t2`` ceases to be feasible; a
+    threat that it could only have engaged then finds it too late. A
+    battery's later solutions stay, so it fights again once it is back up.
+
+    Parameters
+    ----------
+    windows : InterceptWindows
+        The windows of these batteries, in their order.
+    batteries : sequence of BatteryGeometry
+        The batteries (``b``).
+    launch_time_s : array_like, shape (n,)
+        Each threat's launch time on the scenario clock, s.
+
+    Returns
+    -------
+    InterceptWindows
+        The same windows, or, where a battery is down, a copy without the
+        launches it cannot make.
+    """
+    if not any(bat.down_s for bat in batteries):
+        return windows
+    at = windows.t_launch_s + np.asarray(launch_time_s, dtype=float)[:, None, None]
+    down = np.zeros(windows.feasible.shape, dtype=bool)
+    with np.errstate(invalid="ignore"):
+        for j, bat in enumerate(batteries):
+            for start, end in bat.down_s:
+                down[:, j, :] |= (at[:, j, :] >= start) & (at[:, j, :] < end)
+    feasible = windows.feasible & ~down
+    _read_only(feasible)
+    return replace(windows, feasible=feasible)

@@ -22,7 +22,19 @@ loads into typed, labelled columns, one observation per row:
     ``intercept_lat_deg``     float64      where the first intercept happens (latitude,
     ``intercept_lon_deg``                  longitude, altitude), null if not engaged
     ``intercept_alt_km``
+    ``fire_control_s``        float64      when the engaging battery's track was good
+                                           enough to launch on, as received
+    ``requested_s``           float64      when its launch decision started
+    ``authorised_s``          float64      when every deciding party had authorised it
+    ``margin_s``              float64      last launch that would still have met it,
+                                           less the first launch
+    ``reengage_battery``      category     the battery that engaged it again after a
+                                           missed first engagement; null if none
+    ``reengage_launch_s``     float64      that second engagement's first launch and
+    ``reengage_intercept_s``               intercept; null if none
     ========================= ============ ===============================================
+
+    Times are s after the threat's launch, null where the event did not happen.
 
 ``<name>.trials.parquet``: one row per trial
     ``trial`` (int32), ``leakers`` (int32), ``interceptors`` (int32),
@@ -99,6 +111,9 @@ def _category(pa: Any, codes: np.ndarray, names: tuple[str, ...], mask: Any = No
     )
 
 
+_MILESTONES: Final = ("fire_control_s", "requested_s", "authorised_s", "margin_s")
+
+
 def _floats(pa: Any, x: np.ndarray) -> Any:
     return pa.array(x, type=pa.float64(), from_pandas=True)  # NaN: null
 
@@ -114,6 +129,7 @@ def _tables(labels: TrialLabels, trials: Trials, metadata: Mapping[str, str]) ->
     threat_code = np.array([threats.index(t) for t in labels.threat])
     target_code = np.array([targets.index(t) for t in labels.target])
     battery = trials.battery.reshape(-1)
+    again = trials.reengage_battery.reshape(-1)
     warheads = pa.table(
         {
             "trial": pa.array(trial),
@@ -131,6 +147,12 @@ def _tables(labels: TrialLabels, trials: Trials, metadata: Mapping[str, str]) ->
             "intercept_lat_deg": _floats(pa, trials.intercept_lat_deg.reshape(-1)),
             "intercept_lon_deg": _floats(pa, trials.intercept_lon_deg.reshape(-1)),
             "intercept_alt_km": _floats(pa, trials.intercept_alt_km.reshape(-1)),
+            **{name: _floats(pa, getattr(trials, name).reshape(-1)) for name in _MILESTONES},
+            "reengage_battery": _category(
+                pa, np.maximum(again, 0), labels.batteries or ("",), mask=again < 0
+            ),
+            "reengage_launch_s": _floats(pa, trials.reengage_launch_s.reshape(-1)),
+            "reengage_intercept_s": _floats(pa, trials.reengage_intercept_s.reshape(-1)),
         }
     ).replace_schema_metadata(meta)
     per_trial: dict[str, Any] = {
@@ -234,6 +256,7 @@ def read_trials(path: str | os.PathLike[str]) -> tuple[Trials, TrialLabels, dict
     target_codes, targets, _ = decoded("target")
     reason_codes, reasons, _ = decoded("reason")
     battery_codes, _, battery_null = decoded("battery")
+    again_codes, _, again_null = decoded("reengage_battery")
     names = per_trial.column_names
     assets = tuple(c.removeprefix("hit:") for c in names if c.startswith("hit:"))
     batteries = tuple(c.removeprefix("rounds_left:") for c in names if c.startswith("rounds_left:"))
@@ -252,6 +275,13 @@ def read_trials(path: str | os.PathLike[str]) -> tuple[Trials, TrialLabels, dict
         intercept_lat_deg=floats("intercept_lat_deg"),
         intercept_lon_deg=floats("intercept_lon_deg"),
         intercept_alt_km=floats("intercept_alt_km"),
+        fire_control_s=floats("fire_control_s"),
+        requested_s=floats("requested_s"),
+        authorised_s=floats("authorised_s"),
+        margin_s=floats("margin_s"),
+        reengage_battery=np.where(again_null, -1, again_codes).astype(np.int64),
+        reengage_launch_s=floats("reengage_launch_s"),
+        reengage_intercept_s=floats("reengage_intercept_s"),
         rounds_left=np.stack(
             [column(f"rounds_left:{b}").astype(np.int64) for b in batteries], axis=1
         )

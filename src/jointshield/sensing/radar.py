@@ -147,6 +147,10 @@ class Radar:
     cued_search_sr : float or None
         Solid angle searched around a cue, sr; None: a cue brings no range
         gain (:meth:`cued_range_gain`).
+    down_s : tuple of (float, float)
+        Windows ``[start, end)`` on the scenario clock (s after the raid
+        starts) in which the radar makes no look (an exercise's fault;
+        :func:`radar_looks`).
 
     Raises
     ------
@@ -177,6 +181,7 @@ class Radar:
     track_confirm_n: int = 5
     search_sr: float | None = None
     cued_search_sr: float | None = None
+    down_s: tuple[tuple[float, float], ...] = ()
 
     def __post_init__(self) -> None:
         n = self.name
@@ -651,7 +656,8 @@ def radar_looks(
     sampled at 0.1 s, 1 s samples give millimetres in coast and about 1 m
     and 4 m/s at worst, across a thrust cut-off, where the acceleration
     jumps. The boost is included: a radar sees a burning missile. The scan
-    is kept where :meth:`Radar.visible` holds.
+    is kept where :meth:`Radar.visible` holds and the radar is up (outside
+    its :attr:`Radar.down_s`).
 
     The work is done on blocks of threats as whole arrays; the results do
     not depend on the block size.
@@ -746,6 +752,8 @@ def radar_looks(
         range2 = _norm2(r - radar.position_ecef_m)
         seen = np.flatnonzero((range2 <= max_range[row_in] ** 2) & (range2 >= radar.range_min_m**2))
         seen = seen[radar.visible(r[seen], rcs[row_in[seen]])]
+        if radar.down_s:
+            seen = seen[~_down(radar.down_s, t[seen] + launch[row_in[seen]])]
         r = r[seen]
         v = v[seen]
         # Visible scans keep their order; each goes to the next free column of its row.
@@ -781,6 +789,14 @@ def radar_looks(
     return Looks(
         sensor=radar.name, t_s=joined(0), r_ecef_m=joined(1), v_ecef_mps=joined(2), count=count
     )
+
+
+def _down(windows: tuple[tuple[float, float], ...], t_s: FloatArray) -> BoolArray:
+    """Whether each time on the scenario clock falls in one of the windows ``[start, end)``."""
+    out = np.zeros(t_s.shape, dtype=bool)
+    for start, end in windows:
+        out |= (t_s >= start) & (t_s < end)
+    return out
 
 
 def _norm2(x: FloatArray) -> FloatArray:

@@ -7,6 +7,7 @@ import numbers
 from dataclasses import dataclass
 
 import numpy as np
+from numpy.typing import ArrayLike
 
 from jointshield.arrays import FloatArray
 from jointshield.errors import JointshieldError
@@ -41,6 +42,9 @@ class SpaceIR:
         One-sigma error of the reported launch azimuth, rad (assumption).
     launch_area_radius_m : float
         Radius of the reported launch area, m (assumption).
+    down_s : tuple of (float, float)
+        Windows ``[start, end)`` on the scenario clock in which it reports
+        nothing (an exercise's fault; :func:`space_ir_cues`).
 
     """
 
@@ -52,6 +56,7 @@ class SpaceIR:
     sigma_launch_time_s: float = 5.0
     sigma_azimuth_rad: float = math.radians(5.0)
     launch_area_radius_m: float = 50e3
+    down_s: tuple[tuple[float, float], ...] = ()
 
     def __post_init__(self) -> None:
         for key in (
@@ -76,7 +81,7 @@ class SpaceIR:
         )
 
 
-def space_ir_cues(sensor: SpaceIR, flyouts: Flyouts) -> FloatArray:
+def space_ir_cues(sensor: SpaceIR, flyouts: Flyouts, launch_time_s: ArrayLike = 0.0) -> FloatArray:
     """Return the flight time at which a space-based infrared sensor reports each launch.
 
     Parameters
@@ -85,13 +90,17 @@ def space_ir_cues(sensor: SpaceIR, flyouts: Flyouts) -> FloatArray:
         The sensor.
     flyouts : jointshield.flight.Flyouts
         A batch flown with ``sample_dt_s``.
+    launch_time_s : array_like
+        Each launch's time on the scenario clock, s (a number or shape (n,)),
+        to place the report against the sensor's :attr:`SpaceIR.down_s`.
 
     Returns
     -------
     numpy.ndarray
         Shape (n,): the time of the first boost-phase sample at or above
         ``min_altitude_m`` (geodetic height), plus ``delay_s``, s after
-        launch; NaN where the boost never climbs that high. The plume is
+        launch; NaN where the boost never climbs that high, or where the
+        report would fall while the sensor is down. The plume is
         seen only while the engine burns, so the first detectable moment is
         quantised to the sample interval.
 
@@ -121,4 +130,8 @@ def space_ir_cues(sensor: SpaceIR, flyouts: Flyouts) -> FloatArray:
         seen = boost[:, :width] & (alt >= sensor.min_altitude_m)
     first = np.argmax(seen, axis=1)
     cue: FloatArray = np.where(seen.any(axis=1), first * dt + sensor.delay_s, np.nan)
+    at = cue + np.asarray(launch_time_s, dtype=float)
+    for start, end in sensor.down_s:
+        with np.errstate(invalid="ignore"):
+            cue = np.where((at >= start) & (at < end), np.nan, cue)
     return cue

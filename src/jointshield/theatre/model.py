@@ -29,7 +29,48 @@ from jointshield.sensing.picture import Picture, sensor_picture
 from jointshield.sensing.radar import Radar
 from jointshield.sensing.space_ir import SpaceIR
 
-__all__ = ["Asset", "Battery", "Theatre"]
+__all__ = ["Asset", "Battery", "FaultWindow", "Slowdown", "Theatre"]
+
+
+@dataclass(frozen=True)
+class Slowdown:
+    """A party's authorisation slowed, an exercise's fault.
+
+    Attributes
+    ----------
+    party : str
+        The party whose decisions are slowed.
+    extra_s : float
+        Time added to its own decision on each launch it decides, s.
+    start_s, end_s : float
+        The window on the scenario clock (s after the raid starts) in which
+        a decision requested is slowed; ``end_s`` may be infinite.
+    """
+
+    party: str
+    extra_s: float
+    start_s: float = 0.0
+    end_s: float = float("inf")
+
+
+@dataclass(frozen=True)
+class FaultWindow:
+    """Where a fault with a time window was written, to check it against the raid's time.
+
+    Attributes
+    ----------
+    key : str
+        Its dotted key, e.g. ``faults[2]``, or ``--fault 1``.
+    line : int or None
+        Its line in the file.
+    start_s, end_s : float
+        Its window on the scenario clock, s.
+    """
+
+    key: str
+    line: int | None
+    start_s: float
+    end_s: float
 
 
 @dataclass(frozen=True)
@@ -74,6 +115,9 @@ class Battery:
         before the intercept (a capability of its weapon system and era).
     engage_on_remote : bool
         It can fly a whole engagement on another radar's track.
+    down_s : tuple of (float, float)
+        Windows on the scenario clock (s after the raid starts) in which it
+        cannot launch (an exercise's fault).
     """
 
     name: str
@@ -87,6 +131,7 @@ class Battery:
     organic_radars: tuple[str, ...] = ()
     launch_on_remote: bool = False
     engage_on_remote: bool = False
+    down_s: tuple[tuple[float, float], ...] = ()
 
 
 @dataclass(frozen=True)
@@ -125,6 +170,13 @@ class Theatre:
         Where deterministic geometry (raid flights, radar views, reach
         tables) is kept between runs (:mod:`jointshield.cache`); None: it is
         computed afresh in every process.
+    slowdowns : tuple of Slowdown
+        Parties' authorisations slowed by the scenario's faults.
+    fault_windows : tuple of FaultWindow
+        The faults' time windows, checked against the raid's time when a
+        raid is flown (:func:`jointshield.battle.context.deploy`).
+    file : str or None
+        The scenario's file, for messages about its faults.
     """
 
     name: str
@@ -141,6 +193,9 @@ class Theatre:
     default_raid: str | None
     reach: ReachTables = field(default_factory=ReachTables, compare=False, repr=False)
     cache: GeometryCache | None = field(default=None, compare=False, repr=False)
+    slowdowns: tuple[Slowdown, ...] = ()
+    fault_windows: tuple[FaultWindow, ...] = ()
+    file: str | None = None
 
     def __post_init__(self) -> None:
         names = [r.name for r in self.raids]
