@@ -228,6 +228,15 @@ def test_two_layers_give_one_minus_the_product_of_their_misses() -> None:
     assert _binomial_ok(killed, trials, 1 - (1 - p1) * (1 - p2))
     spent = layered.trials.interceptors
     assert set(np.unique(spent).tolist()) == {1, 2}
+    # The second layer's shot is recorded, after the first one's kill assessment.
+    rec = layered.trials
+    again = rec.reengage_battery[:, 0] >= 0
+    assert np.array_equal(again, spent == 2)
+    assert np.all(rec.reengage_battery[again, 0] != rec.battery[again, 0])
+    ka = layered.context.rules.doctrine.kill_assessment_s
+    assert np.all(rec.reengage_launch_s[again, 0] >= rec.first_intercept_s[again, 0] + ka)
+    assert np.all(rec.reengage_intercept_s[again, 0] > rec.reengage_launch_s[again, 0])
+    assert np.isnan(rec.reengage_launch_s[~again, 0]).all()
     single = fight(
         theatre(sc),
         arch="national",

@@ -41,6 +41,7 @@ import numpy as np
 from jointshield.arrays import FloatArray
 from jointshield.battle.context import cue_inputs, cue_sources, cued_views
 from jointshield.errors import JointshieldError, unknown_name_message
+from jointshield.flight.raid import RaidGeometry
 from jointshield.scenario import Scenario
 from jointshield.sensing.network import LinkModel, MessageKind, Network
 from jointshield.sensing.picture import PROCESS_NOISE_M2_S3, RadarView
@@ -193,6 +194,7 @@ def timeline(
     threat: str | None = None,
     sharing: str | None = None,
     cache: bool = True,
+    geometry: RaidGeometry | None = None,
 ) -> Timeline:
     """Compute who learns of each threat of a raid when, alone and with sharing.
 
@@ -210,6 +212,8 @@ def timeline(
     cache : bool
         Whether the raid's flight and the radars' views are read from and
         kept in the user's geometry cache (:mod:`jointshield.cache`).
+    geometry : RaidGeometry, optional
+        The raid already flown (e.g. by a battle of the same raid).
 
     Returns
     -------
@@ -226,7 +230,7 @@ def timeline(
     if sharing is not None and sharing not in SHARING_POLICIES:
         raise JointshieldError(unknown_name_message("sharing policy", sharing, SHARING_POLICIES))
     theatre = theatre_of(scenario, cache=cache)
-    geo = theatre.fly(theatre.raid(raid))
+    geo = geometry if geometry is not None else theatre.fly(theatre.raid(raid))
     if threat is not None:
         geo = geo.select([geo.index(threat)])
     network = theatre.network

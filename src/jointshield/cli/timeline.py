@@ -1,7 +1,10 @@
-"""``jointshield timeline``: who learns of each threat when, alone and with sharing.
+"""``jointshield timeline``: who learns of each threat when, and how each engagement runs.
 
-Parses, makes one call of :func:`jointshield.timeline.timeline`, and prints
-one table per threat (or JSON with ``--json``).
+Parses, calls :func:`jointshield.analysis.timeline.timeline` (sensing) and
+:func:`jointshield.analysis.engagements.engagement_timeline` (the engagement
+under each architecture), and prints one table of each per threat (or JSON
+with ``--json``); ``--out`` writes ``timeline.json`` and the Gantt chart
+``timeline.png``.
 """
 
 from __future__ import annotations
@@ -15,8 +18,19 @@ from rich.table import Table
 
 from jointshield.cli._app import app
 from jointshield.cli._output import console, print_json
+from jointshield.cli.run import (
+    DEFAULT_TRIALS,
+    SeedOpt,
+    SetOpt,
+    TrialsOpt,
+    WorkersOpt,
+    _params,
+    _progress,
+)
+from jointshield.errors import JointshieldError
 
 if TYPE_CHECKING:
+    from jointshield.analysis.engagements import EngagementTimeline, Spread, WarheadTimeline
     from jointshield.analysis.timeline import Milestone, PartyTimeline, Timeline
 
 _LABELS = {
@@ -76,6 +90,55 @@ def _print(tl: Timeline, console: Console) -> None:
     )
 
 
+def _spread(s: Spread, unit: str = " s") -> str:
+    if not math.isfinite(s.median):
+        return "-"
+    low, high = f"{s.p5:,.0f}", f"{s.p95:,.0f}"
+    span = low if low == high else f"{low}–{high}"
+    return f"{s.median:,.0f}{unit}\n{span}"
+
+
+def _outcome(w: WarheadTimeline) -> str:
+    leaks = sorted(((v, k) for k, v in w.reasons.items() if k != "engaged"), reverse=True)
+    why = f"\n{leaks[0][1]}" if leaks and w.killed < 1.0 else ""
+    return f"{w.killed:.0%}{why}"
+
+
+def _print_engagements(et: EngagementTimeline, console: Console) -> None:
+    first = next(iter(et.architectures.values()), ())
+    for k, head in enumerate(first):
+        table = Table(
+            title=f"{head.label}: engagement by architecture (median, 5–95 % below)",
+            title_justify="left",
+        )
+        table.add_column("architecture")
+        table.add_column("fire\ncontrol", justify="right")
+        table.add_column("decision\ntakes", justify="right")
+        table.add_column("launch", justify="right")
+        table.add_column("intercept", justify="right")
+        table.add_column("margin", justify="right")
+        table.add_column("killed", justify="right")
+        for arch, warheads in et.architectures.items():
+            w = warheads[k]
+            m = w.milestones
+            table.add_row(
+                arch + ("\n(dual key)" if et.dual_key[arch] else ""),
+                _spread(m["fire_control"]),
+                _spread(w.decision_s),
+                _spread(m["launch"]),
+                _spread(m["intercept"]),
+                _spread(w.margin_s),
+                _outcome(w),
+            )
+        console.print(table)
+    meta = et.meta
+    console.print(
+        f"s after each threat's launch over the trials in which the warhead is engaged; "
+        f"{meta['trials']:,} trials, seed {meta['seed']}; decision: requested to authorised "
+        f"(a dual key's consent included); margin: to the last launch that still meets it."
+    )
+
+
 @app.command("timeline")
 def timeline_command(
     scenario: Annotated[
@@ -95,6 +158,28 @@ def timeline_command(
             "tracks-own-territory (default: the scenario's).",
         ),
     ] = None,
+    architectures: Annotated[
+        str | None,
+        typer.Option(
+            "--architectures",
+            help="Comma-separated architectures whose engagements to show (default: all five).",
+        ),
+    ] = None,
+    trials: TrialsOpt = DEFAULT_TRIALS,
+    seed: SeedOpt = 0,
+    trial: Annotated[
+        int, typer.Option("--trial", help="The trial shown as the nominal case (from 0).")
+    ] = 0,
+    set_: SetOpt = None,
+    workers: WorkersOpt = 1,
+    sensing_only: Annotated[
+        bool,
+        typer.Option("--sensing-only", help="Only who learns of each threat when (no battle)."),
+    ] = False,
+    out: Annotated[
+        str | None,
+        typer.Option("--out", help="Folder for timeline.json and the Gantt chart timeline.png."),
+    ] = None,
     as_json: Annotated[bool, typer.Option("--json", help="Print one JSON object.")] = False,
     no_cache: Annotated[
         bool,
@@ -104,11 +189,50 @@ def timeline_command(
         ),
     ] = False,
 ) -> None:
-    """Show when each party first detects, tracks and holds a fire-control track of each threat."""
-    from jointshield.analysis.timeline import timeline
+    """Show who learns of each threat when, and each engagement under each architecture.
 
+    The engagements are the Monte Carlo trials of ``jointshield compare`` with
+    the same seed and trials; one trial (``--trial``) is drawn as a Gantt chart.
+    """
+    from jointshield.analysis.engagements import engagement_timeline
+    from jointshield.analysis.timeline import timeline
+    from jointshield.architectures.presets import ARCHITECTURES
+    from jointshield.montecarlo.store import make_folder, write_json_atomic
+    from jointshield.report.gantt import write_gantt
+
+    names = tuple(a.strip() for a in architectures.split(",")) if architectures else ARCHITECTURES
+    if not all(names):
+        raise JointshieldError("--architectures: expected a comma-separated list of names")
     tl = timeline(scenario, raid, threat=threat, sharing=sharing, cache=not no_cache)
+    data = tl.to_json()
+    et = None
+    if not sensing_only:
+        et = engagement_timeline(
+            scenario,
+            names,
+            raid=raid,
+            threat=threat,
+            trials=trials,
+            seed=seed,
+            trial=trial,
+            params=_params(set_),
+            workers=workers,
+            progress=_progress(),
+            cache=not no_cache,
+        )
+        data["engagement"] = et.to_json()
+    written = []
+    if out is not None:
+        folder = make_folder(out)
+        written.append(write_json_atomic(folder / "timeline.json", data))
+        if et is not None:
+            written.append(write_gantt(et, folder / "timeline.png"))
     if as_json:
-        print_json(tl.to_json())
-    else:
-        _print(tl, console())
+        print_json(data)
+        return
+    con = console()
+    _print(tl, con)
+    if et is not None:
+        _print_engagements(et, con)
+    for path in written:
+        con.print(f"wrote {path}")
