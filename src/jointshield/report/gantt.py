@@ -203,8 +203,7 @@ def gantt_figure(tl: EngagementTimeline) -> Figure:
         f"(seed {meta.get('seed', '')}, jointshield {meta.get('jointshield_version', '')})",
         fontsize=8,
     )
-    fig.set_layout_engine("constrained")
-    fig.get_layout_engine().set(rect=(0, 0.06, 1, 0.94))  # type: ignore[union-attr]
+    fig.set_layout_engine("constrained", rect=(0.0, 0.06, 1.0, 0.94))
     return fig
 
 
