@@ -29,7 +29,13 @@ from jointshield.scenario.provenance import ITEM_KEYS
 from jointshield.scenario.yamlio import KeyPath, format_path, line_of
 from jointshield.vocabulary import FUSION_CENTRE
 
-__all__ = ["cross_check", "fill_owners", "polygon_problems", "problems_from_validation"]
+__all__ = [
+    "cross_check",
+    "fault_problems",
+    "fill_owners",
+    "polygon_problems",
+    "problems_from_validation",
+]
 
 # Collections whose items carry a unique ``name``.
 _NAMED = (
@@ -308,6 +314,11 @@ def cross_check(
             for inside, message in polygon_problems(polygon):
                 report(("sectors", index, "polygon_deg", *inside), message)
 
+    faults = data.get("faults")
+    if isinstance(faults, list):
+        for path, message in fault_problems(faults, names):
+            report(("faults", *path), message)
+
     default_raid = data.get("default_raid")
     if default_raid is None and names["raids"]:
         report(
@@ -319,6 +330,74 @@ def cross_check(
         check_name(("default_raid",), default_raid, names["raids"], "raid")
 
     return problems, explained
+
+
+# ---------------------------------------------------------------- faults
+
+_FAULT_KINDS = {"sensor": "sensors", "link": "links", "battery": "batteries", "party": "parties"}
+_FAULT_NOUN = {"sensor": "sensor", "link": "link", "battery": "battery", "party": "party"}
+
+
+def fault_problems(faults: list[Any], names: Mapping[str, list[str]]) -> list[tuple[KeyPath, str]]:
+    """Find what makes an exercise's faults unusable, as (key path in the list, message).
+
+    Each fault names exactly one known sensor, link, battery or party (an
+    unknown name gets the closest known one suggested); a latency applies to
+    a link, for the whole run; a party's fault needs its
+    ``authorisation_delay_s`` and nothing else does; a window ends after it
+    starts. Types and ranges are the model's to check
+    (:class:`~jointshield.scenario.model.Fault`).
+
+    Parameters
+    ----------
+    faults : list
+        The raw ``faults`` items.
+    names : mapping of str to list of str
+        The names of each collection (``sensors``, ``links``, ``batteries``,
+        ``parties``) they may refer to.
+    """
+    found: list[tuple[KeyPath, str]] = []
+    for index, item in enumerate(faults):
+        if not isinstance(item, dict):
+            continue
+        named = [k for k in _FAULT_KINDS if item.get(k) is not None]
+        if len(named) != 1:
+            got = ", ".join(named) if named else "none"
+            found.append(
+                ((index,), f"expected exactly one of sensor, link, battery or party, got {got}")
+            )
+            continue
+        (kind,) = named
+        value = item[kind]
+        known = names.get(_FAULT_KINDS[kind], [])
+        if isinstance(value, str) and value not in known:
+            found.append(((index, kind), unknown_name_message(_FAULT_NOUN[kind], value, known)))
+        latency, delay = item.get("latency_s"), item.get("authorisation_delay_s")
+        if latency is not None and kind != "link":
+            found.append(((index, "latency_s"), "latency_s applies to a link's fault only"))
+        if latency is not None and ("start_s" in item or "end_s" in item):
+            found.append(
+                (
+                    (index, "latency_s"),
+                    "a link's raised latency lasts the whole run: leave start_s and end_s out",
+                )
+            )
+        if kind == "party" and delay is None:
+            found.append(
+                (
+                    (index,),
+                    "missing key 'authorisation_delay_s': a party's fault slows its "
+                    "authorisation by that many seconds",
+                )
+            )
+        if delay is not None and kind != "party":
+            found.append(
+                ((index, "authorisation_delay_s"), "authorisation_delay_s applies to a party only")
+            )
+        start, end = item.get("start_s", 0.0), item.get("end_s")
+        if _is_number(start) and _is_number(end) and end <= start:
+            found.append(((index, "end_s"), f"expected end_s > start_s, got {end} ≤ {start}"))
+    return found
 
 
 # ---------------------------------------------------------------- sector polygons

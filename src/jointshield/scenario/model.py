@@ -35,6 +35,7 @@ __all__ = [
     "Aim",
     "Asset",
     "Battery",
+    "Fault",
     "Interceptor",
     "LaunchArea",
     "Link",
@@ -703,6 +704,73 @@ class Link(_Record):
         return data
 
 
+class Fault(_Record):
+    """A fault of an exercise: a sensor, link or battery down, a link slowed, a party slowed.
+
+    Name exactly one of ``sensor``, ``link``, ``battery`` or ``party``:
+
+    * a sensor (a radar or a space-based sensor) or a battery is down from
+      ``start_s`` to ``end_s``: a radar makes no look, a space-based sensor
+      reports no launch, a battery launches nothing; left without a window
+      (no ``start_s``, no ``end_s``) it is down for the whole run, which is
+      the same as deleting it;
+    * a link is down from ``start_s`` to ``end_s`` (a scripted outage), or,
+      with ``latency_s``, its latency is raised by that much for the whole run;
+    * a party's authorisation is slowed: ``authorisation_delay_s`` is added to
+      its own decision on every launch it decides (its own, and, with a dual
+      key, the other party's) requested from ``start_s`` to ``end_s``.
+
+    Parameters
+    ----------
+    name : str
+        A label (an exercise groups the faults of one name into one case).
+    sensor, link, battery, party : str, optional
+        What fails.
+    start_s : float
+        Start on the scenario clock, s after the raid starts (default 0).
+    end_s : float, optional
+        End on the scenario clock, s; by default the end of the run. The
+        window must lie within the raid's time (its last impact).
+    latency_s : float, optional
+        For a link: latency added for the whole run, s.
+    authorisation_delay_s : float, optional
+        For a party: time added to each of its decisions, s.
+    description : str
+        Free text.
+
+    """
+
+    name: str = ""
+    sensor: Name | None = None
+    link: Name | None = None
+    battery: Name | None = None
+    party: Name | None = None
+    start_s: Duration = 0.0
+    end_s: Duration | None = None
+    latency_s: Duration | None = None
+    authorisation_delay_s: Duration | None = None
+    description: str = ""
+
+    @property
+    def kind(self) -> str:
+        """What fails: 'sensor', 'link', 'battery' or 'party'."""
+        return next(k for k in FAULT_KINDS if getattr(self, k) is not None)
+
+    @property
+    def target(self) -> str:
+        """The name of what fails."""
+        return str(getattr(self, self.kind))
+
+    @property
+    def whole_run(self) -> bool:
+        """Whether it lasts the whole run (no window given)."""
+        return self.start_s == 0.0 and self.end_s is None
+
+
+FAULT_KINDS = ("sensor", "link", "battery", "party")
+"""The keys that name what a fault affects."""
+
+
 class _Named(Protocol):
     @property
     def name(self) -> str: ...
@@ -779,6 +847,10 @@ class Scenario(_Record):
         Citation key to full citation, for the ``source`` of numbers.
     parties, sites, sensors, interceptors, batteries, missiles, launch_areas, assets, raids, links
         Tuples of the objects of each kind.
+    sectors : tuple of SectorArea
+        Sectors of responsibility.
+    faults : tuple of Fault
+        An exercise's faults, applied in every study of the scenario.
 
     """
 
@@ -801,6 +873,7 @@ class Scenario(_Record):
     raids: tuple[Raid, ...] = ()
     links: tuple[Link, ...] = ()
     sectors: tuple[SectorArea, ...] = ()
+    faults: tuple[Fault, ...] = ()
 
     _file: str | None = PrivateAttr(default=None)
     _lines: Mapping[str, int] = PrivateAttr(default_factory=_ReadOnlyMapping)

@@ -25,12 +25,20 @@ from jointshield.flight.missile import MissileModel
 from jointshield.flight.raid import RaidPlan, Threat
 from jointshield.flight.reach import InterceptorType, ReachTables
 from jointshield.scenario import DEFAULT_SCENARIO, load_scenario, scenario_hash
-from jointshield.scenario.model import Interceptor, Link, Missile, Scenario, Sensor, Site
+from jointshield.scenario.model import (
+    Fault,
+    Interceptor,
+    Link,
+    Missile,
+    Scenario,
+    Sensor,
+    Site,
+)
 from jointshield.scenario.places import resolve_place
 from jointshield.sensing.network import LinkModel, Network, Outage
 from jointshield.sensing.radar import Radar
 from jointshield.sensing.space_ir import SpaceIR
-from jointshield.theatre.model import Asset, Battery, Theatre
+from jointshield.theatre.model import Asset, Battery, FaultWindow, Slowdown, Theatre
 
 __all__ = [
     "compile_interceptor",
@@ -284,6 +292,77 @@ def _raids(scenario: Scenario, problems: list[Problem]) -> tuple[RaidPlan, ...]:
     return tuple(raids)
 
 
+_FOREVER_S = 1e15
+"""The end of a link outage that lasts the whole run, s (an outage's times are finite)."""
+
+
+@dataclasses.dataclass(frozen=True)
+class _Faults:
+    """A scenario's faults, sorted by what they affect."""
+
+    faults: tuple[Fault, ...]
+
+    def windows(self, kind: str, name: str) -> tuple[tuple[float, float], ...]:
+        """Return the down windows of one sensor, link or battery, s on the scenario clock."""
+        return tuple(
+            (float(f.start_s), math.inf if f.end_s is None else float(f.end_s))
+            for f in self.faults
+            if f.kind == kind and f.target == name and f.latency_s is None
+        )
+
+    def removed(self, kind: str, name: str) -> bool:
+        """Whether a sensor or battery is down for the whole run (as if deleted)."""
+        return any(f.kind == kind and f.target == name and f.whole_run for f in self.faults)
+
+    def link(self, link: LinkModel) -> LinkModel:
+        """Return a link with its outages and raised latency."""
+        extra = sum(
+            float(f.latency_s)
+            for f in self.faults
+            if f.kind == "link" and f.target == link.name and f.latency_s is not None
+        )
+        outages = tuple(
+            Outage(start, min(end, _FOREVER_S)) for start, end in self.windows("link", link.name)
+        )
+        if not extra and not outages:
+            return link
+        return dataclasses.replace(
+            link, latency_s=link.latency_s + extra, outages=link.outages + outages
+        )
+
+    def slowdowns(self) -> tuple[Slowdown, ...]:
+        return tuple(
+            Slowdown(
+                f.target,
+                float(f.authorisation_delay_s or 0.0),
+                float(f.start_s),
+                math.inf if f.end_s is None else float(f.end_s),
+            )
+            for f in self.faults
+            if f.kind == "party"
+        )
+
+
+def _fault_windows(scenario: Scenario) -> tuple[FaultWindow, ...]:
+    """Return the faults' windows, to check against the raid's time once it is flown.
+
+    A fault added by ``--fault`` (:func:`~jointshield.scenario.faults.add_faults`)
+    is named by its option, with no line.
+    """
+    out = []
+    for index, f in enumerate(scenario.faults):
+        if f.whole_run or f.latency_s is not None:
+            continue
+        key, line = f"faults[{index}]", scenario.line_of(f"faults[{index}]")
+        if f.name.startswith("--fault "):
+            key, line = f.name, None
+        elif f.name:
+            key = f"{key} ({f.name})"
+        end = math.inf if f.end_s is None else float(f.end_s)
+        out.append(FaultWindow(key, line, float(f.start_s), end))
+    return tuple(out)
+
+
 def compile_scenario(
     scenario: Scenario, *, reach: ReachTables | None = None, cache: GeometryCache | None = None
 ) -> Theatre:
@@ -312,10 +391,12 @@ def compile_scenario(
         and key of its item.
     """
     problems: list[Problem] = []
+    faults = _Faults(scenario.faults)
     radars = tuple(
-        radar
+        dataclasses.replace(radar, down_s=faults.windows("sensor", radar.name))
         for index, s in enumerate(scenario.sensors)
         if s.kind == "radar"
+        and not faults.removed("sensor", s.name)
         and (
             radar := compile_item(
                 scenario,
@@ -335,13 +416,16 @@ def compile_scenario(
             types[i.name] = kind
     batteries = []
     for b in scenario.batteries:
-        if b.interceptor not in types:
+        if b.interceptor not in types or faults.removed("battery", b.name):
             continue
         site = scenario.site(b.site)
         organic = tuple(
             s.name
             for s in scenario.sensors
-            if s.kind == "radar" and s.site == b.site and s.owner == b.owner
+            if s.kind == "radar"
+            and s.site == b.site
+            and s.owner == b.owner
+            and not faults.removed("sensor", s.name)
         )
         batteries.append(
             Battery(
@@ -364,6 +448,7 @@ def compile_scenario(
                     if b.engage_on_remote is None
                     else b.engage_on_remote
                 ),
+                down_s=faults.windows("battery", b.name),
             )
         )
     parties = tuple(p.name for p in scenario.parties)
@@ -375,6 +460,7 @@ def compile_scenario(
         if (link := compile_item(scenario, f"links[{index}]", partial(compile_link, k), problems))
         is not None
     )
+    links = tuple(faults.link(link) for link in links)
     network = compile_item(
         scenario, "links", partial(Network, parties=parties, links=links), problems
     )
@@ -386,7 +472,11 @@ def compile_scenario(
         scenario_hash=scenario_hash(scenario),
         parties=parties,
         radars=radars,
-        space_ir=tuple(compile_space_ir(s) for s in scenario.sensors if s.kind == "space-ir"),
+        space_ir=tuple(
+            dataclasses.replace(compile_space_ir(s), down_s=faults.windows("sensor", s.name))
+            for s in scenario.sensors
+            if s.kind == "space-ir" and not faults.removed("sensor", s.name)
+        ),
         interceptors=tuple(types.values()),
         batteries=tuple(batteries),
         network=network,
@@ -405,6 +495,9 @@ def compile_scenario(
         default_raid=scenario.default_raid,
         reach=reach if reach is not None else ReachTables(),
         cache=cache,
+        slowdowns=faults.slowdowns(),
+        fault_windows=_fault_windows(scenario),
+        file=scenario.file,
     )
 
 
