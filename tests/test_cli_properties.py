@@ -210,8 +210,29 @@ RUN = _with_trials(
     ["run"],
     _SCENARIO_ARG,
 )
+FAULT = st.one_of(
+    st.sampled_from(
+        [
+            "sensor: tpy-2-kurecik",
+            "sensor: tpy2-kurecik",
+            "link: NATO->fusion, latency_s: 5",
+            "party: Russia, authorisation_delay_s: 30",
+            "party: Russia",
+            "battery: aegis-east-med, start_s: 100, end_s: 50",
+            "sensor: sbirs, end_s: 1e9",
+            "{bogus",
+        ]
+    ),
+    ODD,
+)
 COMPARE = _with_trials(
-    [*_study(), _option("--architectures", ARCHS), _flag("--explain"), _option("--out", OUT)],
+    [
+        *_study(),
+        _option("--architectures", ARCHS),
+        _flag("--explain"),
+        _option("--out", OUT),
+        _option("--fault", FAULT),
+    ],
     ["compare"],
     _SCENARIO_ARG,
 ).map(lambda argv: argv if "--architectures" in argv else [*argv, "--architectures", "national"])
@@ -226,8 +247,7 @@ SWEEP = _with_trials(
     ["sweep"],
     _SCENARIO_ARG,
 )
-TIMELINE = _command(
-    ["timeline"],
+TIMELINE = _with_trials(
     [
         _option("-s", SCENARIO_NAME),
         _option("--scenario", SCENARIO_NAME),
@@ -241,10 +261,26 @@ TIMELINE = _command(
                 ODD,
             ),
         ),
+        _option("--architectures", ARCHS),
+        _option("--trial", st.one_of(SEED, st.sampled_from(["0", "1", "-1", "99"]))),
+        _option("--fault", FAULT),
+        _flag("--sensing-only"),
         _flag("--json"),
         _flag("--no-cache"),
     ],
-)
+    ["timeline"],
+    st.just([]),
+).map(lambda argv: argv if "--architectures" in argv else [*argv, "--architectures", "national"])
+EXERCISE = _with_trials(
+    [
+        *_study(),
+        _option("--faults", st.sampled_from([FILE, MISSING, DIR, EMPTY_YAML, "{dir}/ex.yaml"])),
+        _option("--architectures", ARCHS),
+        _option("--out", OUT),
+    ],
+    ["exercise"],
+    _SCENARIO_ARG,
+).map(lambda argv: argv if "--architectures" in argv else [*argv, "--architectures", "national"])
 FLYOUT = _command(
     ["flyout"],
     [
@@ -292,13 +328,16 @@ OTHER = st.one_of(
     st.sampled_from([["--version"], ["--version", "run"], ["run", "--version"], ["--help"], []]),
     st.lists(ODD, min_size=1, max_size=3),
 )
-ARGV = st.one_of(RUN, COMPARE, SWEEP, TIMELINE, FLYOUT, SCENARIOS, CACHE, OTHER)
+ARGV = st.one_of(RUN, COMPARE, SWEEP, TIMELINE, EXERCISE, FLYOUT, SCENARIOS, CACHE, OTHER)
 
 
 def _filler(folder: Path) -> Callable[[str], str]:
     (folder / "a-file").write_text("not: [a scenario\n", encoding="utf-8")
     (folder / "empty.yaml").write_text("", encoding="utf-8")
     (folder / "a-dir").mkdir()
+    (folder / "ex.yaml").write_text(
+        "faults:\n  - name: kurecik-down\n    sensor: tpy-2-kurecik\n", encoding="utf-8"
+    )
 
     def fill(arg: str) -> str:
         return arg.replace(FILE, str(folder / "a-file")).replace(DIR, str(folder / "a-dir"))
@@ -355,7 +394,8 @@ def test_the_grammar_reaches_every_command() -> None:
             seen.add(" ".join(argv[:2]) if argv[0] in ("scenarios", "cache") else argv[0])
 
     collect()
-    wanted = {"run", "compare", "sweep", "timeline", "flyout", "architectures", "--version"}
+    wanted = {"run", "compare", "sweep", "timeline", "exercise", "flyout", "architectures"}
+    wanted |= {"--version"}
     wanted |= {f"scenarios {verb}" for verb in ("list", "show", "validate", "export")}
     wanted |= {"cache info", "cache clear"}
     assert wanted <= seen, wanted - seen

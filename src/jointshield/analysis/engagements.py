@@ -31,23 +31,26 @@ missed looks, outages and delays.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
-from functools import partial
 from typing import Any, Final
 
 import numpy as np
 
-from jointshield.analysis.runs import DEFAULT_TRIALS, _check_counts, _split_params
+from jointshield.analysis.runs import (
+    DEFAULT_TRIALS,
+    _check_counts,
+    _split_params,
+    architecture_trials,
+)
 from jointshield.analysis.timeline import Milestone, timeline
 from jointshield.architectures.presets import ARCHITECTURES, architecture
 from jointshield.arrays import FloatArray
 from jointshield.battle.context import BattleContext, Rules
-from jointshield.battle.samples import deploy_samples, prepare_samples, run_sampled_block
+from jointshield.battle.samples import deploy_samples
 from jointshield.battle.trial import Trials
 from jointshield.engagement.reasons import REASONS
 from jointshield.errors import JointshieldError, UnknownNameError
-from jointshield.montecarlo.blocks import BlockJob, run_jobs
-from jointshield.montecarlo.progress import ProgressArg
 from jointshield.scenario import Scenario
 from jointshield.theatre.compile import theatre_of
 from jointshield.theatre.model import Theatre
@@ -323,7 +326,7 @@ def engagement_timeline(
     params: dict[str, Any] | None = None,
     rules: Rules | None = None,
     workers: int = 1,
-    progress: ProgressArg = True,
+    progress: bool | Callable[[int, int], None] = True,
     cache: bool = True,
 ) -> EngagementTimeline:
     """Compute every warhead's engagement under each architecture, nominal and over trials.
@@ -384,18 +387,14 @@ def engagement_timeline(
             sensing_of[a.sharing] = {
                 th.threat_id: {p: pt.shared for p, pt in th.parties.items()} for th in tl.threats
             }
-    jobs = [
-        BlockJob(
-            run_sampled_block, partial(prepare_samples, deps, arch=a, rules=rules), trials, seed
-        )
-        for a in archs
-    ]
     done: dict[int, tuple[WarheadTimeline, ...]] = {}
     ka = 0.0
-    for j, sctx, columns in run_jobs(jobs, shared=deps, workers=workers, progress=progress):
-        ctx = sctx.first
+    ran = architecture_trials(
+        deps, archs, trials=trials, seed=seed, rules=rules, workers=workers, progress=progress
+    )
+    for j, (ctx, outcomes) in enumerate(ran):
         ka = ctx.rules.doctrine.kill_assessment_s
-        rows = _warheads(ctx, Trials.from_columns(columns), trial, sensing_of[archs[j].sharing])
+        rows = _warheads(ctx, outcomes, trial, sensing_of[archs[j].sharing])
         done[j] = tuple(r for r in rows if threat is None or r.threat == threat)
     meta = dep.origin.meta(raid=geo.raid, seed=seed, trials=trials, trial=trial)
     return EngagementTimeline(

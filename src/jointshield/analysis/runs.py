@@ -610,6 +610,36 @@ def compare(
     return comparison
 
 
+def architecture_trials(
+    deps: tuple[Deployment, ...],
+    archs: Sequence[Architecture],
+    *,
+    trials: int,
+    seed: int,
+    rules: Rules | None = None,
+    workers: int = 1,
+    progress: bool | Callable[[int, int], None] = True,
+) -> list[tuple[BattleContext, Trials]]:
+    """Run several architectures' trials on the same deployments and seed, as :func:`compare` does.
+
+    Returns
+    -------
+    list of (BattleContext, Trials)
+        Per architecture, in order: its (first) context and its trials,
+        number for number those of :func:`compare` with the same inputs.
+    """
+    jobs = [
+        BlockJob(
+            run_sampled_block, partial(prepare_samples, deps, arch=a, rules=rules), trials, seed
+        )
+        for a in archs
+    ]
+    done: dict[int, tuple[BattleContext, Trials]] = {}
+    for j, sctx, columns in run_jobs(jobs, shared=deps, workers=workers, progress=progress):
+        done[j] = (sctx.first, Trials.from_columns(columns))
+    return [done[j] for j in range(len(archs))]
+
+
 def sweep(
     scenario: Theatre | Scenario | str | None,
     arch: str,

@@ -31,6 +31,7 @@ def register() -> None:
     """Import the command modules, which registers their commands on :data:`app`."""
     from jointshield.cli import attribute as _attribute  # noqa: F401
     from jointshield.cli import cache as _cache
+    from jointshield.cli import exercise as _exercise  # noqa: F401
     from jointshield.cli import flyout as _flyout  # noqa: F401
     from jointshield.cli import footprint as _footprint  # noqa: F401
     from jointshield.cli import reach as _reach  # noqa: F401

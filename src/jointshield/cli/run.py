@@ -75,6 +75,27 @@ SamplesOpt = Annotated[
 ]
 
 
+FaultOpt = Annotated[
+    list[str] | None,
+    typer.Option(
+        "--fault",
+        help="A fault added to the scenario's, as in its faults section (repeatable), e.g. "
+        "'sensor: tpy-2-kurecik, start_s: 100, end_s: 400', 'link: NATO->fusion, "
+        "latency_s: 10' or 'party: Russia, authorisation_delay_s: 60'.",
+    ),
+]
+
+
+def _with_faults(scenario: str | None, faults: list[str] | None) -> Any:
+    """Return the scenario named with the ``--fault`` entries added (the name if none)."""
+    if not faults:
+        return scenario
+    from jointshield.scenario import DEFAULT_SCENARIO, load_scenario
+    from jointshield.scenario.faults import add_faults
+
+    return add_faults(load_scenario(scenario or DEFAULT_SCENARIO), faults)
+
+
 def _params(items: list[str] | None) -> dict[str, Any]:
     """Architecture parameters, typed; battle rules kept as given (``run`` validates them)."""
     from jointshield.architectures.presets import parse_set
@@ -120,6 +141,7 @@ def run_command(
     dask: DaskOpt = None,
     as_json: JsonOpt = False,
     geometry_samples: SamplesOpt = DEFAULT_GEOMETRY_SAMPLES,
+    fault: FaultOpt = None,
     no_cache: NoCacheOpt = False,
 ) -> None:
     """Run one architecture on a raid and print its outcome with confidence intervals."""
@@ -127,7 +149,7 @@ def run_command(
 
     samples = _samples(geometry_samples)
     result = run(
-        scenario,
+        _with_faults(scenario, fault),
         arch,
         trials=trials,
         seed=seed,
@@ -186,6 +208,7 @@ def compare_command(
             "interceptors that fly over the other party's sectors.",
         ),
     ] = False,
+    fault: FaultOpt = None,
     no_cache: NoCacheOpt = False,
 ) -> None:
     """Run the architectures side by side on the same raid and seed."""
@@ -196,6 +219,7 @@ def compare_command(
     from jointshield.architectures.presets import ARCHITECTURES
     from jointshield.montecarlo.store import write_json_atomic
 
+    scenario = _with_faults(scenario, fault)
     samples = _samples(geometry_samples)
     names = tuple(a.strip() for a in architectures.split(",")) if architectures else ARCHITECTURES
     if not all(names):

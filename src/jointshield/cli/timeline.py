@@ -20,12 +20,14 @@ from jointshield.cli._app import app
 from jointshield.cli._output import console, print_json
 from jointshield.cli.run import (
     DEFAULT_TRIALS,
+    FaultOpt,
     SeedOpt,
     SetOpt,
     TrialsOpt,
     WorkersOpt,
     _params,
     _progress,
+    _with_faults,
 )
 from jointshield.errors import JointshieldError
 
@@ -180,6 +182,7 @@ def timeline_command(
         str | None,
         typer.Option("--out", help="Folder for timeline.json and the Gantt chart timeline.png."),
     ] = None,
+    fault: FaultOpt = None,
     as_json: Annotated[bool, typer.Option("--json", help="Print one JSON object.")] = False,
     no_cache: Annotated[
         bool,
@@ -203,6 +206,7 @@ def timeline_command(
     names = tuple(a.strip() for a in architectures.split(",")) if architectures else ARCHITECTURES
     if not all(names):
         raise JointshieldError("--architectures: expected a comma-separated list of names")
+    scenario = _with_faults(scenario, fault)
     tl = timeline(scenario, raid, threat=threat, sharing=sharing, cache=not no_cache)
     data = tl.to_json()
     et = None

@@ -691,3 +691,52 @@ def equality_grid(rows: Sequence[Mapping[str, Any]]) -> Grid:
         footer="decisions: shares of all launches; interceptors: per trial; over other's: "
         "the ground track crosses another party's sector",
     )
+
+
+def exercise_grid(rows: Sequence[Mapping[str, Any]], meta: Mapping[str, Any]) -> Grid:
+    """Tabulate how each architecture degrades under each case of an exercise.
+
+    Parameters
+    ----------
+    rows : sequence of mapping
+        The JSON form of each (case, architecture)
+        (:meth:`jointshield.analysis.exercise.Degradation.to_json`).
+    meta : mapping
+        The exercise's provenance.
+
+    Returns
+    -------
+    Grid
+        Per case: P(no leak) without and with its faults and the change, and
+        the change in the population hit (millions); a column per architecture.
+    """
+    archs = list(dict.fromkeys(r["architecture"] for r in rows))
+    cases = list(dict.fromkeys(r["case"] for r in rows))
+    at = {(r["case"], r["architecture"]): r for r in rows}
+    out: list[Row] = []
+    for case in cases:
+        cells = [at.get((case, a)) for a in archs]
+        first = next(c for c in cells if c is not None)
+        out.append(Row((f"{case}: " + "; ".join(first["faults"]),)))
+        for key, label, scale, digits in (
+            ("p_no_leak", "  P(no leak), no fault", 1.0, 2),
+            ("p_no_leak_faulted", "  P(no leak), fault", 1.0, 2),
+            ("p_no_leak_change", "  change", 1.0, 2),
+            ("population_hit", "  people hit, no fault, M", 1e6, 2),
+            ("population_hit_change", "  people hit, change, M", 1e6, 2),
+        ):
+            out.append(
+                Row(
+                    (label,),
+                    tuple(_estimate(None if c is None else c[key], scale, digits) for c in cells),
+                )
+            )
+    return Grid(
+        title="How each architecture degrades under each fault (same seeds)",
+        label_headers=("case",),
+        headers=tuple(archs),
+        rows=tuple(out),
+        footer=f"change: with the fault minus without, trial by trial, 95 % t interval; "
+        f"{meta.get('trials', 0):,} trials, seed {meta.get('seed')}, scenario "
+        f"{meta.get('scenario')} (hash {str(meta.get('scenario_hash', ''))[:12]})",
+    )

@@ -129,9 +129,7 @@ def add_faults(scenario: Scenario, texts: Sequence[str]) -> Scenario:
     return scenario.model_copy(update={"faults": scenario.faults + labelled})
 
 
-def load_exercise(
-    path: str | os.PathLike[str], scenario: Scenario
-) -> dict[str, tuple[Fault, ...]]:
+def load_exercise(path: str | os.PathLike[str], scenario: Scenario) -> dict[str, tuple[Fault, ...]]:
     """Read an exercise: named faults, grouped by name into the exercise's cases.
 
     The file holds ``faults:``, a list of entries as in a scenario, each with

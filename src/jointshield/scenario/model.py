@@ -766,6 +766,16 @@ class Fault(_Record):
         """Whether it lasts the whole run (no window given)."""
         return self.start_s == 0.0 and self.end_s is None
 
+    def describe(self) -> str:
+        """Say what the fault does, in a few words, e.g. ``sensor sbirs down 60–300 s``."""
+        end = "the end" if self.end_s is None else f"{self.end_s:g} s"
+        when = "for the whole run" if self.whole_run else f"from {self.start_s:g} s to {end}"
+        if self.latency_s is not None:
+            return f"link {self.link} latency +{self.latency_s:g} s"
+        if self.authorisation_delay_s is not None:
+            return f"{self.party}'s authorisation +{self.authorisation_delay_s:g} s {when}"
+        return f"{self.kind} {self.target} down {when}"
+
 
 FAULT_KINDS = ("sensor", "link", "battery", "party")
 """The keys that name what a fault affects."""
