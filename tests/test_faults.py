@@ -152,11 +152,7 @@ def test_bad_faults_are_refused_with_file_line_and_key(base, tmp_path: Path) -> 
         r"did you mean 'tpy-2-kurecik'",
     ):
         add_faults(base, ["sensor: tpy2-kurecik"])
-    text = Path(load_scenario("europe-2011").file or "").read_text() if False else None
-    del text
-    src = (
-        Path(__file__).parents[1] / "src/jointshield/scenario/builtin/europe-2011.yaml"
-    ).read_text()
+    src = builtin_path("europe-2011").read_text(encoding="utf-8")
     bad = src + "faults:\n  - battery: aegis-east-med\n    start_s: 300\n    end_s: 200\n"
     lines = bad.count("\n")
     with pytest.raises(ScenarioError) as err:
