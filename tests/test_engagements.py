@@ -108,15 +108,19 @@ def test_a_dual_key_costs_exactly_its_consent_time(europe) -> None:
     for w in et.architectures["data-exchange"]:
         if w.decision_s.share:
             assert w.decision_s.p95 == 0.0
-    keys = [b for b in gantt_bars(et) if b.kind == "dual-key"]
+    bars = gantt_bars(et.to_json())
+    keys = [b for b in bars if b.kind == "dual-key"]
     assert keys and all(b.architecture == "joint" for b in keys)
-    assert all(b.end_s - b.start_s == pytest.approx(30.0) for b in keys)
-    assert not [b for b in gantt_bars(et) if b.architecture == "joint" and b.kind == "decision"]
+    assert all(b.end_s - b.start_s == pytest.approx(30.0, abs=0.11) for b in keys)
+    assert not [b for b in bars if b.architecture == "joint" and b.kind == "decision"]
 
 
 def test_the_gantt_bars_are_the_trials_milestones(tl, tmp_path: Path) -> None:
-    """Each flight bar spans the trial's launch to its intercept, on the engaging party's row."""
-    bars = gantt_bars(tl)
+    """Each flight bar spans the trial's launch to its intercept, on the engaging party's row.
+
+    The chart is drawn from the timeline's JSON form, whose times are to 0.1 s.
+    """
+    bars = gantt_bars(tl.to_json())
     for arch, warheads in tl.architectures.items():
         for w in warheads:
             flights = [
@@ -129,9 +133,9 @@ def test_the_gantt_bars_are_the_trials_milestones(tl, tmp_path: Path) -> None:
                 continue
             (bar,) = flights
             assert bar.row == f"{w.label} · {w.trial_party}"
-            assert bar.start_s == w.milestones["launch"].trial
-            assert bar.end_s == w.milestones["intercept"].trial
-    png = write_gantt(tl, tmp_path / "gantt.png")
+            assert bar.start_s == pytest.approx(w.milestones["launch"].trial, abs=0.05)
+            assert bar.end_s == pytest.approx(w.milestones["intercept"].trial, abs=0.05)
+    png = write_gantt(tl.to_json(), tmp_path / "gantt.png")
     assert png.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
 
 

@@ -230,7 +230,7 @@ def timeline_command(
         folder = make_folder(out)
         written.append(write_json_atomic(folder / "timeline.json", data))
         if et is not None:
-            written.append(write_gantt(et, folder / "timeline.png"))
+            written.append(write_gantt(data["engagement"], folder / "timeline.png"))
     if as_json:
         print_json(data)
         return

@@ -1,7 +1,8 @@
 """Gantt charts of engagement timelines: horizontal bars in seconds after each threat's launch.
 
-:func:`gantt_bars` turns an :class:`~jointshield.analysis.engagements.EngagementTimeline`
-into bars, one row per warhead and party, for one trial (the timeline's
+:func:`gantt_bars` turns the JSON form of an engagement timeline
+(:meth:`jointshield.analysis.engagements.EngagementTimeline.to_json`) into
+bars, one row per warhead and party, for one trial (the timeline's
 ``trial``): the party's sensing (first detection to track, track to
 fire-control track, with the architecture's sharing, from the nominal
 picture), then on the row of the party whose battery engages, the decision
@@ -17,15 +18,20 @@ functions.
 from __future__ import annotations
 
 import math
+from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING, Final
+from typing import TYPE_CHECKING, Any, Final
 
-from jointshield.analysis.engagements import EngagementTimeline, WarheadTimeline
 from jointshield.report.maps import save_figure
 
 if TYPE_CHECKING:
     from matplotlib.figure import Figure
+
+Timeline = Mapping[str, Any]
+"""The JSON form of an engagement timeline."""
+Warhead = Mapping[str, Any]
+"""The JSON form of one warhead's engagement."""
 
 __all__ = ["BAR_KINDS", "Bar", "gantt_bars", "gantt_figure", "write_gantt"]
 
@@ -65,8 +71,16 @@ class Bar:
     end_s: float
 
 
-def _row(w: WarheadTimeline, party: str) -> str:
-    return f"{w.label} · {party}"
+def _row(w: Warhead, party: str) -> str:
+    return f"{w['label']} · {party}"
+
+
+def _t(x: float | None) -> float:
+    return math.nan if x is None else float(x)
+
+
+def _party(w: Warhead) -> str:
+    return str(w["trial"]["party"] or "")
 
 
 def _bar(arch: str, row: str, kind: str, start: float, end: float) -> list[Bar]:
@@ -75,16 +89,16 @@ def _bar(arch: str, row: str, kind: str, start: float, end: float) -> list[Bar]:
     return []
 
 
-def _warhead_bars(arch: str, w: WarheadTimeline, dual_key: bool) -> list[Bar]:
+def _warhead_bars(arch: str, w: Warhead, dual_key: bool) -> list[Bar]:
     bars: list[Bar] = []
-    for party, sensed in w.sensing.items():
+    for party, sensed in w["sensing"].items():
         row = _row(w, party)
-        detect, track, fc = (sensed[k].t_s for k in ("detection", "track", "fire_control"))
+        detect, track, fc = (_t(sensed[k]["t_s"]) for k in ("detection", "track", "fire_control"))
         bars += _bar(arch, row, "tracking", detect, track)
         bars += _bar(arch, row, "fire-control", track, fc)
-    if w.trial_party:
-        row = _row(w, w.trial_party)
-        m = {k: v.trial for k, v in w.milestones.items()}
+    if _party(w):
+        row = _row(w, _party(w))
+        m = {k: _t(v["trial"]) for k, v in w["milestones"].items()}
         bars += _bar(
             arch, row, "dual-key" if dual_key else "decision", m["requested"], m["authorised"]
         )
@@ -96,8 +110,8 @@ def _warhead_bars(arch: str, w: WarheadTimeline, dual_key: bool) -> list[Bar]:
     return bars
 
 
-def gantt_bars(tl: EngagementTimeline) -> list[Bar]:
-    """Return every bar of the chart of ``tl``'s trial, architecture by architecture.
+def gantt_bars(tl: Timeline) -> list[Bar]:
+    """Return every bar of the chart of a timeline's trial, architecture by architecture.
 
     Rows are warhead by warhead, party by party in the scenario's order; a
     bar of zero length (an instant decision) is kept, so that the table and
@@ -105,24 +119,24 @@ def gantt_bars(tl: EngagementTimeline) -> list[Bar]:
     """
     return [
         bar
-        for arch, warheads in tl.architectures.items()
-        for w in warheads
-        for bar in _warhead_bars(arch, w, tl.dual_key[arch])
+        for arch, panel in tl["architectures"].items()
+        for w in panel["warheads"]
+        for bar in _warhead_bars(arch, w, panel["dual_key"])
     ]
 
 
-def _rows(warheads: tuple[WarheadTimeline, ...], bars: list[Bar]) -> list[str]:
+def _rows(warheads: list[Warhead], bars: list[Bar]) -> list[str]:
     used = {b.row for b in bars}
     rows = []
     for w in warheads:
-        for party in w.sensing:
+        for party in w["sensing"]:
             row = _row(w, party)
-            if row in used or party == w.trial_party:
+            if row in used or party == _party(w):
                 rows.append(row)
     return rows
 
 
-def gantt_figure(tl: EngagementTimeline) -> Figure:
+def gantt_figure(tl: Timeline) -> Figure:
     """Draw the Gantt chart of an engagement timeline, one panel per architecture.
 
     Returns
@@ -136,7 +150,8 @@ def gantt_figure(tl: EngagementTimeline) -> Figure:
 
     bars = gantt_bars(tl)
     panels = [
-        (a, ws, [b for b in bars if b.architecture == a]) for a, ws in tl.architectures.items()
+        (a, p["warheads"], [b for b in bars if b.architecture == a])
+        for a, p in tl["architectures"].items()
     ]
     heights = [max(len(_rows(ws, bs)), 1) for _, ws, bs in panels]
     fig = Figure(figsize=(10.0, 1.4 + 0.22 * sum(heights) + 0.5 * len(panels)), dpi=150)
@@ -160,23 +175,25 @@ def gantt_figure(tl: EngagementTimeline) -> Figure:
                 edgecolor="none",
             )
         for w in warheads:
-            row = _row(w, w.trial_party) if w.trial_party else None
+            row = _row(w, _party(w)) if _party(w) else None
             if row is None:
-                row = next((_row(w, p) for p in w.sensing if _row(w, p) in y), None)
+                row = next((_row(w, p) for p in w["sensing"] if _row(w, p) in y), None)
             if row is None or row not in y:
                 continue
             for name in ("launch", "intercept"):
-                s = w.milestones[name]
-                if math.isfinite(s.median):
-                    ax.plot([s.p5, s.p95], [y[row] + 0.38] * 2, color="0.25", lw=0.8)
-                    ax.plot([s.median], [y[row] + 0.38], "|", color="0.1", ms=6)
-            if w.trial_killed:
-                ax.plot([w.milestones["intercept"].trial], [y[row]], "*", color="black", ms=7)
+                s = w["milestones"][name]
+                if s["median"] is not None:
+                    ax.plot([_t(s["p5"]), _t(s["p95"])], [y[row] + 0.38] * 2, color="0.25", lw=0.8)
+                    ax.plot([s["median"]], [y[row] + 0.38], "|", color="0.1", ms=6)
+            impact = _t(w["impact_s"])
+            if w["trial"]["killed"]:
+                hit = _t(w["milestones"]["intercept"]["trial"])
+                ax.plot([hit], [y[row]], "*", color="black", ms=7)
             else:
-                ax.plot([w.impact_s], [y[row]], "x", color="#de2d26", ms=6, mew=1.5)
+                ax.plot([impact], [y[row]], "x", color="#de2d26", ms=6, mew=1.5)
                 ax.annotate(
-                    w.trial_reason,
-                    (w.impact_s, y[row]),
+                    w["trial"]["reason"],
+                    (impact, y[row]),
                     xytext=(4, -3),
                     textcoords="offset points",
                     fontsize=6,
@@ -184,7 +201,8 @@ def gantt_figure(tl: EngagementTimeline) -> Figure:
                 )
         ax.set_yticks(range(len(rows)), rows, fontsize=6)
         ax.set_ylim(len(rows) - 0.4, -0.6)
-        ax.set_title(f"{arch}{'  (dual key)' if tl.dual_key[arch] else ''}", loc="left", fontsize=9)
+        dual = tl["architectures"][arch]["dual_key"]
+        ax.set_title(f"{arch}{'  (dual key)' if dual else ''}", loc="left", fontsize=9)
         ax.set_xlim(left=0.0)
         ax.grid(axis="x", color="0.9", lw=0.5)
         ax.set_axisbelow(True)
@@ -195,10 +213,10 @@ def gantt_figure(tl: EngagementTimeline) -> Figure:
         Patch(color="#de2d26", label="✕ leaks at impact (this trial), with why"),
         Patch(color="0.25", label="| median launch and intercept, whiskers 5–95 %"),
     ]
-    meta = tl.meta
+    meta = tl.get("meta", {})
     fig.legend(handles=handles, loc="lower center", ncols=3, fontsize=6, frameon=False)
     fig.suptitle(
-        f"Engagement timeline, trial {tl.trial} of {meta.get('trials', '?')}: "
+        f"Engagement timeline, trial {tl['trial']} of {meta.get('trials', '?')}: "
         f"{meta.get('scenario', '')} raid {meta.get('raid', '')} "
         f"(seed {meta.get('seed', '')}, jointshield {meta.get('jointshield_version', '')})",
         fontsize=8,
@@ -207,6 +225,6 @@ def gantt_figure(tl: EngagementTimeline) -> Figure:
     return fig
 
 
-def write_gantt(tl: EngagementTimeline, path: str | Path) -> Path:
+def write_gantt(tl: Timeline, path: str | Path) -> Path:
     """Draw :func:`gantt_figure` and write it (PNG, SVG or PDF as the suffix says)."""
     return save_figure(gantt_figure(tl), path)
