@@ -16,6 +16,7 @@ import pytest
 
 from jointshield.analysis.engagements import engagement_timeline
 from jointshield.analysis.exercise import exercise
+from jointshield.analysis.footprint import footprint
 from jointshield.analysis.timeline import timeline
 from jointshield.battle.fight import fight
 from jointshield.cli import main
@@ -205,3 +206,30 @@ def test_an_exercise_shows_each_case_against_the_fault_free_run(base, tmp_path: 
     assert [d["case"] for d in data["degradations"]] == ["radar-lost", "nothing"]
     file.write_text("faults:\n  - sensor: tpy-2-kurecik\n", encoding="utf-8")
     assert main(args) == 2
+
+
+def test_faults_act_in_a_footprint_too() -> None:
+    """The ship and Deveselu down for the whole run defend what the scenario without it defends.
+
+    A windowed fault is not checked against the footprint's own threats (all
+    launched at 0), whose end is not the scenario raid's.
+    """
+    sc = load_scenario("europe-2018")
+    args = dict(
+        arch="national",
+        launch_area="tabriz",
+        missile="sejjil-2",
+        grid_deg=1.0,
+        trials=0,
+        region=(40.0, 46.0, 22.0, 30.0),
+    )
+    plain = footprint(theatre(sc), **args)
+    gone = ("aegis-east-med", "aegis-ashore-deveselu")
+    lost = footprint(theatre(add_faults(sc, [f"battery: {b}" for b in gone])), **args)
+    deleted = sc.model_copy(
+        update={"batteries": tuple(b for b in sc.batteries if b.name not in gone)}
+    )
+    assert np.array_equal(lost.defended, footprint(theatre(deleted), **args).defended)
+    assert lost.defended.sum() < plain.defended.sum()
+    windowed = add_faults(sc, ["sensor: sbirs, start_s: 900, end_s: 1000"])
+    assert np.array_equal(footprint(theatre(windowed), **args).defended, plain.defended)

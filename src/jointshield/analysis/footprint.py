@@ -637,9 +637,16 @@ def _fight_chunk(
         for name, i in zip(names, cells, strict=True)
     )
     plan = RaidPlan("footprint", threats)
-    # Not cached: a chunk's flights are used once (the reach tables stay shared).
+    # Not cached: a chunk's flights are used once (the reach tables stay shared). The
+    # scenario's faults act on the clock of these threats, all launched at 0; their windows
+    # were written for the scenario's raid, so they are not checked against this one's.
     chunk_theatre = replace(
-        theatre, assets=assets, raids=(plan,), default_raid=plan.name, cache=None
+        theatre,
+        assets=assets,
+        raids=(plan,),
+        default_raid=plan.name,
+        cache=None,
+        fault_windows=(),
     )
     dep = deploy(chunk_theatre)
     contexts: dict[str, Any] = {}
