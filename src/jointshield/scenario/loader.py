@@ -380,7 +380,9 @@ def export_scenario(name: str, dest_path: str | os.PathLike[str], overwrite: boo
 
 
 def _canonical(scenario: Scenario) -> str:
-    content = scenario.model_dump(mode="json", by_alias=True, exclude={"references"})
+    # A scenario without faults hashes as it did before scenarios could have any.
+    exclude = {"references"} if scenario.faults else {"references", "faults"}
+    content = scenario.model_dump(mode="json", by_alias=True, exclude=exclude)
     return json.dumps(content, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
 
 
