@@ -276,7 +276,8 @@ def test_no_cache_on_the_command_line_leaves_the_folder_empty(tmp_path: Path) ->
     )
     held = json.loads(info.stdout)
     assert held["folder"] == str(tmp_path / "c")
-    assert set(held["kinds"]) == {"raid", "picture", "cued"}
+    # The engagements' battles keep their fused tracks and reach tables too.
+    assert set(held["kinds"]) == {"raid", "picture", "cued", "fused", "reach"}
     cleared = subprocess.run(
         [*run, "cache", "clear"], env=env, check=True, capture_output=True, text=True
     )

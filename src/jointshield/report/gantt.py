@@ -154,7 +154,8 @@ def gantt_figure(tl: Timeline) -> Figure:
         for a, p in tl["architectures"].items()
     ]
     heights = [max(len(_rows(ws, bs)), 1) for _, ws, bs in panels]
-    fig = Figure(figsize=(10.0, 1.4 + 0.22 * sum(heights) + 0.5 * len(panels)), dpi=150)
+    height_in = 1.8 + 0.22 * sum(heights) + 0.5 * len(panels)
+    fig = Figure(figsize=(10.0, height_in), dpi=150)
     FigureCanvasAgg(fig)
     axes = fig.subplots(
         len(panels), 1, sharex=True, squeeze=False, gridspec_kw={"height_ratios": heights}
@@ -221,7 +222,11 @@ def gantt_figure(tl: Timeline) -> Figure:
         f"(seed {meta.get('seed', '')}, jointshield {meta.get('jointshield_version', '')})",
         fontsize=8,
     )
-    fig.set_layout_engine("constrained", rect=(0.0, 0.06, 1.0, 0.94))
+    legend_in, title_in = 0.75, 0.3  # room for the legend below and the title above, inches
+    fig.set_layout_engine(
+        "constrained",
+        rect=(0.0, legend_in / height_in, 1.0, 1.0 - (legend_in + title_in) / height_in),
+    )
     return fig
 
 
