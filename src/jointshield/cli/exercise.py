@@ -16,6 +16,7 @@ from jointshield.cli._app import app
 from jointshield.cli._output import console, print_grid, print_json
 from jointshield.cli.run import (
     DEFAULT_TRIALS,
+    ArchitecturesOpt,
     NoCacheOpt,
     RaidOpt,
     ScenarioArg,
@@ -23,6 +24,7 @@ from jointshield.cli.run import (
     SetOpt,
     TrialsOpt,
     WorkersOpt,
+    _architectures,
     _params,
     _progress,
 )
@@ -41,10 +43,7 @@ def exercise_command(
             "the entries of one name make one case.",
         ),
     ] = None,
-    architectures: Annotated[
-        str | None,
-        typer.Option("--architectures", help="Comma-separated architectures (default: all five)."),
-    ] = None,
+    architectures: ArchitecturesOpt = None,
     trials: TrialsOpt = DEFAULT_TRIALS,
     seed: SeedOpt = 0,
     set_: SetOpt = None,
@@ -59,16 +58,13 @@ def exercise_command(
 ) -> None:
     """Run each case of faults against the fault-free run on the same seeds, per architecture."""
     from jointshield.analysis.exercise import exercise, write_exercise
-    from jointshield.architectures.presets import ARCHITECTURES
     from jointshield.montecarlo.store import check_folder, make_folder
     from jointshield.scenario import DEFAULT_SCENARIO, load_scenario
     from jointshield.scenario.faults import load_exercise
 
     if faults is None:
         raise JointshieldError("--faults: expected the exercise's file of named faults")
-    names = tuple(a.strip() for a in architectures.split(",")) if architectures else ARCHITECTURES
-    if not all(names):
-        raise JointshieldError("--architectures: expected a comma-separated list of names")
+    names = _architectures(architectures)
     if out is not None:
         check_folder(out)
     base = load_scenario(scenario or DEFAULT_SCENARIO)

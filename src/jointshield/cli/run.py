@@ -75,6 +75,24 @@ SamplesOpt = Annotated[
 ]
 
 
+ArchitecturesOpt = Annotated[
+    str | None,
+    typer.Option("--architectures", help="Comma-separated architectures (default: all five)."),
+]
+
+
+def _architectures(text: str | None) -> tuple[str, ...]:
+    """Return the ``--architectures`` names, or all five."""
+    from jointshield.architectures.presets import ARCHITECTURES
+
+    if not text:
+        return ARCHITECTURES
+    names = tuple(a.strip() for a in text.split(","))
+    if not all(names):
+        raise JointshieldError("--architectures: expected a comma-separated list of names")
+    return names
+
+
 FaultOpt = Annotated[
     list[str] | None,
     typer.Option(
@@ -171,10 +189,7 @@ def run_command(
 @app.command("compare")
 def compare_command(
     scenario: ScenarioArg = None,
-    architectures: Annotated[
-        str | None,
-        typer.Option("--architectures", help="Comma-separated architectures (default: all five)."),
-    ] = None,
+    architectures: ArchitecturesOpt = None,
     trials: TrialsOpt = DEFAULT_TRIALS,
     seed: SeedOpt = 0,
     set_: SetOpt = None,
@@ -216,14 +231,11 @@ def compare_command(
     from jointshield.analysis.attribution import write_dependency
     from jointshield.analysis.explain import compare_explained
     from jointshield.analysis.runs import compare
-    from jointshield.architectures.presets import ARCHITECTURES
     from jointshield.montecarlo.store import write_json_atomic
 
     scenario = _with_faults(scenario, fault)
     samples = _samples(geometry_samples)
-    names = tuple(a.strip() for a in architectures.split(",")) if architectures else ARCHITECTURES
-    if not all(names):
-        raise JointshieldError("--architectures: expected a comma-separated list of names")
+    names = _architectures(architectures)
     study: dict[str, Any] = dict(
         trials=trials,
         seed=seed,

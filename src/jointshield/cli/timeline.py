@@ -25,11 +25,11 @@ from jointshield.cli.run import (
     SetOpt,
     TrialsOpt,
     WorkersOpt,
+    _architectures,
     _params,
     _progress,
     _with_faults,
 )
-from jointshield.errors import JointshieldError
 
 if TYPE_CHECKING:
     from jointshield.analysis.engagements import EngagementTimeline, Spread, WarheadTimeline
@@ -199,13 +199,10 @@ def timeline_command(
     """
     from jointshield.analysis.engagements import engagement_timeline
     from jointshield.analysis.timeline import timeline
-    from jointshield.architectures.presets import ARCHITECTURES
     from jointshield.montecarlo.store import make_folder, write_json_atomic
     from jointshield.report.gantt import write_gantt
 
-    names = tuple(a.strip() for a in architectures.split(",")) if architectures else ARCHITECTURES
-    if not all(names):
-        raise JointshieldError("--architectures: expected a comma-separated list of names")
+    names = _architectures(architectures)
     scenario = _with_faults(scenario, fault)
     tl = timeline(scenario, raid, threat=threat, sharing=sharing, cache=not no_cache)
     data = tl.to_json()
