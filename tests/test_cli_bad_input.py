@@ -214,7 +214,12 @@ def test_ctrl_c_while_importing_exits_130(
 
 
 _EARLY = """
+import signal
 import sys
+
+# Python's own Ctrl-C handler, even where the child inherits SIGINT ignored (a shell starts
+# background jobs so, and Python then leaves it ignored).
+signal.signal(signal.SIGINT, signal.default_int_handler)
 from jointshield.cli import main
 
 
