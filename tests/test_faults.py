@@ -18,7 +18,10 @@ from jointshield.analysis.engagements import engagement_timeline
 from jointshield.analysis.exercise import exercise
 from jointshield.analysis.footprint import footprint
 from jointshield.analysis.timeline import timeline
+from jointshield.architectures.presets import architecture
+from jointshield.battle.context import deploy, prepare
 from jointshield.battle.fight import fight
+from jointshield.battle.nominal import nominal_engagements
 from jointshield.cli import main
 from jointshield.engagement.reasons import REASONS
 from jointshield.errors import ScenarioError
@@ -233,3 +236,17 @@ def test_faults_act_in_a_footprint_too() -> None:
     assert lost.defended.sum() < plain.defended.sum()
     windowed = add_faults(sc, ["sensor: sbirs, start_s: 900, end_s: 1000"])
     assert np.array_equal(footprint(theatre(windowed), **args).defended, plain.defended)
+
+
+def test_a_slowed_party_delays_the_nominal_engagement_too(base) -> None:
+    """The nominal engagement (footprints' model) waits the slowed party's extra time."""
+    instant = architecture("data-exchange", authorisation_delay_s=0.0)
+    plain = nominal_engagements(prepare(deploy(theatre(base)), arch=instant))
+    slowed = add_faults(base, ["party: NATO, authorisation_delay_s: 45"])
+    slow = nominal_engagements(prepare(deploy(theatre(slowed)), arch=instant))
+    th = theatre(base)
+    j = [b.name for b in th.batteries].index("aegis-east-med")
+    i = 5  # sj-istanbul, the one threat the ship meets
+    assert np.isfinite(plain.launch_s[i, j])
+    assert slow.launch_s[i, j] >= plain.ready_s[i, j] + 45.0
+    assert slow.margin_s[i, j] < plain.margin_s[i, j]

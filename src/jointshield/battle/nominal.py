@@ -44,6 +44,7 @@ from jointshield.battle.trial import (
     _first_allowed_look,
     _handover_pk,
     _launch_times,
+    _slowdown_s,
     _take_k,
 )
 from jointshield.engagement.reasons import ENGAGED, NOT_FIRE_CONTROL_QUALITY, TOO_LATE
@@ -120,6 +121,26 @@ def nominal_delay_s(ctx: BattleContext) -> float:
     return float(max(delay, arch.consent_delay_s) if n_deciders > 1 else delay)
 
 
+def _delay_s(
+    ctx: BattleContext, ready_org: FloatArray, ready_remote: FloatArray, start: FloatArray | None
+) -> FloatArray | float:
+    """Return the nominal delay of each launch decision, s: :func:`nominal_delay_s`, or (n, b).
+
+    With parties slowed by faults, each deciding party takes its median plus
+    its extra time where the decision is requested in the fault's window, as
+    in a trial (:func:`~jointshield.battle.trial._slowdown_s`), and the launch
+    waits for the slowest.
+    """
+    extra = _slowdown_s(ctx, ready_org, ready_remote, start)
+    if extra is None:
+        return nominal_delay_s(ctx)
+    arch = ctx.architecture
+    median = np.full(extra.shape[-1], arch.consent_delay_s)
+    median[0] = arch.authorisation_delay_s
+    delay: FloatArray = np.max(median + extra, axis=-1)
+    return delay
+
+
 def _ready(ctx: BattleContext) -> tuple[FloatArray, FloatArray]:
     """Nominal fire-control time of each battery's organic and remote sources, (n, b) each."""
     n, b = ctx.blocked_static.shape
@@ -192,7 +213,6 @@ def nominal_engagements(ctx: BattleContext) -> NominalEngagements:
     arch, rules, dep = ctx.architecture, ctx.rules, ctx.deployment
     n, b = ctx.blocked_static.shape
     ready_org, ready_remote = _ready(ctx)
-    delay = nominal_delay_s(ctx)
     start = None
     if arch.authorise_from == "cue":
         start = np.stack(
@@ -202,6 +222,7 @@ def nominal_engagements(ctx: BattleContext) -> NominalEngagements:
             ],
             axis=1,
         )
+    delay = _delay_s(ctx, ready_org, ready_remote, start)
     launch_org, launch_remote = _launch_times(ready_org, ready_remote, delay, start)
 
     ka = rules.doctrine.kill_assessment_s

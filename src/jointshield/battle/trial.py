@@ -314,10 +314,7 @@ def run_block(
                     ctx, ctx.knowledge_inputs[j], reported, net_rng, T, delivered
                 )
             start[:, :, j] = np.fmin(known[bat.owner], _first_allowed_look(ctx, j)[None, :])
-    request = np.fmin(ready_org, ready_remote)
-    if start is not None:
-        request = np.where(np.isfinite(start), start, request)
-    extra = _slowdown_s(ctx, request)
+    extra = _slowdown_s(ctx, ready_org, ready_remote, start)
     delay = draw_authorisation(arch, auth_rng, (T, n, b), _consenting(ctx), extra_s=extra)
     launch_org, launch_remote = _launch_times(ready_org, ready_remote, delay, start)
 
@@ -406,28 +403,37 @@ def _engaging(values: FloatArray, battery: Int64Array) -> FloatArray:
     return out
 
 
-def _slowdown_s(ctx: BattleContext, request: FloatArray) -> FloatArray | None:
-    """Extra time each deciding party takes for each decision, s, (T, n, b, k); None: none.
+def _slowdown_s(
+    ctx: BattleContext,
+    ready_org: FloatArray,
+    ready_remote: FloatArray,
+    start: FloatArray | None,
+) -> FloatArray | None:
+    """Extra time each deciding party takes for each decision, s, (..., n, b, k); None: none.
 
     A party's authorisation slowed by a fault (:class:`~jointshield.theatre.model.Slowdown`)
     adds its ``extra_s`` to that party's own decision on every launch it decides
     (:func:`~jointshield.architectures.rules.deciders`) whose decision is
-    requested inside the fault's window (``request``, s after each threat's
-    launch: the battery's first usable track, or its cue).
+    requested inside the fault's window: when the battery's first usable
+    track is ready (``ready_org``, ``ready_remote``), or at its cue
+    (``start``, with ``authorise_from="cue"``), s after each threat's launch.
     """
     slowdowns = ctx.deployment.slowdowns
     if not slowdowns:
         return None
+    request = np.fmin(ready_org, ready_remote)
+    if start is not None:
+        request = np.where(np.isfinite(start), start, request)
     parties = ctx.deployment.parties
     k = _consenting(ctx)
-    at = request + ctx.geometry.launch_time_s[None, :, None]
+    at = request + ctx.geometry.launch_time_s[:, None]
     extra = np.zeros((*request.shape, k))
     for j, bat in enumerate(ctx.batteries):
         for i, party in enumerate(deciders(ctx.architecture, bat.owner, parties)):
             for slow in slowdowns:
                 if slow.party == party:
-                    inside = (at[:, :, j] >= slow.start_s) & (at[:, :, j] < slow.end_s)
-                    extra[:, :, j, i] += np.where(inside, slow.extra_s, 0.0)
+                    inside = (at[..., j] >= slow.start_s) & (at[..., j] < slow.end_s)
+                    extra[..., j, i] += np.where(inside, slow.extra_s, 0.0)
     return extra
 
 
